@@ -1,0 +1,155 @@
+//! `tastebud inspect`: what a model file holds.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use serde_json::json;
+use tastebud_core::{Filter, Provenance, FORMAT_VERSION};
+
+use crate::args::scaling_name;
+use crate::commands::parse_model;
+use crate::input::read_file;
+use crate::output;
+
+/// Show a model file's settings, provenance and a few of its items.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The model file.
+    model: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long, conflicts_with = "ids")]
+    json: bool,
+    /// Print every item id, one per line, and nothing else.
+    #[arg(long)]
+    ids: bool,
+}
+
+/// How many ids and popular items the summary shows.
+const SHOWN: usize = 5;
+
+pub fn run(args: InspectArgs) -> Result<()> {
+    let bytes = read_file(&args.model)?;
+    let model = parse_model(&args.model, &bytes)?;
+    if args.ids {
+        let mut text = String::new();
+        for id in model.item_ids() {
+            writeln!(text, "{id}")?;
+        }
+        return Ok(output::emit(&text)?);
+    }
+
+    let fold = model.fold_in_params();
+    let first: Vec<&str> = model
+        .item_ids()
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect();
+    let popular: Vec<(&str, u32)> = model
+        .most_popular(SHOWN, &Filter::new())
+        .into_iter()
+        .filter(|s| s.score > 0.0)
+        .map(|s| {
+            let i = s.item as usize;
+            (model.item_ids()[i].as_str(), model.popularity()[i])
+        })
+        .collect();
+    if args.json {
+        return Ok(output::emit_json(&json!({
+            "path": args.model.display().to_string(),
+            "format_version": FORMAT_VERSION,
+            "bytes": bytes.len(),
+            "items": model.n_items(),
+            "factors": model.n_factors(),
+            "precision": model.precision().name(),
+            "confidence": fold.confidence.name(),
+            "alpha": output::short(fold.alpha),
+            "regularization": output::short(fold.regularization),
+            "regularization_scaling": scaling_name(fold.regularization_scaling),
+            "provenance": model.provenance(),
+            "first_items": first,
+            "most_popular": popular
+                .iter()
+                .map(|(id, count)| json!({"item": id, "users": count}))
+                .collect::<Vec<_>>(),
+        }))?);
+    }
+
+    let mut text = format!(
+        "{}: Tastebud model, format version {FORMAT_VERSION}, {}\n",
+        args.model.display(),
+        output::size(bytes.len() as u64)
+    );
+    let mut field = |name: &str, value: String| writeln!(text, "{name:<16}{value}");
+    field("items", model.n_items().to_string())?;
+    field("factors", model.n_factors().to_string())?;
+    field("precision", model.precision().name().to_owned())?;
+    field(
+        "confidence",
+        format!("{}, alpha {}", fold.confidence.name(), fold.alpha),
+    )?;
+    field(
+        "regularization",
+        format!(
+            "{}, {}",
+            fold.regularization,
+            scaling_name(fold.regularization_scaling)
+        ),
+    )?;
+    field("provenance", describe(model.provenance()))?;
+    field("first items", first.join(", "))?;
+    let popular: Vec<String> = popular
+        .iter()
+        .map(|(id, n)| format!("{id} ({n})"))
+        .collect();
+    field(
+        "most popular",
+        if popular.is_empty() {
+            "unknown (no popularity counts)".to_owned()
+        } else {
+            popular.join(", ")
+        },
+    )?;
+    Ok(output::emit(&text)?)
+}
+
+/// `tastebud als: 15 iterations, 3 CG steps, seed 42, 943 users, 100000 interactions`.
+fn describe(p: &Provenance) -> String {
+    let known = [
+        p.iterations.map(|v| format!("{v} iterations")),
+        p.cg_steps.map(|v| format!("{v} CG steps")),
+        p.seed.map(|v| format!("seed {v}")),
+        p.users.map(|v| format!("{v} users")),
+        p.interactions.map(|v| format!("{v} interactions")),
+    ];
+    let details: Vec<String> = known.into_iter().flatten().collect();
+    let source = if p.source.is_empty() {
+        "unknown source"
+    } else {
+        &p.source
+    };
+    if details.is_empty() {
+        source.to_owned()
+    } else {
+        format!("{source}: {}", details.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provenance_lists_what_is_known() {
+        let p = Provenance {
+            source: "tastebud als".into(),
+            iterations: Some(15),
+            seed: Some(42),
+            ..Provenance::default()
+        };
+        assert_eq!(describe(&p), "tastebud als: 15 iterations, seed 42");
+        assert_eq!(describe(&Provenance::default()), "unknown source");
+    }
+}

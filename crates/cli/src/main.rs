@@ -1,0 +1,60 @@
+//! `tastebud`: train, evaluate, import and inspect recommender models from the command line.
+
+mod args;
+mod commands;
+mod input;
+mod npy;
+mod output;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Train, evaluate, import and inspect Tastebud recommender models.
+#[derive(Debug, Parser)]
+#[command(name = "tastebud", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Train(commands::train::TrainArgs),
+    Evaluate(commands::evaluate::EvaluateArgs),
+    Recommend(commands::recommend::RecommendArgs),
+    Import(commands::import::ImportArgs),
+    Inspect(commands::inspect::InspectArgs),
+    Latency(commands::latency::LatencyArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(a) => commands::train::run(a),
+        Command::Evaluate(a) => commands::evaluate::run(a),
+        Command::Recommend(a) => commands::recommend::run(a),
+        Command::Import(a) => commands::import::run(a),
+        Command::Inspect(a) => commands::inspect::run(a),
+        Command::Latency(a) => commands::latency::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // Output piped into `head` and the like: stop quietly, as other Unix tools do.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            // If stderr is gone too there is nobody left to tell.
+            let _ = writeln!(io::stderr(), "tastebud: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,101 @@
+//! Everything that reaches the terminal: stdout text and JSON, progress on stderr, and the
+//! small formatting helpers the commands share.
+
+use std::io::{self, IsTerminal, Write};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{json, Value};
+use tastebud_core::Metrics;
+
+/// Writes `text` to stdout. Errors (a closed pipe above all) are returned, not panicked on.
+pub fn emit(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// Writes one JSON value on one line.
+pub fn emit_json(value: &Value) -> io::Result<()> {
+    emit(&format!("{value}\n"))
+}
+
+fn visible(quiet: bool) -> bool {
+    !quiet && io::stderr().is_terminal()
+}
+
+/// A bar of `len` steps on stderr; hidden with `quiet` (JSON output) or when stderr is not a
+/// terminal, so logs and pipes stay clean.
+pub fn bar(len: u64, what: &str, quiet: bool) -> ProgressBar {
+    if !visible(quiet) {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template(&format!(
+        "{{spinner}} [{{bar:30}}] {{pos}}/{{len}} {what} {{msg}}"
+    ))
+    .expect("valid template")
+    .progress_chars("=> ");
+    ProgressBar::new(len).with_style(style)
+}
+
+/// A spinner with a message, for work that reports no steps.
+pub fn spinner(message: &str, quiet: bool) -> ProgressBar {
+    if !visible(quiet) {
+        return ProgressBar::hidden();
+    }
+    let s = ProgressBar::new_spinner().with_message(message.to_owned());
+    s.enable_steady_tick(Duration::from_millis(100));
+    s
+}
+
+/// An f32 as the shortest decimal that reads back as the same f32 (`0.05`, not the
+/// `0.05000000074505806` a plain widening to f64 prints).
+pub fn short(x: f32) -> f64 {
+    x.to_string().parse().unwrap_or(f64::NAN)
+}
+
+/// `1.2 MB`, `340 KB`, `12 bytes`.
+pub fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KB", b as f64 / (1 << 10) as f64),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// The metrics every evaluation reports, as JSON fields.
+pub fn metrics_json(m: &Metrics) -> serde_json::Map<String, Value> {
+    let v = json!({
+        "k": m.k,
+        "users": m.users,
+        "precision": m.precision,
+        "recall": m.recall,
+        "ndcg": m.ndcg,
+        "map": m.map,
+        "coverage": m.coverage,
+        "tail_share": m.tail_share,
+        "novelty": m.novelty,
+    });
+    match v {
+        Value::Object(map) => map,
+        _ => unreachable!("json! of an object literal"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn f32s_print_short() {
+        assert_eq!(json!(short(0.05)).to_string(), "0.05");
+        assert_eq!(short(1e-7), 1e-7);
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(size(12), "12 bytes");
+        assert_eq!(size(2048), "2.0 KB");
+        assert_eq!(size(3 << 20), "3.0 MB");
+    }
+}

@@ -1,0 +1,114 @@
+//! `tastebud train` and `tastebud inspect` on a small generated log.
+
+mod common;
+
+use common::{fails, json, ok, s, two_clusters_tsv, write, SMALL};
+
+#[test]
+fn trains_a_model_that_inspect_describes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "log.tsv", two_clusters_tsv());
+    let model = dir.path().join("model.tbm");
+    let mut args = vec![
+        "train",
+        "--interactions",
+        s(&log),
+        "--out",
+        s(&model),
+        "--json",
+    ];
+    args.extend(SMALL);
+    let summary = json(args);
+
+    assert!(model.exists());
+    for key in ["fit_seconds", "load_seconds", "loss"] {
+        assert!(summary[key].as_f64().unwrap() >= 0.0, "{key}: {summary}");
+    }
+    assert_eq!(summary["iterations"], 10);
+    assert_eq!(summary["users"], 40);
+    assert_eq!(summary["items"], 16);
+    assert_eq!(summary["interactions"], 240);
+    assert_eq!(summary["factors"], 2);
+    assert_eq!(summary["precision"], "f32");
+    assert_eq!(summary["bytes"], std::fs::metadata(&model).unwrap().len());
+
+    let info = json(["inspect", s(&model), "--json"]);
+    assert_eq!(info["items"], 16);
+    assert_eq!(info["factors"], 2);
+    assert_eq!(info["format_version"], 1);
+    assert_eq!(info["confidence"], "alpha-times");
+    assert_eq!(info["regularization"], 0.05);
+    assert_eq!(info["provenance"]["source"], "tastebud als");
+    assert_eq!(info["provenance"]["seed"], 7);
+    assert_eq!(
+        info["first_items"],
+        serde_json::json!(["a1", "a2", "a3", "a5", "a6"])
+    );
+    assert_eq!(info["most_popular"].as_array().unwrap().len(), 5);
+
+    let text = ok(["inspect", s(&model)]);
+    assert!(text.contains("format version 1"), "{text}");
+    assert!(text.contains("tastebud als: 10 iterations"), "{text}");
+    let ids = ok(["inspect", s(&model), "--ids"]);
+    assert_eq!(ids.lines().count(), 16);
+}
+
+#[test]
+fn human_summary_and_precision() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "log.tsv", two_clusters_tsv());
+    let model = dir.path().join("small.tbm");
+    let mut args = vec!["train", "--interactions", s(&log), "--out", s(&model)];
+    args.extend(SMALL);
+    args.extend([
+        "--precision",
+        "int8",
+        "--solver",
+        "cholesky",
+        "--confidence",
+        "one-plus",
+    ]);
+    let text = ok(args);
+    assert!(
+        text.starts_with("trained on 40 users x 16 items (240 interactions)"),
+        "{text}"
+    );
+    assert!(text.contains("2 factors, int8"), "{text}");
+
+    let info = json(["inspect", s(&model), "--json"]);
+    assert_eq!(info["precision"], "int8");
+    assert_eq!(info["confidence"], "one-plus");
+    // The model was written through a temporary file that is gone now.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn bad_parameters_are_reported_before_reading_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.tbm");
+    let cases = [
+        (["--factors", "0"], "tastebud: factors must be"),
+        (
+            ["--regularization", "-1"],
+            "tastebud: regularization must be finite and > 0, got -1",
+        ),
+        (["--iterations", "0"], "tastebud: iterations must be"),
+    ];
+    for (flags, message) in cases {
+        let mut args = vec![
+            "train",
+            "--interactions",
+            "never-read.tsv",
+            "--out",
+            s(&out),
+        ];
+        args.extend(flags);
+        let stderr = fails(args);
+        assert!(stderr.starts_with(message), "{stderr}");
+    }
+    assert!(!out.exists());
+}

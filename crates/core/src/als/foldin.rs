@@ -1,0 +1,163 @@
+use ndarray::ArrayView2;
+
+use super::params::FoldInParams;
+use super::solve::{normal_equations, Row};
+use crate::error::{Error, Result};
+use crate::linalg::{cholesky_factor, cholesky_solve_factored, dot};
+
+/// A visitor's normal equations, solved exactly: the folded-in user vector and, through the same
+/// factorization, the explanation of any item's score.
+///
+/// With `W = (G + sum_j (c_j - 1) y_j y_j^T + lambda I)^-1`, the user vector is
+/// `x = W sum_j c_j y_j`, so an item's score splits into one term per history item:
+/// `y_i . x = sum_j c_j (y_i^T W y_j)` (Hu, Koren and Volinsky 2008, section 5).
+#[derive(Debug, Clone)]
+pub struct UserSystem {
+    k: usize,
+    /// `(item, c)` for each history item, merged and in ascending item order.
+    history: Vec<(u32, f32)>,
+    /// Lower-triangular Cholesky factor of the system matrix.
+    factor: Vec<f64>,
+    x: Vec<f32>,
+}
+
+impl UserSystem {
+    /// Builds and solves the system for `history` (`(item index, r)`; repeats are summed,
+    /// `r <= 0` and non-finite `r` are ignored as "no preference").
+    ///
+    /// `items` are the item factors and `gram` their `Y^T Y` (row-major, f64).
+    pub fn solve(
+        items: ArrayView2<f32>,
+        gram: &[f64],
+        params: &FoldInParams,
+        history: &[(u32, f32)],
+    ) -> Result<UserSystem> {
+        let (n, k) = items.dim();
+        if gram.len() != k * k {
+            return Err(Error::Mismatch(format!(
+                "Y^T Y has {} entries, expected {k} x {k}",
+                gram.len()
+            )));
+        }
+        let mut merged: Vec<(u32, f32)> = Vec::with_capacity(history.len());
+        for &(i, r) in history {
+            if i as usize >= n {
+                return Err(Error::UnknownItem(format!(
+                    "index {i} (the model has {n} items)"
+                )));
+            }
+            if r.is_finite() && r > 0.0 {
+                merged.push((i, r));
+            }
+        }
+        merged.sort_by_key(|&(i, _)| i);
+        merged.dedup_by(|later, kept| {
+            if later.0 == kept.0 {
+                kept.1 += later.1;
+                true
+            } else {
+                false
+            }
+        });
+        let (cols, conf): (Vec<u32>, Vec<f32>) = merged
+            .iter()
+            .map(|&(i, r)| (i, params.confidence.apply(params.alpha, r)))
+            .unzip();
+        if cols.is_empty() {
+            // No history: the right-hand side is zero, so x = 0. Under `ByCount` scaling the
+            // matrix is then `Y^T Y` alone, which is singular when the catalog has fewer items
+            // than factors, so it is not factored at all.
+            return Ok(UserSystem {
+                k,
+                history: Vec::new(),
+                factor: Vec::new(),
+                x: vec![0.0; k],
+            });
+        }
+        let owned;
+        let rows = match items.as_slice() {
+            Some(s) => s,
+            None => {
+                owned = items.iter().copied().collect::<Vec<f32>>();
+                &owned
+            }
+        };
+        let row = Row {
+            other: rows,
+            cols: &cols,
+            conf: &conf,
+            // With no history the solution is 0 whatever lambda is; keep the system positive
+            // definite even when scaling by count would make lambda 0.
+            lambda: if cols.is_empty() {
+                params.regularization
+            } else {
+                params.row_regularization(cols.len())
+            },
+        };
+        let mut a = vec![0f64; k * k];
+        let mut b = vec![0f64; k];
+        normal_equations(gram, &row, k, &mut a, &mut b);
+        if !cholesky_factor(&mut a, k) {
+            return Err(Error::NotPositiveDefinite);
+        }
+        cholesky_solve_factored(&a, &mut b, k);
+        Ok(UserSystem {
+            k,
+            history: cols.into_iter().zip(conf).collect(),
+            factor: a,
+            x: b.iter().map(|&v| v as f32).collect(),
+        })
+    }
+
+    /// The folded-in user vector.
+    pub fn vector(&self) -> &[f32] {
+        &self.x
+    }
+
+    /// Consumes the system, keeping only the user vector.
+    pub fn into_vector(self) -> Vec<f32> {
+        self.x
+    }
+
+    /// Each history item's contribution to `item`'s score, as `(history item, contribution)` in
+    /// ascending item order. The contributions sum to the score `y_item . x` (up to rounding).
+    pub fn contributions(&self, items: ArrayView2<f32>, item: u32) -> Result<Vec<(u32, f32)>> {
+        let (n, k) = items.dim();
+        if item as usize >= n || k != self.k {
+            return Err(Error::UnknownItem(format!(
+                "index {item} (the model has {n} items)"
+            )));
+        }
+        if self.history.is_empty() {
+            return Ok(Vec::new());
+        }
+        // z = W y_item, then contribution_j = c_j (z . y_j).
+        let y = items.row(item as usize);
+        let mut z: Vec<f64> = y.iter().map(|&v| v as f64).collect();
+        cholesky_solve_factored(&self.factor, &mut z, k);
+        let z32: Vec<f32> = z.iter().map(|&v| v as f32).collect();
+        Ok(self
+            .history
+            .iter()
+            .map(|&(j, c)| {
+                let yj = items.row(j as usize);
+                let s = match yj.as_slice() {
+                    Some(yj) => dot(&z32, yj),
+                    None => yj.iter().zip(&z32).map(|(a, b)| a * b).sum(),
+                };
+                (j, c * s)
+            })
+            .collect())
+    }
+}
+
+/// Folds a visitor into the model: the user vector that training would have given a user with
+/// this history, by an exact solve against the cached `Y^T Y`. Stores nothing.
+pub fn fold_in(
+    items: ArrayView2<f32>,
+    gram: &[f64],
+    params: &FoldInParams,
+    history: &[(u32, f32)],
+) -> Result<Vec<f32>> {
+    UserSystem::solve(items, gram, params, history).map(UserSystem::into_vector)
+}

@@ -1,0 +1,398 @@
+//! The catalog a site publishes beside its model: items with bilingual text, categories grouped
+//! into areas, and the shop's aggregate data (ratings, searches, creators' picks).
+//!
+//! A catalog is untrusted input. [`Catalog::from_json`] checks it and reports every problem with
+//! the item it concerns; text is only ever rendered as text, and links other than relative or
+//! `http(s)` ones are refused.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::model::Model;
+use crate::rank::ItemCategories;
+
+/// The catalog format version this build reads.
+pub const CATALOG_VERSION: u32 = 1;
+
+/// Text in English and Simplified Chinese.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Localized {
+    /// English.
+    pub en: String,
+    /// Simplified Chinese; falls back to English when empty.
+    #[serde(default, rename = "zh-CN")]
+    pub zh: String,
+}
+
+impl Localized {
+    /// The text in `lang` (`"zh-CN"`, or anything else for English).
+    pub fn get(&self, lang: &str) -> &str {
+        if lang.starts_with("zh") && !self.zh.is_empty() {
+            &self.zh
+        } else {
+            &self.en
+        }
+    }
+}
+
+/// A group of categories ("Outdoors", "Coffee & tea").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Area {
+    /// Stable id.
+    pub id: String,
+    /// Display name.
+    pub name: Localized,
+}
+
+/// A niche ("Ultralight camping").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Category {
+    /// Stable id.
+    pub id: String,
+    /// The area it belongs to.
+    pub area: String,
+    /// Display name.
+    pub name: Localized,
+    /// Whether it is a niche worth suggesting for exploration (as opposed to a mainstream one).
+    #[serde(default)]
+    pub niche: bool,
+}
+
+/// How a catalog item's picture is drawn locally (no image hosts): a glyph on a colored tile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Picture {
+    /// A glyph name the app knows how to draw (e.g. `tent`, `mug`); unknown ones draw a dot.
+    pub glyph: String,
+    /// Background hue, 0-359.
+    pub hue: u16,
+}
+
+/// One thing the shop sells.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogItem {
+    /// Stable id, the same as in the model.
+    pub id: String,
+    /// Title.
+    pub title: Localized,
+    /// A short description.
+    pub description: Localized,
+    /// Brand.
+    pub brand: String,
+    /// Category id.
+    pub category: String,
+    /// Price in the catalog's currency.
+    pub price: f64,
+    /// Free-form tags (searchable).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// How the picture is drawn.
+    pub picture: Picture,
+    /// The item's page, relative or `http(s)`; `None` if it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// The shop's aggregate data: what its ranked lists are computed from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ShopData {
+    /// Per item id: `[number of ratings, sum of stars]`.
+    #[serde(default)]
+    pub ratings: HashMap<String, (u32, f64)>,
+    /// Per search query: how many times it was searched.
+    #[serde(default)]
+    pub searches: HashMap<String, u32>,
+    /// Creators' recommendations: `(creator name, item id)` pairs.
+    #[serde(default)]
+    pub creator_picks: Vec<(String, String)>,
+}
+
+/// A whole catalog file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// Format version ([`CATALOG_VERSION`]).
+    pub version: u32,
+    /// The shop's name.
+    pub shop: Localized,
+    /// ISO 4217 currency code of the prices.
+    pub currency: String,
+    /// Areas, in display order.
+    pub areas: Vec<Area>,
+    /// Categories, in display order.
+    pub categories: Vec<Category>,
+    /// Items.
+    pub items: Vec<CatalogItem>,
+    /// Aggregates for the shop's ranked lists.
+    #[serde(default)]
+    pub shop_data: ShopData,
+}
+
+/// Why a catalog cannot be used.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CatalogError {
+    /// Not JSON of the catalog's shape.
+    #[error("the catalog is not valid catalog JSON: {0}")]
+    Json(String),
+    /// A version this build does not read.
+    #[error("the catalog is version {0}, this build reads version {CATALOG_VERSION}; regenerate it with `tastebud catalog` or update Tastebud")]
+    Version(u32),
+    /// Problems with specific entries (at most the first 20 are listed).
+    #[error("the catalog has {count} problem(s): {}", .problems.join("; "))]
+    Invalid {
+        /// How many problems there were.
+        count: usize,
+        /// The first ones, each naming its entry.
+        problems: Vec<String>,
+    },
+    /// The catalog and the model do not describe the same items.
+    #[error("the catalog and the model do not match: {0}")]
+    ModelMismatch(String),
+}
+
+/// Longest accepted text field, in bytes.
+const MAX_TEXT: usize = 4096;
+
+/// Whether a link is safe to put in an `href`: relative, or absolute `http`/`https`.
+pub fn is_safe_url(url: &str) -> bool {
+    let trimmed = url.trim();
+    if trimmed.is_empty() || trimmed.chars().any(|c| c.is_control()) {
+        return false;
+    }
+    match trimmed.split_once(':') {
+        // A colon before any '/', '?' or '#' starts a scheme.
+        Some((scheme, _)) if !scheme.contains(['/', '?', '#']) => {
+            let scheme = scheme.to_ascii_lowercase();
+            scheme == "http" || scheme == "https"
+        }
+        // Relative, or protocol-relative (`//host/path`, which takes the page's http(s)).
+        _ => true,
+    }
+}
+
+impl Catalog {
+    /// Parses and validates a catalog file.
+    pub fn from_json(text: &str) -> Result<Catalog, CatalogError> {
+        let catalog: Catalog =
+            serde_json::from_str(text).map_err(|e| CatalogError::Json(e.to_string()))?;
+        if catalog.version != CATALOG_VERSION {
+            return Err(CatalogError::Version(catalog.version));
+        }
+        catalog.validate()?;
+        Ok(catalog)
+    }
+
+    /// Checks ids, references, prices, text lengths and links.
+    pub fn validate(&self) -> Result<(), CatalogError> {
+        let mut problems = Vec::new();
+        let mut count = 0;
+        let mut report = |p: String| {
+            count += 1;
+            if problems.len() < 20 {
+                problems.push(p);
+            }
+        };
+        let mut area_ids = HashSet::new();
+        for a in &self.areas {
+            if a.id.is_empty() || !area_ids.insert(a.id.as_str()) {
+                report(format!("area id {:?} is empty or repeated", a.id));
+            }
+        }
+        let mut category_ids = HashSet::new();
+        for c in &self.categories {
+            if c.id.is_empty() || !category_ids.insert(c.id.as_str()) {
+                report(format!("category id {:?} is empty or repeated", c.id));
+            }
+            if !area_ids.contains(c.area.as_str()) {
+                report(format!(
+                    "category {:?} names unknown area {:?}",
+                    c.id, c.area
+                ));
+            }
+        }
+        let mut item_ids = HashSet::new();
+        for (n, item) in self.items.iter().enumerate() {
+            let at = format!("item {n} ({:?})", item.id);
+            if item.id.is_empty() || item.id.len() > 256 {
+                report(format!("{at}: id must be 1 to 256 bytes"));
+            } else if !item_ids.insert(item.id.as_str()) {
+                report(format!("{at}: id repeats an earlier item"));
+            }
+            if item.title.en.trim().is_empty() {
+                report(format!("{at}: English title is empty"));
+            }
+            let texts = [
+                &item.title.en,
+                &item.title.zh,
+                &item.description.en,
+                &item.description.zh,
+                &item.brand,
+            ];
+            if texts.iter().any(|t| t.len() > MAX_TEXT) || item.tags.iter().any(|t| t.len() > 64) {
+                report(format!(
+                    "{at}: a text field is longer than {MAX_TEXT} bytes or a tag longer than 64"
+                ));
+            }
+            if !category_ids.contains(item.category.as_str()) {
+                report(format!("{at}: unknown category {:?}", item.category));
+            }
+            if !(item.price.is_finite() && item.price >= 0.0) {
+                report(format!(
+                    "{at}: price {} is not a non-negative number",
+                    item.price
+                ));
+            }
+            if let Some(url) = &item.url {
+                if !is_safe_url(url) {
+                    report(format!("{at}: link {url:?} is not relative or http(s)"));
+                }
+            }
+        }
+        if count == 0 {
+            Ok(())
+        } else {
+            Err(CatalogError::Invalid { count, problems })
+        }
+    }
+
+    /// Checks that every model item is in the catalog. Catalog items the model lacks are allowed
+    /// (they are new and have no factors yet); model items the catalog lacks are not, because they
+    /// could be recommended with nothing to show.
+    pub fn check_model(&self, model: &Model) -> Result<(), CatalogError> {
+        let ids: HashSet<&str> = self.items.iter().map(|i| i.id.as_str()).collect();
+        let missing: Vec<&str> = model
+            .item_ids()
+            .iter()
+            .map(String::as_str)
+            .filter(|id| !ids.contains(id))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let shown: Vec<&str> = missing.iter().take(5).copied().collect();
+        Err(CatalogError::ModelMismatch(format!(
+            "{} of the model's {} items are not in the catalog (e.g. {}); publish the catalog and model from the same training run",
+            missing.len(),
+            model.n_items(),
+            shown.join(", ")
+        )))
+    }
+
+    /// The category of each model item, for filters, diversity and interests.
+    pub fn categories_for(&self, model: &Model) -> ItemCategories {
+        let by_id: HashMap<&str, &str> = self
+            .items
+            .iter()
+            .map(|i| (i.id.as_str(), i.category.as_str()))
+            .collect();
+        ItemCategories::from_names(
+            model
+                .item_ids()
+                .iter()
+                .map(|id| by_id.get(id.as_str()).copied()),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Catalog {
+        let l = |s: &str| Localized {
+            en: s.into(),
+            zh: String::new(),
+        };
+        Catalog {
+            version: 1,
+            shop: l("Shop"),
+            currency: "EUR".into(),
+            areas: vec![Area {
+                id: "out".into(),
+                name: l("Outdoors"),
+            }],
+            categories: vec![Category {
+                id: "camp".into(),
+                area: "out".into(),
+                name: l("Camping"),
+                niche: true,
+            }],
+            items: vec![CatalogItem {
+                id: "tent".into(),
+                title: l("Tent"),
+                description: l("A tent"),
+                brand: "B".into(),
+                category: "camp".into(),
+                price: 100.0,
+                tags: vec![],
+                picture: Picture {
+                    glyph: "tent".into(),
+                    hue: 120,
+                },
+                url: Some("items/tent.html".into()),
+            }],
+            shop_data: ShopData::default(),
+        }
+    }
+
+    #[test]
+    fn a_valid_catalog_round_trips() {
+        let c = sample();
+        let text = serde_json::to_string(&c).unwrap();
+        assert_eq!(Catalog::from_json(&text).unwrap(), c);
+    }
+
+    #[test]
+    fn hostile_entries_are_reported_with_their_item() {
+        let mut c = sample();
+        c.items.push(c.items[0].clone());
+        c.items[0].url = Some("javascript:alert(1)".into());
+        c.items[0].price = f64::NAN;
+        c.items[1].category = "nope".into();
+        let e = c.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("item 0 (\"tent\"): link \"javascript:alert(1)\""),
+            "{e}"
+        );
+        assert!(e.contains("price NaN"), "{e}");
+        assert!(e.contains("item 1 (\"tent\"): id repeats"), "{e}");
+        assert!(e.contains("unknown category \"nope\""), "{e}");
+    }
+
+    #[test]
+    fn only_relative_and_http_links_are_safe() {
+        for ok in [
+            "a/b.html",
+            "/p?q=1",
+            "https://x.example/p",
+            "HTTP://x",
+            "#frag",
+            "./x:y",
+        ] {
+            assert!(is_safe_url(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            " JavaScript:x",
+            "data:text/html,x",
+            "vbscript:x",
+            "",
+            "a\nb",
+        ] {
+            assert!(!is_safe_url(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn wrong_version_and_json_are_clear() {
+        let mut c = sample();
+        c.version = 9;
+        let e = Catalog::from_json(&serde_json::to_string(&c).unwrap()).unwrap_err();
+        assert_eq!(e, CatalogError::Version(9));
+        assert!(matches!(
+            Catalog::from_json("{"),
+            Err(CatalogError::Json(_))
+        ));
+    }
+}

@@ -1,0 +1,96 @@
+//! Tastebud's recommender engine: implicit-feedback matrix factorization that trains natively and
+//! folds in and ranks a visitor inside their browser.
+//!
+//! The pieces, in the order data flows through them:
+//!
+//! - [`EventWeights`] turns interaction events (views, likes, ratings, purchases, dismissals)
+//!   into preferences `r`, for a training log ([`DatasetBuilder`]) and a visitor alike.
+//! - [`fit`] trains ALS for implicit feedback (Hu, Koren and Volinsky 2008) with a
+//!   conjugate-gradient or exact Cholesky row solver, checked [`AlsParams`] and a per-iteration
+//!   loss callback.
+//! - [`Model`] holds the item factors, the fold-in settings and the cached `Y^T Y`; it reads and
+//!   writes the `.tbm` file (`docs/model-format.md`), folds in a visitor ([`Model::fold_in`]),
+//!   ranks ([`Model::recommend`], [`Model::similar_items`]) and explains
+//!   ([`Model::explain`]).
+//! - [`holdout_split`], [`user_split`] and [`evaluate`] measure it offline.
+//!
+//! # Example
+//!
+//! Two groups of users who like disjoint halves of a small catalog; a visitor who likes two
+//! items of the first half gets the rest of that half recommended.
+//!
+//! ```
+//! use approx::assert_abs_diff_eq;
+//! use tastebud_core::{fit, AlsParams, CsrMatrix, Filter, Model, Precision, Provenance};
+//!
+//! // 20 users x 10 items: users 0-9 like items 0-4, users 10-19 like items 5-9.
+//! let mut cells = Vec::new();
+//! for u in 0..20u32 {
+//!     let first = if u < 10 { 0 } else { 5 };
+//!     for i in first..first + 5 {
+//!         if (u + i) % 4 != 0 {
+//!             cells.push((u, i, 1.0));
+//!         }
+//!     }
+//! }
+//! let prefs = CsrMatrix::from_triplets(20, 10, &cells);
+//! let params = AlsParams::new().factors(4).iterations(10).seed(7).check()?;
+//! let factors = fit(&prefs, &params, |_| {})?;
+//!
+//! let ids = (0..10).map(|i| format!("item-{i}")).collect();
+//! let model = Model::new(
+//!     ids,
+//!     factors.items,
+//!     params.fold_in(),
+//!     prefs.column_counts(),
+//!     Precision::F32,
+//!     Provenance::default(),
+//! )?;
+//!
+//! // A visitor who liked items 0 and 1.
+//! let history = [(0, 1.0), (1, 1.0)];
+//! let top = model.recommend_for(&history, 3, Filter::new())?;
+//! assert!(top.iter().all(|s| s.item < 5), "{top:?}");
+//!
+//! // The explanation of the top item: contributions of items 0 and 1 sum to its score.
+//! let why = model.explain(&history, top[0].item)?;
+//! let total: f32 = why.contributions.iter().map(|c| c.1).sum();
+//! assert_abs_diff_eq!(total, why.score, epsilon = 1e-4);
+//!
+//! // The model file round-trips.
+//! let again = Model::from_bytes(&model.to_bytes())?;
+//! assert_eq!(again.fold_in(&history)?, model.fold_in(&history)?);
+//! # Ok::<(), tastebud_core::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+mod als;
+mod catalog;
+mod error;
+mod eval;
+mod interactions;
+mod interests;
+mod linalg;
+mod model;
+mod rank;
+mod sparse;
+
+pub use als::{
+    fit, fold_in, AlsParams, Confidence, Factors, FoldInParams, IterationReport,
+    RegularizationScaling, Solver, UserSystem, ValidAlsParams,
+};
+pub use catalog::{
+    is_safe_url, Area, Catalog, CatalogError, CatalogItem, Category, Localized, Picture, ShopData,
+    CATALOG_VERSION,
+};
+pub use error::{Error, Result};
+pub use eval::{
+    evaluate, holdout_split, long_tail, user_split, EvalOptions, Metrics, Split, UserResult,
+};
+pub use interactions::{
+    Dataset, DatasetBuilder, EventKind, EventWeights, Interaction, Preferences,
+};
+pub use interests::{category_interests, Interest, InterestOptions};
+pub use model::{Explanation, FormatError, Model, Precision, Provenance, FORMAT_VERSION, MAGIC};
+pub use rank::{top_k, Filter, ItemCategories, ItemSet, Scored};
+pub use sparse::CsrMatrix;

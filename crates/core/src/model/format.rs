@@ -1,0 +1,400 @@
+//! The `.tbm` model file: reading and writing. `docs/model-format.md` is the specification.
+//!
+//! Reading validates every byte it uses and never trusts a length it has not checked against the
+//! file's size, so hostile input gives a [`FormatError`], never a panic or an allocation bigger
+//! than the file justifies.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::quantize::{from_f16, from_int8, Precision, Stored};
+use super::{index_ids, Model, Provenance};
+use crate::als::{Confidence, FoldInParams, RegularizationScaling};
+
+/// The first eight bytes of every model file (PNG-style: catches text-mode and 7-bit transfers).
+pub const MAGIC: [u8; 8] = *b"\x89TBM\r\n\x1a\n";
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+const PREAMBLE: usize = 16;
+const MAX_HEADER: usize = 64 * 1024;
+/// The most provenance JSON a model may carry: the rest of the header takes under 300 bytes, so
+/// any model [`Model::new`] accepts writes a header [`Model::from_bytes`] reads.
+pub(super) const MAX_PROVENANCE: usize = MAX_HEADER - 1024;
+// `Model::new`'s error message spells the limit out.
+const _: () = assert!(MAX_PROVENANCE == 64_512);
+const MAX_FACTORS: u64 = 1024;
+const MAX_ITEMS: u64 = 1 << 31;
+
+/// Why a model file could not be read.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum FormatError {
+    /// Shorter than the fixed preamble and checksum.
+    #[error(
+        "the model file is {0} bytes, too short to be a Tastebud model; check its path or URL"
+    )]
+    TooShort(usize),
+    /// Does not start with [`MAGIC`].
+    #[error("this is not a Tastebud model file (no model signature at the start); build one with `tastebud train` or `tastebud import`")]
+    BadMagic,
+    /// A version this build does not read.
+    #[error("the model file is format version {found}, this build reads version {FORMAT_VERSION}; update Tastebud or rebuild the model with `tastebud train`")]
+    UnsupportedVersion {
+        /// The version in the file.
+        found: u32,
+    },
+    /// The JSON header is missing, malformed or out of range.
+    #[error("the model header is invalid: {0}")]
+    Header(String),
+    /// The file's length is not what its header describes.
+    #[error("the model file is {actual} bytes but its header describes {expected}; it is truncated or corrupt, so download or build it again")]
+    Size {
+        /// Bytes the header implies.
+        expected: u64,
+        /// Bytes present.
+        actual: u64,
+    },
+    /// The CRC-32 does not match the contents.
+    #[error("the model file is corrupt (checksum mismatch); download or build it again")]
+    Checksum,
+    /// A section's contents are invalid.
+    #[error("the model file's {0}")]
+    Section(String),
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    items: u64,
+    factors: u64,
+    precision: Precision,
+    regularization: f32,
+    alpha: f32,
+    confidence: Confidence,
+    regularization_scaling: RegularizationScaling,
+    ids_bytes: u64,
+    #[serde(default)]
+    provenance: Provenance,
+}
+
+fn pad8(x: u64) -> u64 {
+    (x + 7) & !7
+}
+
+/// Byte ranges of the sections, derived from the header alone.
+struct Layout {
+    ids: (u64, u64),
+    scales: (u64, u64),
+    factors: (u64, u64),
+    gram: (u64, u64),
+    popularity: (u64, u64),
+    checksum: u64,
+}
+
+impl Layout {
+    fn of(h: &Header, header_len: u64) -> Layout {
+        // Every product is bounded by MAX_ITEMS * MAX_FACTORS * 8 < 2^45: no overflow in u64.
+        let (n, k) = (h.items, h.factors);
+        let mut at = pad8(PREAMBLE as u64 + header_len);
+        let mut take = |len: u64, align: bool| {
+            let range = (at, at + len);
+            at += len;
+            if align {
+                at = pad8(at);
+            }
+            range
+        };
+        let ids = take(h.ids_bytes, true);
+        let (scales, factors) = match h.precision {
+            Precision::F32 => ((0, 0), take(n * k * 4, true)),
+            Precision::F16 => ((0, 0), take(n * k * 2, true)),
+            Precision::Int8 => (take(n * 4, false), take(n * k, true)),
+        };
+        let gram = take(k * k * 8, false);
+        let popularity = take(n * 4, true);
+        Layout {
+            ids,
+            scales,
+            factors,
+            gram,
+            popularity,
+            checksum: at,
+        }
+    }
+
+    fn total(&self) -> u64 {
+        self.checksum + 4
+    }
+}
+
+fn slice(bytes: &[u8], (a, b): (u64, u64)) -> &[u8] {
+    // Ranges come from a layout whose total was checked against `bytes.len()`.
+    &bytes[a as usize..b as usize]
+}
+
+impl Model {
+    /// Reads a model file, validating everything.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model, FormatError> {
+        if bytes.len() < PREAMBLE + 4 {
+            return Err(FormatError::TooShort(bytes.len()));
+        }
+        if bytes[..8] != MAGIC {
+            return Err(FormatError::BadMagic);
+        }
+        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if version != FORMAT_VERSION {
+            return Err(FormatError::UnsupportedVersion { found: version });
+        }
+        let header_len = u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes")) as usize;
+        if header_len > MAX_HEADER || PREAMBLE + header_len > bytes.len() {
+            return Err(FormatError::Header(format!(
+                "its length {header_len} exceeds the file or the {MAX_HEADER}-byte limit"
+            )));
+        }
+        let header: Header = serde_json::from_slice(&bytes[PREAMBLE..PREAMBLE + header_len])
+            .map_err(|e| FormatError::Header(e.to_string()))?;
+        check_header(&header)?;
+        // One encoding per model: what this build would write, byte for byte, so that reading and
+        // writing a file gives it back unchanged (and unknown fields are not silently dropped).
+        let canonical = serde_json::to_vec(&header).expect("header serializes");
+        if canonical != bytes[PREAMBLE..PREAMBLE + header_len] {
+            return Err(FormatError::Header(
+                "it is not in the canonical form (compact JSON, the specified fields in order, \
+                 shortest numbers); rebuild the model with `tastebud train` or `tastebud import`"
+                    .into(),
+            ));
+        }
+        let layout = Layout::of(&header, header_len as u64);
+        if layout.total() != bytes.len() as u64 {
+            return Err(FormatError::Size {
+                expected: layout.total(),
+                actual: bytes.len() as u64,
+            });
+        }
+        let body = &bytes[..layout.checksum as usize];
+        let stored_crc = u32::from_le_bytes(
+            bytes[layout.checksum as usize..]
+                .try_into()
+                .expect("4 bytes"),
+        );
+        if crc32fast::hash(body) != stored_crc {
+            return Err(FormatError::Checksum);
+        }
+        check_padding(bytes, (PREAMBLE + header_len) as u64, &layout)?;
+
+        let (n, k) = (header.items as usize, header.factors as usize);
+        let item_ids = read_ids(slice(bytes, layout.ids), n)?;
+        let index =
+            index_ids(&item_ids).map_err(|e| FormatError::Section(format!("item ids: {e}")))?;
+        let raw = slice(bytes, layout.factors);
+        let (stored, values) = match header.precision {
+            Precision::F32 => (Stored::F32, le_f32s(raw)),
+            Precision::F16 => {
+                let bits: Vec<u16> = raw
+                    .chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                    .collect();
+                let values = from_f16(&bits);
+                (Stored::F16(bits), values)
+            }
+            Precision::Int8 => {
+                let scales = le_f32s(slice(bytes, layout.scales));
+                if let Some(s) = scales.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
+                    return Err(FormatError::Section(format!(
+                        "int8 scales include {s}; scales must be finite and >= 0"
+                    )));
+                }
+                let q: Vec<i8> = raw.iter().map(|&b| b as i8).collect();
+                let values = from_int8(&scales, &q, k);
+                (Stored::Int8 { scales, values: q }, values)
+            }
+        };
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(FormatError::Section(
+                "factors include a non-finite value".into(),
+            ));
+        }
+        let gram: Vec<f64> = slice(bytes, layout.gram)
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+            .collect();
+        if gram.iter().any(|v| !v.is_finite()) || (0..k).any(|d| gram[d * k + d] < 0.0) {
+            return Err(FormatError::Section(
+                "Y^T Y has a non-finite or negative diagonal entry".into(),
+            ));
+        }
+        let popularity: Vec<u32> = slice(bytes, layout.popularity)
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+            .collect();
+        let fold_in = FoldInParams {
+            regularization: header.regularization,
+            alpha: header.alpha,
+            confidence: header.confidence,
+            regularization_scaling: header.regularization_scaling,
+        };
+        Ok(Model::assemble(
+            fold_in,
+            header.precision,
+            header.provenance,
+            item_ids,
+            index,
+            stored,
+            values,
+            k,
+            Some(gram),
+            popularity,
+        ))
+    }
+
+    /// Writes the model in the `.tbm` format.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let (n, k) = (self.n_items(), self.n_factors());
+        let mut ids = Vec::with_capacity(self.item_ids.iter().map(|s| s.len() + 2).sum());
+        for id in &self.item_ids {
+            ids.extend_from_slice(&(id.len() as u16).to_le_bytes());
+            ids.extend_from_slice(id.as_bytes());
+        }
+        let header = Header {
+            items: n as u64,
+            factors: k as u64,
+            precision: self.precision,
+            regularization: self.fold_in.regularization,
+            alpha: self.fold_in.alpha,
+            confidence: self.fold_in.confidence,
+            regularization_scaling: self.fold_in.regularization_scaling,
+            ids_bytes: ids.len() as u64,
+            provenance: self.provenance.clone(),
+        };
+        let header_json = serde_json::to_vec(&header).expect("header serializes");
+        let layout = Layout::of(&header, header_json.len() as u64);
+        let mut out = Vec::with_capacity(layout.total() as usize);
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(header_json.len() as u32).to_le_bytes());
+        out.extend_from_slice(&header_json);
+        let put = |out: &mut Vec<u8>, (start, _): (u64, u64), data: &[u8]| {
+            out.resize(start as usize, 0);
+            out.extend_from_slice(data);
+        };
+        put(&mut out, layout.ids, &ids);
+        let values = self.factors.as_slice().expect("standard layout");
+        match &self.stored {
+            Stored::F32 => put(&mut out, layout.factors, &f32s_le(values)),
+            Stored::F16(bits) => {
+                let raw: Vec<u8> = bits.iter().flat_map(|b| b.to_le_bytes()).collect();
+                put(&mut out, layout.factors, &raw);
+            }
+            Stored::Int8 { scales, values } => {
+                put(&mut out, layout.scales, &f32s_le(scales));
+                let raw: Vec<u8> = values.iter().map(|&q| q as u8).collect();
+                put(&mut out, layout.factors, &raw);
+            }
+        }
+        let gram: Vec<u8> = self.gram.iter().flat_map(|v| v.to_le_bytes()).collect();
+        put(&mut out, layout.gram, &gram);
+        let pop: Vec<u8> = self
+            .popularity
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        put(&mut out, layout.popularity, &pop);
+        out.resize(layout.checksum as usize, 0);
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out
+    }
+}
+
+/// Every byte between the header and the checksum that no section covers must be zero.
+fn check_padding(bytes: &[u8], header_end: u64, layout: &Layout) -> Result<(), FormatError> {
+    let sections = [
+        layout.ids,
+        layout.scales,
+        layout.factors,
+        layout.gram,
+        layout.popularity,
+    ];
+    let mut at = header_end;
+    // Only int8 has scales; the other precisions leave that range empty.
+    let gaps = sections
+        .into_iter()
+        .filter(|&(start, end)| end > start)
+        .chain([(layout.checksum, layout.checksum)])
+        .map(|(start, end)| (std::mem::replace(&mut at, end), start));
+    for (from, to) in gaps {
+        if slice(bytes, (from, to)).iter().any(|&b| b != 0) {
+            return Err(FormatError::Section(format!(
+                "padding at bytes {from}..{to} is not zero; rebuild the model with `tastebud \
+                 train` or `tastebud import`"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_header(h: &Header) -> Result<(), FormatError> {
+    let bad = |m: String| Err(FormatError::Header(m));
+    if !(1..=MAX_ITEMS).contains(&h.items) {
+        return bad(format!("items is {}, expected 1 to {MAX_ITEMS}", h.items));
+    }
+    if !(1..=MAX_FACTORS).contains(&h.factors) {
+        return bad(format!(
+            "factors is {}, expected 1 to {MAX_FACTORS}",
+            h.factors
+        ));
+    }
+    // Each id takes a 2-byte length and at least one byte.
+    if h.ids_bytes < 3 * h.items || h.ids_bytes > h.items * (2 + u16::MAX as u64) {
+        return bad(format!(
+            "ids_bytes {} cannot hold {} ids",
+            h.ids_bytes, h.items
+        ));
+    }
+    let fold_in = FoldInParams {
+        regularization: h.regularization,
+        alpha: h.alpha,
+        confidence: h.confidence,
+        regularization_scaling: h.regularization_scaling,
+    };
+    fold_in
+        .validate()
+        .map_err(|e| FormatError::Header(e.to_string()))
+}
+
+fn read_ids(raw: &[u8], n: usize) -> Result<Vec<String>, FormatError> {
+    let mut ids = Vec::with_capacity(n);
+    let mut at = 0;
+    for i in 0..n {
+        let Some(len) = raw.get(at..at + 2) else {
+            return Err(FormatError::Section(format!("item ids end before id {i}")));
+        };
+        let len = u16::from_le_bytes([len[0], len[1]]) as usize;
+        let Some(text) = raw.get(at + 2..at + 2 + len) else {
+            return Err(FormatError::Section(format!(
+                "item id {i} runs past its section"
+            )));
+        };
+        let id = std::str::from_utf8(text)
+            .map_err(|_| FormatError::Section(format!("item id {i} is not UTF-8")))?;
+        ids.push(id.to_owned());
+        at += 2 + len;
+    }
+    if at != raw.len() {
+        return Err(FormatError::Section(format!(
+            "item id section has {} bytes left over",
+            raw.len() - at
+        )));
+    }
+    Ok(ids)
+}
+
+fn le_f32s(raw: &[u8]) -> Vec<f32> {
+    raw.chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
+        .collect()
+}
+
+fn f32s_le(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}

@@ -1,0 +1,331 @@
+//! A trained model as the browser uses it: item ids, item factors, the fold-in settings and the
+//! cached `Y^T Y`, with the ranking calls on top.
+
+mod format;
+mod quantize;
+
+use std::collections::HashMap;
+
+use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+pub use format::{FormatError, FORMAT_VERSION, MAGIC};
+pub use quantize::Precision;
+use quantize::{quantize, Stored};
+
+use crate::als::{FoldInParams, UserSystem};
+use crate::error::{invalid, Error, Result};
+use crate::linalg::{dot, gram_f64};
+use crate::rank::{top_k, Filter, Scored};
+
+/// Where a model's factors came from, for `tastebud inspect` and the evaluation report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// What produced the factors: `"tastebud als"`, `"implicit"`, `"spark"`, ...
+    pub source: String,
+    /// Iterations trained, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iterations: Option<usize>,
+    /// CG steps per row update, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cg_steps: Option<usize>,
+    /// The training seed, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Users in the training data, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<usize>,
+    /// Positive (user, item) cells in the training data, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactions: Option<usize>,
+}
+
+/// The explanation of one recommendation: which history items produced its score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// The explained item.
+    pub item: u32,
+    /// Its score for this visitor.
+    pub score: f32,
+    /// `(history item, contribution)`, largest contribution first; they sum to `score`.
+    pub contributions: Vec<(u32, f32)>,
+}
+
+/// A trained or imported model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    fold_in: FoldInParams,
+    precision: Precision,
+    provenance: Provenance,
+    item_ids: Vec<String>,
+    index: HashMap<String, u32>,
+    stored: Stored,
+    factors: Array2<f32>,
+    norms: Vec<f32>,
+    gram: Vec<f64>,
+    popularity: Vec<u32>,
+}
+
+impl Model {
+    /// Builds a model from item factors (`items x factors`), quantizing them to `precision`.
+    /// `Y^T Y` is computed from the factors as stored, so fold-in matches what is scored.
+    ///
+    /// # Errors
+    /// If ids are empty or repeated, shapes disagree, a factor is not finite, a factor does
+    /// not fit the precision, or the provenance is too long for the file's header.
+    pub fn new(
+        item_ids: Vec<String>,
+        factors: Array2<f32>,
+        fold_in: FoldInParams,
+        popularity: Vec<u32>,
+        precision: Precision,
+        provenance: Provenance,
+    ) -> Result<Model> {
+        fold_in.validate()?;
+        let (n, k) = factors.dim();
+        if n == 0 || k == 0 {
+            return Err(Error::EmptyData(format!(
+                "a model needs items and factors, got {n} x {k}"
+            )));
+        }
+        if item_ids.len() != n || popularity.len() != n {
+            return Err(Error::Mismatch(format!(
+                "{} item ids and {} popularity counts for {n} factor rows",
+                item_ids.len(),
+                popularity.len()
+            )));
+        }
+        if let Some((i, _)) = factors.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::Mismatch(format!(
+                "item {} has a non-finite factor",
+                item_ids[i / k]
+            )));
+        }
+        let provenance_len = serde_json::to_vec(&provenance).map_or(usize::MAX, |j| j.len());
+        if provenance_len > format::MAX_PROVENANCE {
+            return Err(invalid(
+                "provenance",
+                "at most 64512 bytes as JSON",
+                format!("{provenance_len} bytes"),
+            ));
+        }
+        let flat: Vec<f32> = factors.iter().copied().collect();
+        let (stored, values) = quantize(&flat, k, precision).map_err(Error::Mismatch)?;
+        let index = index_ids(&item_ids).map_err(Error::Mismatch)?;
+        Ok(Self::assemble(
+            fold_in, precision, provenance, item_ids, index, stored, values, k, None, popularity,
+        ))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        fold_in: FoldInParams,
+        precision: Precision,
+        provenance: Provenance,
+        item_ids: Vec<String>,
+        index: HashMap<String, u32>,
+        stored: Stored,
+        values: Vec<f32>,
+        k: usize,
+        gram: Option<Vec<f64>>,
+        popularity: Vec<u32>,
+    ) -> Model {
+        let n = item_ids.len();
+        let norms = values.chunks_exact(k).map(|y| dot(y, y).sqrt()).collect();
+        let gram = gram.unwrap_or_else(|| gram_f64(&values, k));
+        let factors = Array2::from_shape_vec((n, k), values).expect("n x k values");
+        Model {
+            fold_in,
+            precision,
+            provenance,
+            item_ids,
+            index,
+            stored,
+            factors,
+            norms,
+            gram,
+            popularity,
+        }
+    }
+
+    /// Number of items.
+    pub fn n_items(&self) -> usize {
+        self.item_ids.len()
+    }
+
+    /// Number of factors.
+    pub fn n_factors(&self) -> usize {
+        self.factors.ncols()
+    }
+
+    /// The fold-in settings (and so the confidence convention) the model was trained with.
+    pub fn fold_in_params(&self) -> &FoldInParams {
+        &self.fold_in
+    }
+
+    /// How the factors are stored.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// Where the factors came from.
+    pub fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+
+    /// Item ids, by index.
+    pub fn item_ids(&self) -> &[String] {
+        &self.item_ids
+    }
+
+    /// The index of an item id.
+    pub fn item_index(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    /// The item factors as f32 (dequantized for f16 and int8 models).
+    pub fn item_factors(&self) -> ArrayView2<'_, f32> {
+        self.factors.view()
+    }
+
+    /// `Y^T Y`, row-major f64.
+    pub fn gram(&self) -> &[f64] {
+        &self.gram
+    }
+
+    /// How many training users interacted with each item.
+    pub fn popularity(&self) -> &[u32] {
+        &self.popularity
+    }
+
+    /// The user vector for a history of `(item index, r)`: see [`fold_in`](crate::fold_in).
+    pub fn fold_in(&self, history: &[(u32, f32)]) -> Result<Vec<f32>> {
+        self.user_system(history).map(UserSystem::into_vector)
+    }
+
+    /// The solved normal equations of a history, for the vector and explanations both.
+    pub fn user_system(&self, history: &[(u32, f32)]) -> Result<UserSystem> {
+        UserSystem::solve(self.factors.view(), &self.gram, &self.fold_in, history)
+    }
+
+    /// Every item's score for a user vector, written into `out` (resized to the catalog).
+    pub fn score_into(&self, user: &[f32], out: &mut Vec<f32>) {
+        out.clear();
+        if user.len() != self.n_factors() {
+            out.resize(self.n_items(), f32::NAN);
+            return;
+        }
+        let rows = self.factors.as_slice().expect("standard layout");
+        out.extend(rows.chunks_exact(user.len()).map(|y| dot(y, user)));
+    }
+
+    /// The top `n` items for a user vector, best first, among those `filter` allows. Ties break
+    /// by lower item index. A vector of the wrong length ranks nothing.
+    pub fn recommend(&self, user: &[f32], n: usize, filter: &Filter) -> Vec<Scored> {
+        let mut scores = Vec::new();
+        self.score_into(user, &mut scores);
+        top_k(
+            scores
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| filter.allows(i as u32))
+                .map(|(i, &score)| Scored {
+                    item: i as u32,
+                    score,
+                }),
+            n,
+        )
+    }
+
+    /// Folds in a history and recommends from it, never returning a history item.
+    pub fn recommend_for(
+        &self,
+        history: &[(u32, f32)],
+        n: usize,
+        filter: Filter,
+    ) -> Result<Vec<Scored>> {
+        let x = self.fold_in(history)?;
+        let filter = filter.exclude(history.iter().map(|&(i, _)| i));
+        Ok(self.recommend(&x, n, &filter))
+    }
+
+    /// The `n` items most similar to `item` by cosine similarity of their factors, excluding
+    /// `item` itself.
+    pub fn similar_items(&self, item: u32, n: usize, filter: &Filter) -> Result<Vec<Scored>> {
+        if item as usize >= self.n_items() {
+            return Err(Error::UnknownItem(format!("index {item}")));
+        }
+        let y = self.factors.row(item as usize);
+        let y = y.as_slice().expect("standard layout");
+        let norm = self.norms[item as usize];
+        let rows = self.factors.as_slice().expect("standard layout");
+        Ok(top_k(
+            rows.chunks_exact(y.len())
+                .zip(&self.norms)
+                .enumerate()
+                .filter(|&(j, _)| j as u32 != item && filter.allows(j as u32))
+                .map(|(j, (yj, &nj))| Scored {
+                    item: j as u32,
+                    score: if norm > 0.0 && nj > 0.0 {
+                        dot(y, yj) / (norm * nj)
+                    } else {
+                        0.0
+                    },
+                }),
+            n,
+        ))
+    }
+
+    /// Why `item` scores what it does for this history: each history item's share of the score.
+    pub fn explain(&self, history: &[(u32, f32)], item: u32) -> Result<Explanation> {
+        let system = self.user_system(history)?;
+        self.explain_with(&system, item)
+    }
+
+    /// [`explain`](Self::explain) with an already solved system (one solve for many items).
+    pub fn explain_with(&self, system: &UserSystem, item: u32) -> Result<Explanation> {
+        let mut contributions = system.contributions(self.factors.view(), item)?;
+        contributions.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let y = self.factors.row(item as usize);
+        let score = dot(y.as_slice().expect("standard layout"), system.vector());
+        Ok(Explanation {
+            item,
+            score,
+            contributions,
+        })
+    }
+
+    /// The `n` most popular items among those `filter` allows: the no-history baseline.
+    pub fn most_popular(&self, n: usize, filter: &Filter) -> Vec<Scored> {
+        top_k(
+            self.popularity
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| filter.allows(i as u32))
+                .map(|(i, &p)| Scored {
+                    item: i as u32,
+                    score: p as f32,
+                }),
+            n,
+        )
+    }
+}
+
+fn index_ids(ids: &[String]) -> std::result::Result<HashMap<String, u32>, String> {
+    let mut index = HashMap::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        if id.is_empty() {
+            return Err(format!("item {i} has an empty id"));
+        }
+        if id.len() > u16::MAX as usize {
+            return Err(format!(
+                "item {i}'s id is {} bytes, at most 65535 fit",
+                id.len()
+            ));
+        }
+        if index.insert(id.clone(), i as u32).is_some() {
+            return Err(format!("item id {id:?} appears twice"));
+        }
+    }
+    Ok(index)
+}

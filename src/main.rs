@@ -1,0 +1,3 @@
+fn main() {
+    tastebud_web::start();
+}
