@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every test tier, installing whatever is missing first:
+#   1. formatting and lints (rustfmt, clippy with warnings as errors)
+#   2. native unit, integration and doc tests of the whole workspace
+#   3. the engine's wasm32 build, and wasm-bindgen-test in headless Chromium
+#   4. end-to-end tests: playwright-core driving Debian's Chromium against the release build
+#
+#   scripts/test.sh            every tier
+#   scripts/test.sh TIER...    some tiers: lint native wasm e2e
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+scripts/setup.sh
+
+tiers=("$@")
+[ ${#tiers[@]} -gt 0 ] || tiers=(lint native wasm e2e)
+step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
+started=$(date +%s)
+
+for tier in "${tiers[@]}"; do
+  case "$tier" in
+    lint)
+      step "lint: cargo fmt --check, cargo clippy -D warnings"
+      cargo fmt --all -- --check
+      cargo clippy --workspace --all-targets -- -D warnings
+      ;;
+    native)
+      step "native: cargo test --workspace"
+      cargo test --workspace
+      ;;
+    wasm)
+      step "wasm: the engine builds for wasm32 without threads"
+      cargo build -p tastebud-core --no-default-features --target wasm32-unknown-unknown
+      step "wasm: wasm-bindgen-test in headless Chromium"
+      cargo test -p tastebud-web --target wasm32-unknown-unknown
+      ;;
+    e2e)
+      step "e2e: trunk build --release, then playwright-core in Chromium"
+      trunk build --release
+      node --test --test-concurrency=1 tests/e2e/
+      ;;
+    *)
+      echo "test: unknown tier '$tier' (expected lint, native, wasm or e2e)" >&2
+      exit 2
+      ;;
+  esac
+done
+step "all requested tiers passed in $(( $(date +%s) - started )) s"

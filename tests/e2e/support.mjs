@@ -1,0 +1,77 @@
+// Shared end-to-end plumbing: a static server over dist/ that logs every request, and Debian's
+// Chromium driven by playwright-core (installed by scripts/setup.sh under .tools/node).
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { readFile, mkdir } from 'node:fs/promises';
+import { extname, join, normalize, resolve } from 'node:path';
+
+const root = resolve(new URL('../..', import.meta.url).pathname);
+const tools = process.env.TASTEBUD_TOOLS ?? join(root, '.tools');
+const require = createRequire(join(tools, 'node', 'package.json'));
+const { chromium } = require('playwright-core');
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.tbm': 'application/octet-stream',
+};
+
+/** Serves `dir` under `prefix` (a sub-path, to prove relative URLs work). */
+export async function serve(dir = join(root, 'dist'), prefix = '/shop/') {
+  const requests = [];
+  const server = createServer(async (req, res) => {
+    requests.push(req.url);
+    const url = new URL(req.url, 'http://localhost');
+    if (!url.pathname.startsWith(prefix)) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    let rel = decodeURIComponent(url.pathname.slice(prefix.length)) || 'index.html';
+    const file = normalize(join(dir, rel));
+    if (!file.startsWith(dir)) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return { origin, url: origin + prefix, requests, close: () => server.close() };
+}
+
+/** Launches headless Chromium with the flags this machine needs (no background networking). */
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Saves a screenshot under tests/e2e/screenshots/ and returns its path. */
+export async function screenshot(page, name) {
+  const dir = join(root, 'tests', 'e2e', 'screenshots');
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
