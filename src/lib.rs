@@ -1,45 +1,44 @@
-//! Tastebud's web app. Until the storefront lands this is a single page that proves the engine
-//! runs in the browser: it trains a small model on a built-in toy log, folds in a visitor and
-//! shows the ranking with its explanation, all in WebAssembly.
+//! Tastebud's storefront: a bilingual demo shop whose recommendations are computed in the
+//! visitor's browser from interactions kept only in that browser.
+//!
+//! `engine` (the lists the page shows), `state` (the reducer), `i18n` and the pure half of
+//! `services::storage` are plain Rust, tested natively; the components render them with Yew.
 
-mod engine_check;
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod components;
+pub mod engine;
+pub mod i18n;
+pub mod services;
+pub mod state;
 
-use yew::prelude::*;
+#[cfg(target_arch = "wasm32")]
+pub use app::{App, AppProps};
 
-pub use engine_check::{run_engine_check, EngineCheck};
-
-/// The app's root component.
-#[function_component(App)]
-pub fn app() -> Html {
-    let check = use_memo((), |_| run_engine_check());
-    html! {
-        <main>
-            <h1>{ "Tastebud" }</h1>
-            <p>{ "Private recommendations that run entirely in your browser. \
-                  The storefront demo is on its way; below, the engine checks itself in WebAssembly." }</p>
-            {
-                match &*check {
-                    Ok(c) => html! {
-                        <section aria-label="Engine check" data-testid="engine-check">
-                            <p class="status">{ format!(
-                                "Trained {} items x {} factors in the browser; a visitor who liked {} gets:",
-                                c.items, c.factors, c.history.join(" and ")
-                            ) }</p>
-                            <ol data-testid="recommendations">
-                                { for c.recommendations.iter().map(|(id, why)| html! {
-                                    <li data-item-id={id.clone()}>{ format!("{id}, because you liked {why}") }</li>
-                                }) }
-                            </ol>
-                        </section>
-                    },
-                    Err(e) => html! { <p class="error" role="alert">{ e.clone() }</p> },
-                }
-            }
-        </main>
-    }
-}
-
-/// Mounts the app on the page body.
+/// Mounts the app on the page body; it fetches `data/catalog.json` and `data/model.tbm`.
+#[cfg(target_arch = "wasm32")]
 pub fn start() {
     yew::Renderer::<App>::new().render();
+}
+
+/// Mounts the app inside `root` with an engine already loaded (tests and embedding).
+#[cfg(target_arch = "wasm32")]
+pub fn mount_with(
+    root: web_sys::Element,
+    engine: std::rc::Rc<engine::Engine>,
+) -> yew::AppHandle<App> {
+    yew::Renderer::<App>::with_root_and_props(
+        root,
+        AppProps {
+            engine: Some(engine),
+        },
+    )
+    .render()
+}
+
+/// Mounts the app inside `root`, fetching the catalog and model.
+#[cfg(target_arch = "wasm32")]
+pub fn mount(root: web_sys::Element) -> yew::AppHandle<App> {
+    yew::Renderer::<App>::with_root(root).render()
 }

@@ -1,47 +1,202 @@
-//! Browser tier: the engine and the app in headless Chromium (wasm-bindgen-test).
+//! Browser tier, in headless Chromium (wasm-bindgen-test): the storage recovery paths against the
+//! real localStorage, and the real app mounted on a small shop.
 #![cfg(target_arch = "wasm32")]
 
-use tastebud_core::{fit, AlsParams, CsrMatrix, Filter, Model, Precision, Provenance};
+mod common;
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use tastebud_core::EventKind;
+use tastebud_web::engine::{Engine, StoredEvent};
+use tastebud_web::services::storage::{self, Health, Prefs, LOG_KEY, PREFS_KEY, SET_ASIDE_KEY};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen_test]
-fn engine_check_recommends_the_visitors_cluster_in_wasm() {
-    let check = tastebud_web::run_engine_check().expect("engine check runs");
-    assert_eq!(check.recommendations.len(), 3);
-    let camping = ["trekking-poles", "headlamp"];
-    assert!(
-        camping.contains(&check.recommendations[0].0.as_str()),
-        "{:?}",
-        check.recommendations
-    );
+fn local() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+fn clear() {
+    local().clear().unwrap();
 }
 
 #[wasm_bindgen_test]
-fn model_file_round_trips_and_rejects_corruption_in_wasm() {
-    let cells: Vec<(u32, u32, f32)> = (0..30u32).map(|u| (u, u % 6, 1.0)).collect();
-    let prefs = CsrMatrix::from_triplets(30, 6, &cells);
-    let params = AlsParams::new().factors(3).iterations(3).check().unwrap();
-    let f = fit(&prefs, &params, |_| {}).unwrap();
-    let ids = (0..6).map(|i| format!("i{i}")).collect();
-    let model = Model::new(
-        ids,
-        f.items,
-        params.fold_in(),
-        prefs.column_counts(),
-        Precision::F16,
-        Provenance::default(),
+fn damaged_log_lines_are_set_aside_and_the_rest_kept() {
+    clear();
+    let good = storage::serialize_log(&[
+        StoredEvent::new("a", EventKind::Like, None, 1.0),
+        StoredEvent::new("b", EventKind::View, None, 2.0),
+    ]);
+    let damaged = format!("{good}{{\"item\":\"c\",\"ki\n<img src=x onerror=alert(1)>\n");
+    local().set_item(LOG_KEY, &damaged).unwrap();
+    local().set_item(PREFS_KEY, "{\"lang\":").unwrap();
+
+    let (loaded, health) = storage::load();
+    assert_eq!(health, Health::Ok);
+    assert_eq!(loaded.log.len(), 2);
+    assert_eq!(loaded.newly_set_aside, 3);
+    // The damaged entries moved aside verbatim; the log key now holds only what was readable.
+    let aside = local().get_item(SET_ASIDE_KEY).unwrap().unwrap();
+    assert!(
+        aside.contains("onerror") && aside.contains("{\\\"lang\\\":"),
+        "{aside}"
+    );
+    assert_eq!(local().get_item(LOG_KEY).unwrap().unwrap(), good);
+    assert_eq!(local().get_item(PREFS_KEY).unwrap(), None);
+    // A second load finds nothing new to set aside and keeps what was set aside before.
+    let (again, _) = storage::load();
+    assert_eq!(again.newly_set_aside, 0);
+    assert_eq!(again.set_aside.len(), 3);
+    clear();
+}
+
+#[wasm_bindgen_test]
+fn erase_removes_every_key_and_empty_state_writes_nothing() {
+    clear();
+    let log = vec![StoredEvent::new("a", EventKind::Like, None, 1.0)];
+    let prefs = Prefs {
+        lang: Some("zh-CN".into()),
+        ..Prefs::default()
+    };
+    assert_eq!(storage::save(&log, &prefs), Health::Ok);
+    local().set_item(SET_ASIDE_KEY, "[]").unwrap();
+    assert_eq!(storage::erase_all(), Health::Ok);
+    assert_eq!(local().length().unwrap(), 0);
+    assert_eq!(storage::save(&[], &Prefs::default()), Health::Ok);
+    assert_eq!(local().length().unwrap(), 0);
+}
+
+#[wasm_bindgen_test]
+fn a_full_storage_is_reported_not_thrown() {
+    clear();
+    // Fill localStorage (about 5 MB in Chromium) with one key grown until a write fails.
+    let chunk = "x".repeat(512 * 1024);
+    let mut filler = String::new();
+    loop {
+        filler.push_str(&chunk);
+        if local().set_item("filler", &filler).is_err() {
+            break;
+        }
+    }
+    let big_log: Vec<StoredEvent> = (0..400)
+        .map(|n| {
+            StoredEvent::new(
+                &format!("item-{n}-{}", "y".repeat(2000)),
+                EventKind::View,
+                None,
+                1.0,
+            )
+        })
+        .collect();
+    assert_eq!(storage::save(&big_log, &Prefs::default()), Health::Full);
+    clear();
+}
+
+async fn settle() {
+    gloo::timers::future::sleep(Duration::from_millis(50)).await;
+}
+
+fn query_all(root: &web_sys::Element, selector: &str) -> Vec<web_sys::HtmlElement> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .map(|i| {
+            list.item(i)
+                .unwrap()
+                .dyn_into::<web_sys::HtmlElement>()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_app_recommends_the_niche_a_visitor_likes_and_forgets_on_erase() {
+    clear();
+    let (catalog, model) = common::files();
+    let engine = Rc::new(Engine::load(&catalog, &model).unwrap());
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    let _app = tastebud_web::mount_with(root.clone(), engine);
+    settle().await;
+
+    // A first visit shows onboarding and no recommendations yet.
+    assert_eq!(query_all(&root, "[data-testid=onboarding]").len(), 1);
+    assert!(query_all(
+        &root,
+        "[data-testid=recommendations] [data-testid=item-card]"
     )
-    .unwrap();
-    let bytes = model.to_bytes();
-    let again = Model::from_bytes(&bytes).unwrap();
-    assert_eq!(again.to_bytes(), bytes);
-    let mut bad = bytes.clone();
-    let mid = bad.len() / 2;
-    bad[mid] ^= 0x40;
-    assert!(Model::from_bytes(&bad).is_err());
-    assert!(Model::from_bytes(&bytes[..bytes.len() - 1]).is_err());
-    let recs = again.recommend_for(&[(0, 1.0)], 3, Filter::new()).unwrap();
-    assert!(recs.iter().all(|s| s.item != 0));
+    .is_empty());
+
+    // Like three ultralight-camping items from the browse page of that category.
+    web_sys::window()
+        .unwrap()
+        .location()
+        .set_hash("#/category/ul-camp")
+        .unwrap();
+    settle().await;
+    for n in 0..3 {
+        let selector = format!(
+            "[data-item-id=\"{}\"] [data-testid=like]",
+            common::item_id(1, n)
+        );
+        query_all(&root, &selector)[0].click();
+        settle().await;
+    }
+    web_sys::window()
+        .unwrap()
+        .location()
+        .set_hash("#/")
+        .unwrap();
+    settle().await;
+    let recs = query_all(
+        &root,
+        "[data-testid=recommendations] [data-testid=item-card]",
+    );
+    assert!(!recs.is_empty());
+    let niche = recs
+        .iter()
+        .filter(|c| c.get_attribute("data-category").as_deref() == Some("ul-camp"))
+        .count();
+    assert!(
+        niche * 2 > recs.len(),
+        "{niche} of {} in the niche",
+        recs.len()
+    );
+    let first_interest = &query_all(&root, "[data-testid=interests] [data-category]")[0];
+    assert_eq!(
+        first_interest.get_attribute("data-category").as_deref(),
+        Some("ul-camp")
+    );
+    assert!(local().get_item(LOG_KEY).unwrap().unwrap().lines().count() >= 3);
+
+    // The language toggle translates the interface and sets <html lang>.
+    query_all(&root, "[data-testid=lang-toggle]")[0].click();
+    settle().await;
+    assert!(root.text_content().unwrap().contains("为你推荐"));
+    assert_eq!(
+        document
+            .document_element()
+            .unwrap()
+            .get_attribute("lang")
+            .as_deref(),
+        Some("zh-CN")
+    );
+
+    // Erase clears storage and the page.
+    query_all(&root, "[data-testid=privacy-open]")[0].click();
+    settle().await;
+    query_all(&root, "[data-testid=erase-data]")[0].click();
+    settle().await;
+    assert_eq!(local().length().unwrap(), 0);
+    assert!(query_all(
+        &root,
+        "[data-testid=recommendations] [data-testid=item-card]"
+    )
+    .is_empty());
+    assert_eq!(query_all(&root, "[data-testid=onboarding]").len(), 1);
+    web_sys::window().unwrap().location().set_hash("").unwrap();
+    clear();
 }

@@ -47,7 +47,8 @@ pub enum FormatError {
     /// The JSON header is missing, malformed or out of range.
     #[error("the model header is invalid: {0}")]
     Header(String),
-    /// The file's length is not what its header describes.
+    /// The file's length is not what its header describes (for a file cut short inside its
+    /// header, `expected` is the least length that could hold it).
     #[error("the model file is {actual} bytes but its header describes {expected}; it is truncated or corrupt, so download or build it again")]
     Size {
         /// Bytes the header implies.
@@ -146,10 +147,17 @@ impl Model {
             return Err(FormatError::UnsupportedVersion { found: version });
         }
         let header_len = u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes")) as usize;
-        if header_len > MAX_HEADER || PREAMBLE + header_len > bytes.len() {
+        if header_len > MAX_HEADER {
             return Err(FormatError::Header(format!(
-                "its length {header_len} exceeds the file or the {MAX_HEADER}-byte limit"
+                "its length {header_len} exceeds the {MAX_HEADER}-byte limit"
             )));
+        }
+        if PREAMBLE + header_len + 4 > bytes.len() {
+            // The header alone runs past the end: the file was cut short.
+            return Err(FormatError::Size {
+                expected: (PREAMBLE + header_len + 4) as u64,
+                actual: bytes.len() as u64,
+            });
         }
         let header: Header = serde_json::from_slice(&bytes[PREAMBLE..PREAMBLE + header_len])
             .map_err(|e| FormatError::Header(e.to_string()))?;

@@ -1,0 +1,285 @@
+//! The root component: loads the catalog and model, holds the state, persists it, and routes.
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use tastebud_core::EventKind;
+use wasm_bindgen::UnwrapThrowExt;
+use yew::prelude::*;
+
+use crate::components::{
+    CategoryPage, Header, HomePage, ItemPage, Notices, PrivacyPanel, SearchPage,
+};
+use crate::engine::{Engine, StoredEvent};
+use crate::i18n::{t, tf, Key, Lang};
+use crate::services::storage::{self, Health};
+use crate::state::{Action, Notice, State, View};
+
+/// Where the catalog and model are, relative to the page.
+pub const CATALOG_URL: &str = "data/catalog.json";
+/// See [`CATALOG_URL`].
+pub const MODEL_URL: &str = "data/model.tbm";
+
+/// Records an interaction: `(item id, kind, value)`.
+pub type Track = Callback<(String, EventKind, Option<f32>)>;
+
+/// Per-item states derived from the log, for buttons' pressed states.
+#[derive(Debug, Default, PartialEq)]
+pub struct Flags {
+    /// Items liked (and not dismissed since).
+    pub liked: HashSet<String>,
+    /// Items in the cart.
+    pub in_cart: HashSet<String>,
+    /// The visitor's latest rating of each rated item.
+    pub ratings: HashMap<String, f32>,
+}
+
+impl Flags {
+    fn from_log(log: &[StoredEvent]) -> Flags {
+        let mut f = Flags::default();
+        for e in log {
+            match e.event.kind {
+                EventKind::Like => {
+                    f.liked.insert(e.item.clone());
+                }
+                EventKind::AddToCart => {
+                    f.in_cart.insert(e.item.clone());
+                }
+                EventKind::Rate => {
+                    if let Some(v) = e.event.value {
+                        f.ratings.insert(e.item.clone(), v);
+                    }
+                }
+                EventKind::Dismiss => {
+                    f.liked.remove(&e.item);
+                    f.in_cart.remove(&e.item);
+                }
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
+/// What every component can reach.
+#[derive(Clone)]
+pub struct AppContext {
+    /// The state and its dispatcher.
+    pub state: UseReducerHandle<State>,
+    /// The loaded catalog and model.
+    pub engine: Rc<Engine>,
+    /// Derived per-item states.
+    pub flags: Rc<Flags>,
+    /// Records an interaction.
+    pub track: Track,
+}
+
+impl PartialEq for AppContext {
+    fn eq(&self, other: &Self) -> bool {
+        self.state == other.state
+            && Rc::ptr_eq(&self.engine, &other.engine)
+            && Rc::ptr_eq(&self.flags, &other.flags)
+    }
+}
+
+/// The app context; components only render inside [`App`].
+#[hook]
+pub fn use_app() -> AppContext {
+    use_context::<AppContext>().expect_throw("unreachable: components render inside App")
+}
+
+enum Load {
+    Loading,
+    Ready(Rc<Engine>),
+    Failed(String),
+}
+
+async fn fetch_engine() -> Result<Engine, String> {
+    use gloo::net::http::Request;
+    let get = |url: &'static str| async move {
+        let resp = Request::get(url)
+            .send()
+            .await
+            .map_err(|e| format!("{url} could not be fetched ({e})"))?;
+        if !resp.ok() {
+            return Err(format!("{url} answered HTTP {}", resp.status()));
+        }
+        resp.binary()
+            .await
+            .map_err(|e| format!("{url} could not be read ({e})"))
+    };
+    let catalog = get(CATALOG_URL).await?;
+    let model = get(MODEL_URL).await?;
+    let catalog =
+        String::from_utf8(catalog).map_err(|_| format!("{CATALOG_URL} is not UTF-8 text"))?;
+    Engine::load(&catalog, &model)
+}
+
+/// Moves focus to the main content without touching the hash (which is the router's).
+fn skip_to_main() -> Callback<MouseEvent> {
+    Callback::from(|e: MouseEvent| {
+        e.prevent_default();
+        if let Some(main) = gloo::utils::document().get_element_by_id("main") {
+            if let Ok(main) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(main) {
+                let _ = main.focus();
+            }
+        }
+    })
+}
+
+fn now_seconds() -> f64 {
+    js_sys::Date::now() / 1000.0
+}
+
+fn initial_state() -> State {
+    let (loaded, health) = storage::load();
+    let lang = loaded
+        .prefs
+        .lang
+        .as_deref()
+        .map(Lang::from_tag)
+        .unwrap_or_else(|| {
+            web_sys::window()
+                .and_then(|w| w.navigator().language())
+                .map_or(Lang::En, |l| Lang::from_tag(&l))
+        });
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    let newly = loaded.newly_set_aside;
+    let mut state = State::new(
+        lang,
+        loaded.log,
+        loaded.prefs,
+        loaded.set_aside,
+        View::from_hash(&hash),
+    );
+    if newly > 0 {
+        state.notices.push(Notice::Recovered(newly));
+    }
+    state.health = health;
+    match health {
+        Health::Ok => {}
+        Health::Unavailable => state.notices.push(Notice::StorageUnavailable),
+        Health::Full => state.notices.push(Notice::StorageFull),
+    }
+    state
+}
+
+/// Props of [`App`].
+#[derive(Properties, Default)]
+pub struct AppProps {
+    /// An engine to use instead of fetching [`CATALOG_URL`] and [`MODEL_URL`].
+    #[prop_or_default]
+    pub engine: Option<Rc<Engine>>,
+}
+
+impl PartialEq for AppProps {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.engine, &other.engine) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+}
+
+/// The app.
+#[function_component(App)]
+pub fn app(props: &AppProps) -> Html {
+    let state = use_reducer(initial_state);
+    let preloaded = props.engine.clone();
+    let load = use_state(|| match &preloaded {
+        Some(engine) => Load::Ready(engine.clone()),
+        None => Load::Loading,
+    });
+    {
+        let load = load.clone();
+        use_effect_with((), move |_| {
+            if preloaded.is_none() {
+                yew::platform::spawn_local(async move {
+                    load.set(match fetch_engine().await {
+                        Ok(engine) => Load::Ready(Rc::new(engine)),
+                        Err(e) => Load::Failed(e),
+                    });
+                });
+            }
+        });
+    }
+    // Persist the log and settings whenever they change; say so if storage refuses.
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with(
+            (state.log.clone(), state.prefs.clone()),
+            move |(log, prefs)| {
+                let health = storage::save(log, prefs);
+                dispatch.dispatch(Action::Health(health));
+            },
+        );
+    }
+    use_effect_with(state.lang, |lang| {
+        if let Some(root) = gloo::utils::document().document_element() {
+            let _ = root.set_attribute("lang", lang.code());
+        }
+    });
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let listener =
+                gloo::events::EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
+                    let hash = gloo::utils::window().location().hash().unwrap_or_default();
+                    dispatch.dispatch(Action::Navigate(View::from_hash(&hash)));
+                    gloo::utils::window().scroll_to_with_x_and_y(0.0, 0.0);
+                });
+            move || drop(listener)
+        });
+    }
+    let flags = use_memo(state.log.clone(), |log| Flags::from_log(log));
+    let track: Track = {
+        let dispatch = state.dispatcher();
+        Callback::from(
+            move |(item, kind, value): (String, EventKind, Option<f32>)| {
+                dispatch.dispatch(Action::Track(StoredEvent::new(
+                    &item,
+                    kind,
+                    value,
+                    now_seconds(),
+                )));
+            },
+        )
+    };
+    let lang = state.lang;
+    match &*load {
+        Load::Loading => html! {
+            <main id="main" class="loading"><p class="status" role="status">{ t(lang, Key::Loading) }</p></main>
+        },
+        Load::Failed(e) => html! {
+            <main id="main">
+                <div class="error" role="alert" data-testid="load-error">{ tf(lang, Key::LoadFailed, e) }</div>
+            </main>
+        },
+        Load::Ready(engine) => {
+            let ctx = AppContext {
+                state: state.clone(),
+                engine: engine.clone(),
+                flags,
+                track,
+            };
+            let page = match &state.view {
+                View::Home => html! { <HomePage /> },
+                View::Category(c) => html! { <CategoryPage category={c.clone()} /> },
+                View::Search(q) => html! { <SearchPage query={q.clone()} /> },
+                View::Item(id) => html! { <ItemPage id={id.clone()} /> },
+            };
+            html! {
+                <ContextProvider<AppContext> context={ctx}>
+                    <a class="skip-link" href="#main" onclick={skip_to_main()}>{ t(lang, Key::SkipToContent) }</a>
+                    <Header />
+                    <Notices />
+                    <main id="main" tabindex="-1">{ page }</main>
+                    if state.privacy_open { <PrivacyPanel /> }
+                </ContextProvider<AppContext>>
+            }
+        }
+    }
+}

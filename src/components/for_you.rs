@@ -1,0 +1,58 @@
+//! "For you": the visitor's recommendations, each with why.
+
+use yew::prelude::*;
+
+use super::ItemCard;
+use crate::app::use_app;
+use crate::i18n::{t, tf, Key};
+
+/// How many recommendations to show.
+const COUNT: usize = 8;
+
+/// The recommendations, recomputed in the same render as the interaction that changed them.
+#[function_component(ForYou)]
+pub fn for_you() -> Html {
+    let app = use_app();
+    let lang = app.state.lang;
+    let engine = app.engine.clone();
+    let recs = use_memo(
+        (app.state.log.clone(), app.state.prefs.interests.clone()),
+        move |(log, interests)| engine.for_you(log, interests, COUNT),
+    );
+    let why = |because: &[usize], interests: &[String]| -> Option<AttrValue> {
+        let names: Vec<String> = because
+            .iter()
+            .map(|&i| {
+                app.engine.catalog.items[i]
+                    .title
+                    .get(lang.code())
+                    .to_owned()
+            })
+            .collect();
+        if !names.is_empty() {
+            let sep = if lang.code() == "en" { " and " } else { "和" };
+            return Some(tf(lang, Key::BecauseLiked, &names.join(sep)).into());
+        }
+        let picked: Vec<String> = interests
+            .iter()
+            .map(|c| app.engine.category_name(c, lang.code()))
+            .collect();
+        if !picked.is_empty() {
+            return Some(tf(lang, Key::BecausePicked, &picked.join(", ")).into());
+        }
+        Some(t(lang, Key::PopularPick).into())
+    };
+    html! {
+        <section class="panel for-you" aria-labelledby="for-you-title">
+            <h2 id="for-you-title">{ t(lang, Key::ForYou) }</h2>
+            if recs.is_empty() {
+                <p class="hint">{ t(lang, Key::ForYouEmpty) }</p>
+            }
+            <div class="grid" data-testid="recommendations" aria-live="polite">
+                { for recs.iter().map(|r| html! {
+                    <ItemCard key={r.item} item={r.item} why={why(&r.because, &r.because_interests)} />
+                }) }
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,58 @@
+//! "Interests to explore": niche categories ranked for this visitor, with what led there.
+
+use yew::prelude::*;
+
+use super::ItemCard;
+use crate::app::use_app;
+use crate::i18n::{t, tf, Key};
+use crate::state::View;
+
+const COUNT: usize = 4;
+
+/// The interest strip.
+#[function_component(Interests)]
+pub fn interests() -> Html {
+    let app = use_app();
+    let lang = app.state.lang;
+    let engine = app.engine.clone();
+    let interests = use_memo(
+        (app.state.log.clone(), app.state.prefs.interests.clone()),
+        move |(log, picked)| engine.interests(log, picked, COUNT),
+    );
+    html! {
+        <section class="panel interests" aria-labelledby="interests-title">
+            <h2 id="interests-title">{ t(lang, Key::Interests) }</h2>
+            if interests.is_empty() {
+                <p class="hint">{ t(lang, Key::InterestsEmpty) }</p>
+            }
+            <ol class="interest-list" data-testid="interests">
+                { for interests.iter().map(|i| {
+                    let name = app.engine.category_name(&i.category, lang.code());
+                    let mut led: Vec<String> = i.because.iter()
+                        .map(|&x| app.engine.catalog.items[x].title.get(lang.code()).to_owned())
+                        .collect();
+                    led.extend(i.because_interests.iter().map(|c| app.engine.category_name(c, lang.code())));
+                    html! {
+                        <li class="interest" data-category={i.category.clone()} data-testid="interest">
+                            <h3><a href={View::Category(i.category.clone()).to_hash()}>{ name }</a></h3>
+                            if !led.is_empty() {
+                                <p class="why">{ tf(lang, Key::LedBy, &led.join(lang_sep(lang.code()))) }</p>
+                            }
+                            <div class="mini-grid">
+                                { for i.items.iter().take(2).map(|&x| html! { <ItemCard key={x} item={x} /> }) }
+                            </div>
+                        </li>
+                    }
+                }) }
+            </ol>
+        </section>
+    }
+}
+
+fn lang_sep(code: &str) -> &'static str {
+    if code == "en" {
+        ", "
+    } else {
+        "、"
+    }
+}

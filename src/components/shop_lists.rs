@@ -1,0 +1,45 @@
+//! The shop's ranked lists, from its published aggregate data.
+
+use yew::prelude::*;
+
+use super::ItemCard;
+use crate::app::use_app;
+use crate::i18n::{t, Key};
+use crate::state::View;
+
+/// Top rated, trending searches and creators' picks.
+#[function_component(ShopLists)]
+pub fn shop_lists() -> Html {
+    let app = use_app();
+    let lang = app.state.lang;
+    let engine = app.engine.clone();
+    let hidden = use_memo(app.state.log.clone(), move |log| engine.dismissed(log));
+    let top = app.engine.top_rated(6, &hidden);
+    let trending = app.engine.trending_searches(10);
+    let creators = app.engine.creator_picks(&hidden);
+    html! {
+        <section class="panel shop-lists" aria-label={t(lang, Key::TopRated)}>
+            <h2>{ t(lang, Key::TopRated) }</h2>
+            <div class="grid" data-testid="top-rated">
+                { for top.iter().map(|&i| html! { <ItemCard key={i} item={i} /> }) }
+            </div>
+            <h2>{ t(lang, Key::Trending) }</h2>
+            <ul class="chips" data-testid="trending">
+                { for trending.iter().map(|(q, _)| html! {
+                    <li><a class="chip" href={View::Search(q.clone()).to_hash()}>{ q.clone() }</a></li>
+                }) }
+            </ul>
+            <h2>{ t(lang, Key::Creators) }</h2>
+            <div class="creators" data-testid="creators">
+                { for creators.iter().take(3).map(|(creator, items)| html! {
+                    <div class="creator">
+                        <h3>{ creator.clone() }</h3>
+                        <div class="grid">
+                            { for items.iter().take(4).map(|&i| html! { <ItemCard key={i} item={i} /> }) }
+                        </div>
+                    </div>
+                }) }
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,239 @@
+//! Interface text in English and Simplified Chinese. Catalog text comes from the catalog itself.
+
+/// The interface language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Simplified Chinese.
+    Zh,
+}
+
+impl Lang {
+    /// The BCP 47 tag (`en`, `zh-CN`), as the catalog and `<html lang>` use it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh-CN",
+        }
+    }
+
+    /// Parses a stored or browser language tag: any `zh` variant is Chinese, anything else English.
+    pub fn from_tag(tag: &str) -> Lang {
+        if tag.trim().to_ascii_lowercase().starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    /// The other language.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Zh,
+            Lang::Zh => Lang::En,
+        }
+    }
+}
+
+/// A piece of interface text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Key {
+    Tagline,
+    SearchLabel,
+    SearchPlaceholder,
+    SearchButton,
+    SwitchLanguage,
+    LanguageName,
+    Privacy,
+    Cart,
+    ForYou,
+    ForYouEmpty,
+    BecauseLiked,
+    BecausePicked,
+    PopularPick,
+    Interests,
+    InterestsEmpty,
+    LedBy,
+    Like,
+    Liked,
+    NotInterested,
+    AddToCart,
+    InCart,
+    Rate,
+    YourRating,
+    TopRated,
+    Trending,
+    Creators,
+    Browse,
+    Home,
+    OnboardingTitle,
+    OnboardingHint,
+    OnboardingStart,
+    OnboardingSkip,
+    PrivacyTitle,
+    PrivacyExplain,
+    StoredInteractions,
+    StoredInterests,
+    StoredSetAside,
+    StoredNothing,
+    Export,
+    Erase,
+    Erased,
+    Close,
+    StorageUnavailable,
+    StorageFull,
+    Recovered,
+    Loading,
+    LoadFailed,
+    ResultsFor,
+    NoResults,
+    Similar,
+    Dismissed,
+    Open,
+    Items,
+    SkipToContent,
+    Stars,
+    Area,
+}
+
+/// The text for `key` in `lang`. `{}` marks where a caller substitutes a value.
+pub fn t(lang: Lang, key: Key) -> &'static str {
+    let (en, zh) = match key {
+        Key::Tagline => (
+            "Find your next small obsession. Recommendations are computed in your browser; nothing about you leaves this device.",
+            "发现你的下一个小爱好。推荐在你的浏览器里计算，关于你的一切都不会离开这台设备。",
+        ),
+        Key::SearchLabel => ("Search the shop", "搜索商品"),
+        Key::SearchPlaceholder => ("Search: tent, pour-over, 手冲…", "搜索：帐篷、手冲、film…"),
+        Key::SearchButton => ("Search", "搜索"),
+        Key::SwitchLanguage => ("Switch the interface to Chinese", "切换到英文界面"),
+        Key::LanguageName => ("中文", "English"),
+        Key::Privacy => ("Your data", "你的数据"),
+        Key::Cart => ("Cart", "购物车"),
+        Key::ForYou => ("For you", "为你推荐"),
+        Key::ForYouEmpty => (
+            "Like a few things, or pick some interests, and your recommendations appear here.",
+            "点赞几件商品，或选择几个兴趣，你的推荐就会出现在这里。",
+        ),
+        Key::BecauseLiked => ("Because you liked {}", "因为你喜欢{}"),
+        Key::BecausePicked => ("Because you picked {}", "因为你选择了{}"),
+        Key::PopularPick => ("Popular with shoppers like you", "和你相似的顾客也喜欢"),
+        Key::Interests => ("Interests to explore", "值得探索的兴趣"),
+        Key::InterestsEmpty => (
+            "Niche interests you might enjoy show up here once you have liked a few things.",
+            "点赞几件商品后，这里会出现你可能喜欢的小众兴趣。",
+        ),
+        Key::LedBy => ("Led here by {}", "源自{}"),
+        Key::Like => ("Like", "喜欢"),
+        Key::Liked => ("Liked", "已喜欢"),
+        Key::NotInterested => ("Not interested", "不感兴趣"),
+        Key::AddToCart => ("Add to cart", "加入购物车"),
+        Key::InCart => ("In cart", "已加入"),
+        Key::Rate => ("Rate {} stars", "评 {} 星"),
+        Key::YourRating => ("Your rating", "你的评分"),
+        Key::TopRated => ("Top rated", "评分最高"),
+        Key::Trending => ("Trending searches", "热门搜索"),
+        Key::Creators => ("Creators' picks", "达人精选"),
+        Key::Browse => ("Browse", "浏览"),
+        Key::Home => ("Shop home", "商店首页"),
+        Key::OnboardingTitle => ("What are you curious about?", "你对什么感兴趣？"),
+        Key::OnboardingHint => (
+            "Pick a few interests to get started. They stay in this browser, and you can erase them any time.",
+            "选几个兴趣开始吧。它们只保存在这个浏览器里，你可以随时清除。",
+        ),
+        Key::OnboardingStart => ("Show me", "开始推荐"),
+        Key::OnboardingSkip => ("Skip", "跳过"),
+        Key::PrivacyTitle => ("Your data", "你的数据"),
+        Key::PrivacyExplain => (
+            "Everything Tastebud knows about you is listed here. It is stored only in this browser's localStorage and never sent anywhere; recommendations are computed on this device.",
+            "Tastebud 关于你的全部信息都列在这里。它们只保存在这个浏览器的 localStorage 中，从不发送到任何地方；推荐在这台设备上计算。",
+        ),
+        Key::StoredInteractions => ("{} interactions", "{} 条互动记录"),
+        Key::StoredInterests => ("Interests you picked: {}", "你选择的兴趣：{}"),
+        Key::StoredSetAside => (
+            "{} damaged entries set aside (kept for export)",
+            "{} 条损坏的记录已单独保存（可导出）",
+        ),
+        Key::StoredNothing => ("Nothing is stored.", "没有保存任何数据。"),
+        Key::Export => ("Export as JSON", "导出为 JSON"),
+        Key::Erase => ("Erase everything", "清除全部数据"),
+        Key::Erased => ("Everything was erased from this browser.", "已从这个浏览器清除全部数据。"),
+        Key::Close => ("Close", "关闭"),
+        Key::StorageUnavailable => (
+            "This browser's storage is unavailable, so your activity is kept only while this page is open.",
+            "此浏览器的存储不可用，你的活动只在本页面打开期间保留。",
+        ),
+        Key::StorageFull => (
+            "This browser's storage is full, so new activity is kept only while this page is open.",
+            "此浏览器的存储已满，新的活动只在本页面打开期间保留。",
+        ),
+        Key::Recovered => (
+            "Some stored activity was damaged: {} entries could not be read and were set aside. Everything else was kept.",
+            "部分保存的活动已损坏：{} 条记录无法读取，已单独保存。其余数据均已保留。",
+        ),
+        Key::Loading => ("Loading the shop…", "正在加载商店…"),
+        Key::LoadFailed => ("The shop could not be loaded: {}", "商店无法加载：{}"),
+        Key::ResultsFor => ("Results for “{}”", "“{}”的搜索结果"),
+        Key::NoResults => ("Nothing matches that search.", "没有找到匹配的商品。"),
+        Key::Similar => ("Similar items", "相似商品"),
+        Key::Dismissed => ("Hidden: you said not interested", "已隐藏：你标记了不感兴趣"),
+        Key::Open => ("Open {}", "打开{}"),
+        Key::Items => ("{} items", "{} 件商品"),
+        Key::SkipToContent => ("Skip to content", "跳到主要内容"),
+        Key::Stars => ("{} of 5 stars", "{} / 5 星"),
+        Key::Area => ("Areas", "分区"),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
+/// `t` with `{}` replaced by `value`.
+pub fn tf(lang: Lang, key: Key, value: &str) -> String {
+    t(lang, key).replacen("{}", value, 1)
+}
+
+/// A price with the currency's symbol.
+pub fn price(amount: f64, currency: &str) -> String {
+    let symbol = match currency {
+        "EUR" => "€",
+        "USD" => "$",
+        "GBP" => "£",
+        "CNY" | "JPY" => "¥",
+        _ => return format!("{amount:.2} {currency}"),
+    };
+    format!("{symbol}{amount:.2}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_both_languages_and_placeholders_match() {
+        let keys = [
+            Key::BecauseLiked,
+            Key::BecausePicked,
+            Key::LedBy,
+            Key::Rate,
+            Key::StoredInteractions,
+            Key::Recovered,
+            Key::LoadFailed,
+            Key::ResultsFor,
+            Key::Open,
+        ];
+        for k in keys {
+            assert!(
+                t(Lang::En, k).contains("{}") && t(Lang::Zh, k).contains("{}"),
+                "{k:?}"
+            );
+        }
+        assert_ne!(t(Lang::En, Key::ForYou), t(Lang::Zh, Key::ForYou));
+        assert_eq!(Lang::from_tag("zh-TW"), Lang::Zh);
+        assert_eq!(Lang::from_tag("en-GB"), Lang::En);
+        assert_eq!(price(3.5, "EUR"), "€3.50");
+    }
+}

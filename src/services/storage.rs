@@ -1,0 +1,262 @@
+//! Everything the app keeps about a visitor, in this browser's localStorage only.
+//!
+//! Keys are namespaced and versioned. The interaction log is one JSON event per line, so damage to
+//! one entry loses nothing else: unreadable lines are moved to [`SET_ASIDE_KEY`] (kept for export,
+//! never silently dropped) and the visitor is told. When storage is disabled or full, the app keeps
+//! working in memory and says so.
+
+use serde::{Deserialize, Serialize};
+use tastebud_core::EventWeights;
+
+use crate::engine::StoredEvent;
+
+/// The interaction log: one JSON [`StoredEvent`] per line.
+pub const LOG_KEY: &str = "tastebud:v1:log";
+/// Language, onboarding interests and whether onboarding is done.
+pub const PREFS_KEY: &str = "tastebud:v1:prefs";
+/// Stored entries that could not be read, kept verbatim.
+pub const SET_ASIDE_KEY: &str = "tastebud:v1:set-aside";
+/// Every key the app writes.
+pub const ALL_KEYS: [&str; 3] = [LOG_KEY, PREFS_KEY, SET_ASIDE_KEY];
+
+/// The log is compacted once it passes this many events...
+pub const MAX_EVENTS: usize = 400;
+/// ...keeping this many newest events as they are.
+pub const KEEP_RECENT: usize = 200;
+
+/// The visitor's settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    /// The chosen interface language, once the visitor has chosen one.
+    pub lang: Option<String>,
+    /// Category ids picked during onboarding.
+    pub interests: Vec<String>,
+    /// Whether onboarding was finished or skipped.
+    pub onboarded: bool,
+}
+
+/// Whether writes reach storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    /// Writes succeed.
+    Ok,
+    /// localStorage is disabled or throws.
+    Unavailable,
+    /// A write failed for lack of space.
+    Full,
+}
+
+/// What was read at start-up.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Loaded {
+    /// The readable events, oldest first.
+    pub log: Vec<StoredEvent>,
+    /// Settings (defaults if unreadable).
+    pub prefs: Prefs,
+    /// Entries that could not be read, this time and before.
+    pub set_aside: Vec<String>,
+    /// How many entries were newly set aside on this load.
+    pub newly_set_aside: usize,
+}
+
+/// Parses the stored log. Returns the readable events and the unreadable lines.
+pub fn parse_log(text: &str) -> (Vec<StoredEvent>, Vec<String>) {
+    let mut events = Vec::new();
+    let mut bad = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        match serde_json::from_str::<StoredEvent>(line) {
+            Ok(e) if !e.item.is_empty() && e.item.len() <= 256 => events.push(e),
+            _ => bad.push(line.to_owned()),
+        }
+    }
+    (events, bad)
+}
+
+/// The stored form of a log.
+pub fn serialize_log(log: &[StoredEvent]) -> String {
+    let mut out = String::new();
+    for e in log {
+        out.push_str(&serde_json::to_string(e).expect("events serialize"));
+        out.push('\n');
+    }
+    out
+}
+
+/// Appends an event, compacting the log when it grows past [`MAX_EVENTS`].
+pub fn append(log: &[StoredEvent], event: StoredEvent) -> Vec<StoredEvent> {
+    let mut events: Vec<(String, tastebud_core::Interaction)> =
+        log.iter().map(|e| (e.item.clone(), e.event)).collect();
+    events.push((event.item, event.event));
+    EventWeights::default()
+        .compact(events, MAX_EVENTS, KEEP_RECENT)
+        .into_iter()
+        .map(|(item, event)| StoredEvent { item, event })
+        .collect()
+}
+
+/// Reads everything from raw stored values (`None` for a missing key).
+pub fn read(log: Option<String>, prefs: Option<String>, set_aside: Option<String>) -> Loaded {
+    let (events, mut bad) = parse_log(log.as_deref().unwrap_or(""));
+    let prefs = match prefs {
+        None => Prefs::default(),
+        Some(text) => match serde_json::from_str::<Prefs>(&text) {
+            Ok(p) => p,
+            Err(_) => {
+                bad.push(text);
+                Prefs::default()
+            }
+        },
+    };
+    let newly_set_aside = bad.len();
+    let mut kept: Vec<String> = set_aside
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    kept.extend(bad);
+    Loaded {
+        log: events,
+        prefs,
+        set_aside: kept,
+        newly_set_aside,
+    }
+}
+
+/// The JSON the privacy panel exports: everything stored, in readable form.
+pub fn export_json(log: &[StoredEvent], prefs: &Prefs, set_aside: &[String]) -> String {
+    serde_json::to_string_pretty(&serde_json::json!({
+        "exported_by": "Tastebud",
+        "storage_keys": ALL_KEYS,
+        "interactions": log,
+        "preferences": prefs,
+        "set_aside": set_aside,
+    }))
+    .expect("export serializes")
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use browser::{erase_all, load, save};
+
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    use wasm_bindgen::JsCast;
+
+    use super::*;
+
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok().flatten()
+    }
+
+    /// Reads the stored state, moving unreadable entries aside. `Health::Unavailable` when
+    /// storage cannot be used at all.
+    pub fn load() -> (Loaded, Health) {
+        let Some(s) = storage() else {
+            return (Loaded::default(), Health::Unavailable);
+        };
+        let get = |k: &str| s.get_item(k).ok().flatten();
+        let loaded = read(get(LOG_KEY), get(PREFS_KEY), get(SET_ASIDE_KEY));
+        let mut health = Health::Ok;
+        if loaded.newly_set_aside > 0 {
+            // Rewrite the damaged keys with what was readable; the damaged text goes aside first,
+            // so a failure here loses nothing.
+            let aside = serde_json::to_string(&loaded.set_aside).expect("strings serialize");
+            health = put(&s, SET_ASIDE_KEY, Some(&aside));
+            if health == Health::Ok {
+                health = save(&loaded.log, &loaded.prefs);
+            }
+        }
+        (loaded, health)
+    }
+
+    /// Writes the log and settings; empty values remove their key.
+    pub fn save(log: &[StoredEvent], prefs: &Prefs) -> Health {
+        let Some(s) = storage() else {
+            return Health::Unavailable;
+        };
+        let log_text = (!log.is_empty()).then(|| serialize_log(log));
+        let prefs_text =
+            (*prefs != Prefs::default()).then(|| serde_json::to_string(prefs).expect("prefs"));
+        match put(&s, LOG_KEY, log_text.as_deref()) {
+            Health::Ok => put(&s, PREFS_KEY, prefs_text.as_deref()),
+            bad => bad,
+        }
+    }
+
+    fn put(s: &web_sys::Storage, key: &str, value: Option<&str>) -> Health {
+        let result = match value {
+            Some(v) => s.set_item(key, v),
+            None => s.remove_item(key),
+        };
+        match result {
+            Ok(()) => Health::Ok,
+            Err(e) => {
+                let quota = e
+                    .dyn_ref::<web_sys::DomException>()
+                    .is_some_and(|d| d.name() == "QuotaExceededError");
+                if quota {
+                    Health::Full
+                } else {
+                    Health::Unavailable
+                }
+            }
+        }
+    }
+
+    /// Removes every key the app writes.
+    pub fn erase_all() -> Health {
+        let Some(s) = storage() else {
+            return Health::Unavailable;
+        };
+        for key in ALL_KEYS {
+            if s.remove_item(key).is_err() {
+                return Health::Unavailable;
+            }
+        }
+        Health::Ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tastebud_core::EventKind;
+
+    fn ev(item: &str, kind: EventKind) -> StoredEvent {
+        StoredEvent::new(item, kind, None, 1.0)
+    }
+
+    #[test]
+    fn the_log_round_trips_line_by_line() {
+        let log = vec![ev("a", EventKind::Like), ev("b", EventKind::Dismiss)];
+        let (back, bad) = parse_log(&serialize_log(&log));
+        assert_eq!(back, log);
+        assert!(bad.is_empty());
+    }
+
+    #[test]
+    fn a_damaged_line_is_set_aside_and_the_rest_kept() {
+        let good = serialize_log(&[ev("a", EventKind::Like), ev("b", EventKind::View)]);
+        let mut lines: Vec<&str> = good.lines().collect();
+        lines.insert(1, "{\"item\": \"c\", \"kind\": \"lik");
+        lines.push("<script>alert(1)</script>");
+        let loaded = read(
+            Some(lines.join("\n")),
+            Some("{not json".into()),
+            Some("[\"older\"]".into()),
+        );
+        assert_eq!(loaded.log.len(), 2);
+        assert_eq!(loaded.newly_set_aside, 3);
+        assert_eq!(loaded.set_aside[0], "older");
+        assert_eq!(loaded.set_aside.len(), 4);
+        assert_eq!(loaded.prefs, Prefs::default());
+    }
+
+    #[test]
+    fn append_compacts_past_the_cap() {
+        let mut log = Vec::new();
+        for n in 0..(MAX_EVENTS + 1) {
+            log = append(&log, ev(&format!("i{}", n % 7), EventKind::View));
+        }
+        assert!(log.len() <= KEEP_RECENT + 7, "{}", log.len());
+    }
+}
