@@ -63,17 +63,6 @@ impl UserSystem {
             .iter()
             .map(|&(i, r)| (i, params.confidence.apply(params.alpha, r)))
             .unzip();
-        if cols.is_empty() {
-            // No history: the right-hand side is zero, so x = 0. Under `ByCount` scaling the
-            // matrix is then `Y^T Y` alone, which is singular when the catalog has fewer items
-            // than factors, so it is not factored at all.
-            return Ok(UserSystem {
-                k,
-                history: Vec::new(),
-                factor: Vec::new(),
-                x: vec![0.0; k],
-            });
-        }
         let owned;
         let rows = match items.as_slice() {
             Some(s) => s,
@@ -127,9 +116,6 @@ impl UserSystem {
             return Err(Error::UnknownItem(format!(
                 "index {item} (the model has {n} items)"
             )));
-        }
-        if self.history.is_empty() {
-            return Ok(Vec::new());
         }
         // z = W y_item, then contribution_j = c_j (z . y_j).
         let y = items.row(item as usize);

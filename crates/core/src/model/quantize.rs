@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 pub enum Precision {
     /// 4 bytes per factor, exact.
     F32,
-    /// IEEE half precision, 2 bytes per factor: relative error at most 2^-11.
+    /// IEEE half precision, 2 bytes per factor: relative error at most 2^-11 in f16's normal
+    /// range (`|v| >= 2^-14`), absolute error at most 2^-25 below it (f16 subnormals).
     F16,
     /// Symmetric int8 with one f32 scale per item (`max |y| / 127`), 1 byte per factor plus 4
     /// per item: absolute error at most half the item's scale.
