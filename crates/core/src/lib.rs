@@ -73,6 +73,7 @@ mod interests;
 mod linalg;
 mod model;
 mod rank;
+mod rerank;
 mod sparse;
 
 pub use als::{
@@ -93,4 +94,5 @@ pub use interactions::{
 pub use interests::{category_interests, Interest, InterestOptions};
 pub use model::{Explanation, FormatError, Model, Precision, Provenance, FORMAT_VERSION, MAGIC};
 pub use rank::{top_k, Filter, ItemCategories, ItemSet, Scored};
+pub use rerank::{rerank, RerankContext, RerankParams, PRESETS};
 pub use sparse::CsrMatrix;
