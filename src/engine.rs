@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use tastebud_core::{
-    category_interests, Catalog, CatalogItem, EventKind, EventWeights, Filter, Interaction,
-    InterestOptions, ItemCategories, ItemSet, Model,
+    category_interests, category_seeds, cold_item_factors, rerank, top_k, Catalog, CatalogItem,
+    EventKind, EventWeights, Filter, Interaction, InterestOptions, ItemCategories, ItemSet, Model,
+    RerankContext, RerankParams, Scored, UserSystem,
 };
 
 /// One stored interaction: an item id and what happened.
@@ -60,21 +61,33 @@ pub struct InterestView {
     pub because_interests: Vec<String>,
 }
 
-/// What the visitor's log amounts to, in model indices.
+/// Where a seed vector came from, for explanations.
+#[derive(Debug, Clone, PartialEq)]
+enum Seed {
+    /// An onboarding interest (category id): its centroid.
+    Interest(String),
+    /// A catalog item the model lacks that the visitor interacted with: its cold-start factors.
+    ColdItem(usize),
+}
+
+/// What the visitor's log amounts to.
 struct Visitor {
-    /// `(model item, r)` from real interactions, then onboarding seeds.
+    /// `(model item, r)` from real interactions with items the model has.
     history: Vec<(u32, f32)>,
-    /// How many leading entries of `history` are real interactions.
-    real: usize,
-    /// Model item -> onboarding category it seeds, for explanations.
-    seeded_by: HashMap<u32, String>,
-    /// Model items the visitor touched (never recommended again).
-    seen: Vec<u32>,
+    /// Seed vectors with their `r` and origin.
+    seeds: Vec<(Vec<f32>, f32, Seed)>,
+    /// Items (combined index) the visitor touched: never recommended again.
+    seen: ItemSet,
+    /// Items (combined index) dismissed.
+    dismissed: ItemSet,
     /// Catalog items dismissed.
-    dismissed: Vec<usize>,
+    dismissed_catalog: Vec<usize>,
 }
 
 /// A loaded catalog and model.
+///
+/// Items are indexed in one space: the model's items first, then the catalog items the model
+/// lacks, which get cold-start factors (their category's and brand's centroids).
 pub struct Engine {
     /// The catalog.
     pub catalog: Catalog,
@@ -82,15 +95,17 @@ pub struct Engine {
     pub model: Model,
     weights: EventWeights,
     categories: ItemCategories,
+    popularity: Vec<u32>,
+    /// Row-major factors of the cold items.
+    cold: Vec<f32>,
     niches: ItemSet,
     by_id: HashMap<String, usize>,
-    model_to_catalog: Vec<usize>,
+    index: HashMap<String, u32>,
+    to_catalog: Vec<usize>,
 }
 
-/// How many seed items an onboarding interest contributes.
-const SEEDS_PER_INTEREST: usize = 3;
-/// Seeds weigh like a view: a hint that real interactions soon outweigh.
-const SEED_WEIGHT: f32 = 1.0;
+/// Seeds weigh like a like: a clear hint that real interactions soon outweigh.
+const SEED_WEIGHT: f32 = 4.0;
 
 impl Engine {
     /// Parses and cross-checks a catalog and a model.
@@ -104,8 +119,43 @@ impl Engine {
             .enumerate()
             .map(|(i, item)| (item.id.clone(), i))
             .collect();
-        let model_to_catalog = model.item_ids().iter().map(|id| by_id[id]).collect();
-        let categories = catalog.categories_for(&model);
+        let mut to_catalog: Vec<usize> = model.item_ids().iter().map(|id| by_id[id]).collect();
+        let model_categories = catalog.categories_for(&model);
+        // Cold items: catalog items without factors, scored from their category and brand.
+        let mut brand_items: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (m, &c) in to_catalog.iter().enumerate() {
+            brand_items
+                .entry(catalog.items[c].brand.as_str())
+                .or_default()
+                .push(m as u32);
+        }
+        let mut cold = Vec::new();
+        for (c, item) in catalog.items.iter().enumerate() {
+            if model.item_index(&item.id).is_some() {
+                continue;
+            }
+            let in_category = model_categories
+                .find(&item.category)
+                .map(|k| model_categories.items_in(&[k]))
+                .unwrap_or_default();
+            let brand = brand_items.get(item.brand.as_str()).map_or(&[][..], |v| v);
+            if let Some(f) = cold_item_factors(&model, &in_category, brand) {
+                cold.extend(f);
+                to_catalog.push(c);
+            }
+        }
+        let index = to_catalog
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| (catalog.items[c].id.clone(), i as u32))
+            .collect();
+        let categories = ItemCategories::from_names(
+            to_catalog
+                .iter()
+                .map(|&c| Some(catalog.items[c].category.as_str())),
+        );
+        let mut popularity = model.popularity().to_vec();
+        popularity.resize(to_catalog.len(), 0);
         let niches = catalog
             .categories
             .iter()
@@ -117,9 +167,12 @@ impl Engine {
             model,
             weights: EventWeights::default(),
             categories,
+            popularity,
+            cold,
             niches,
             by_id,
-            model_to_catalog,
+            index,
+            to_catalog,
         })
     }
 
@@ -133,6 +186,11 @@ impl Engine {
         self.by_id.get(id).copied()
     }
 
+    /// How many catalog items have no trained factors and are served from cold-start factors.
+    pub fn cold_items(&self) -> usize {
+        self.to_catalog.len() - self.model.n_items()
+    }
+
     /// A category's display name.
     pub fn category_name(&self, id: &str, lang: &str) -> String {
         self.catalog
@@ -142,110 +200,179 @@ impl Engine {
             .map_or_else(|| id.to_owned(), |c| c.name.get(lang).to_owned())
     }
 
+    /// The factors of an item in the combined index space.
+    fn factors(&self, item: u32) -> Vec<f32> {
+        let n = self.model.n_items();
+        let k = self.model.n_factors();
+        if (item as usize) < n {
+            self.model.item_factors().row(item as usize).to_vec()
+        } else {
+            let at = (item as usize - n) * k;
+            self.cold[at..at + k].to_vec()
+        }
+    }
+
+    /// Every item's score (combined index space) for a user vector.
+    fn scores(&self, x: &[f32]) -> Vec<f32> {
+        let mut scores = Vec::with_capacity(self.to_catalog.len());
+        self.model.score_into(x, &mut scores);
+        let k = self.model.n_factors();
+        scores.extend(
+            self.cold
+                .chunks_exact(k)
+                .map(|y| y.iter().zip(x).map(|(a, b)| a * b).sum::<f32>()),
+        );
+        scores
+    }
+
     fn visitor(&self, log: &[StoredEvent], interests: &[String]) -> Visitor {
         let prefs = self.weights.aggregate(
             log.iter().map(|e| (e.item.as_str(), e.event)),
             log.last().and_then(|e| e.event.timestamp),
         );
-        let mut history: Vec<(u32, f32)> = prefs
-            .items
-            .iter()
-            .filter_map(|(id, r)| self.model.item_index(id).map(|i| (i, *r)))
-            .collect();
-        let real = history.len();
-        let mut seen: Vec<u32> = log
-            .iter()
-            .filter_map(|e| self.model.item_index(&e.item))
-            .collect();
-        seen.sort_unstable();
-        seen.dedup();
-        let mut seeded_by = HashMap::new();
+        let n = self.model.n_items() as u32;
+        let mut history = Vec::new();
+        let mut seeds = Vec::new();
+        for (id, r) in &prefs.items {
+            match self.index.get(*id) {
+                Some(&i) if i < n => history.push((i, *r)),
+                Some(&i) => seeds.push((
+                    self.factors(i),
+                    *r,
+                    Seed::ColdItem(self.to_catalog[i as usize]),
+                )),
+                None => {}
+            }
+        }
         for category in interests {
             let Some(c) = self.categories.find(category) else {
                 continue;
             };
-            let filter = Filter::new()
-                .only_categories(&self.categories, &[c])
-                .exclude(seen.iter().copied());
-            for s in self.model.most_popular(SEEDS_PER_INTEREST, &filter) {
-                if seeded_by.insert(s.item, category.clone()).is_none() {
-                    history.push((s.item, SEED_WEIGHT));
-                }
+            let picked = [c];
+            if let Some(seed) = category_seeds(&self.model, &self.categories, &picked).pop() {
+                seeds.push((seed, SEED_WEIGHT, Seed::Interest(category.clone())));
             }
         }
+        let seen = log
+            .iter()
+            .filter_map(|e| self.index.get(&e.item).copied())
+            .collect();
         let dismissed = prefs
+            .dismissed
+            .iter()
+            .filter_map(|id| self.index.get(*id).copied())
+            .collect();
+        let dismissed_catalog = prefs
             .dismissed
             .iter()
             .filter_map(|id| self.index_of(id))
             .collect();
         Visitor {
             history,
-            real,
-            seeded_by,
+            seeds,
             seen,
             dismissed,
+            dismissed_catalog,
         }
     }
 
-    fn dismissed_model_items(&self, visitor: &Visitor) -> Vec<u32> {
-        visitor
-            .dismissed
+    fn system(&self, visitor: &Visitor) -> Option<UserSystem> {
+        if visitor.history.is_empty() && visitor.seeds.is_empty() {
+            return None;
+        }
+        let seeds: Vec<(Vec<f32>, f32)> = visitor
+            .seeds
             .iter()
-            .filter_map(|&c| self.model.item_index(&self.catalog.items[c].id))
-            .collect()
+            .map(|(v, r, _)| (v.clone(), *r))
+            .collect();
+        self.model
+            .user_system_with_seeds(&visitor.history, &seeds)
+            .ok()
     }
 
-    /// Splits explanation terms into the visitor's own items and the onboarding interests.
-    fn explain_terms(&self, visitor: &Visitor, terms: &[(u32, f32)]) -> (Vec<usize>, Vec<String>) {
-        let mut items = Vec::new();
-        let mut interests: Vec<String> = Vec::new();
-        for &(h, c) in terms {
-            if c <= 0.0 {
-                continue;
-            }
-            match visitor.seeded_by.get(&h) {
-                Some(cat) if !interests.contains(cat) => interests.push(cat.clone()),
-                Some(_) => {}
-                None => items.push(self.model_to_catalog[h as usize]),
-            }
-        }
-        items.truncate(2);
-        interests.truncate(2);
+    /// Names the history items and interests that contributed most to an item's score.
+    fn explain(
+        &self,
+        system: &UserSystem,
+        visitor: &Visitor,
+        item: u32,
+    ) -> (Vec<usize>, Vec<String>) {
+        let Ok((history, seeds)) =
+            system.contributions_to(self.model.item_factors(), &self.factors(item))
+        else {
+            return (Vec::new(), Vec::new());
+        };
+        let mut terms: Vec<(f32, Result<usize, String>)> = history
+            .iter()
+            .map(|&(h, c)| (c, Ok(self.to_catalog[h as usize])))
+            .chain(
+                seeds
+                    .iter()
+                    .zip(&visitor.seeds)
+                    .map(|(&c, (_, _, origin))| {
+                        let who = match origin {
+                            Seed::Interest(cat) => Err(cat.clone()),
+                            Seed::ColdItem(i) => Ok(i.to_owned()),
+                        };
+                        (c, who)
+                    }),
+            )
+            .filter(|(c, _)| *c > 0.0)
+            .collect();
+        terms.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let items: Vec<usize> = terms
+            .iter()
+            .filter_map(|t| t.1.as_ref().ok().copied())
+            .take(2)
+            .collect();
+        let interests: Vec<String> = terms
+            .iter()
+            .filter_map(|t| t.1.as_ref().err().cloned())
+            .take(2)
+            .collect();
         (items, interests)
     }
 
-    /// "For you": the top `n` for this visitor, each with why. Empty with no history and no
-    /// interests (the page then shows the shop's lists).
+    /// "For you": the top `n` for this visitor, re-ranked for discovery at strength `niche`
+    /// (0 = plain ALS, 1 = the `discovery` preset, 2 = twice as strong), each with why. Empty
+    /// with no history and no interests (the page then shows the shop's lists).
     pub fn for_you(
         &self,
         log: &[StoredEvent],
         interests: &[String],
         n: usize,
+        niche: f32,
     ) -> Vec<Recommendation> {
         let visitor = self.visitor(log, interests);
-        if visitor.history.is_empty() {
-            return Vec::new();
-        }
-        let Ok(system) = self.model.user_system(&visitor.history) else {
+        let Some(system) = self.system(&visitor) else {
             return Vec::new();
         };
-        // Onboarding seeds stay recommendable: the visitor has not seen them.
-        let filter = Filter::new()
-            .exclude(visitor.seen.iter().copied())
-            .exclude(visitor.history[..visitor.real].iter().map(|h| h.0))
-            .exclude(self.dismissed_model_items(&visitor));
-        self.model
-            .recommend(system.vector(), n, &filter)
+        let scores = self.scores(system.vector());
+        let params = RerankParams::preset("discovery")
+            .expect("discovery is a preset")
+            .scaled(niche);
+        let history: Vec<(u32, f32)> = visitor
+            .history
+            .iter()
+            .copied()
+            .chain(visitor.seeds.iter().filter_map(|(_, r, s)| match s {
+                Seed::ColdItem(c) => self.index.get(&self.catalog.items[*c].id).map(|&i| (i, *r)),
+                Seed::Interest(_) => None,
+            }))
+            .collect();
+        let ctx = RerankContext {
+            categories: &self.categories,
+            popularity: &self.popularity,
+            history: &history,
+            explorable: Some(&self.niches),
+        };
+        let allowed = |i: u32| !visitor.seen.contains(i) && !visitor.dismissed.contains(i);
+        rerank(&scores, allowed, n, &params, &ctx)
             .into_iter()
             .map(|s| {
-                let terms = self
-                    .model
-                    .explain_with(&system, s.item)
-                    .map(|e| e.contributions)
-                    .unwrap_or_default();
-                let (because, because_interests) = self.explain_terms(&visitor, &terms);
+                let (because, because_interests) = self.explain(&system, &visitor, s.item);
                 Recommendation {
-                    item: self.model_to_catalog[s.item as usize],
+                    item: self.to_catalog[s.item as usize],
                     score: s.score,
                     because,
                     because_interests,
@@ -262,15 +389,13 @@ impl Engine {
         n: usize,
     ) -> Vec<InterestView> {
         let visitor = self.visitor(log, interests);
-        if visitor.real == 0 && visitor.history.is_empty() {
-            return Vec::new();
-        }
-        let Ok(system) = self.model.user_system(&visitor.history) else {
+        let Some(system) = self.system(&visitor) else {
             return Vec::new();
         };
-        let filter = Filter::new()
-            .exclude(visitor.seen.iter().copied())
-            .exclude(self.dismissed_model_items(&visitor));
+        let filter = Filter::new().exclude(
+            (0..self.model.n_items() as u32)
+                .filter(|&i| visitor.seen.contains(i) || visitor.dismissed.contains(i)),
+        );
         let options = InterestOptions {
             n,
             top_items: 3,
@@ -281,13 +406,13 @@ impl Engine {
             .unwrap_or_default()
             .into_iter()
             .map(|i| {
-                let (because, because_interests) = self.explain_terms(&visitor, &i.because);
+                let (because, because_interests) = self.explain(&system, &visitor, i.items[0].item);
                 InterestView {
                     category: self.categories.names[i.category as usize].clone(),
                     items: i
                         .items
                         .iter()
-                        .map(|s| self.model_to_catalog[s.item as usize])
+                        .map(|s| self.to_catalog[s.item as usize])
                         .collect(),
                     because,
                     because_interests,
@@ -298,21 +423,39 @@ impl Engine {
 
     /// Catalog items dismissed in this log.
     pub fn dismissed(&self, log: &[StoredEvent]) -> Vec<usize> {
-        self.visitor(log, &[]).dismissed
+        self.visitor(log, &[]).dismissed_catalog
     }
 
-    /// Items most similar to `item` (catalog indices), excluding dismissed ones.
+    /// Items most similar to `item` by cosine similarity (catalog indices), excluding dismissed
+    /// ones. Works for cold items too.
     pub fn similar(&self, item: &str, log: &[StoredEvent], n: usize) -> Vec<usize> {
-        let Some(i) = self.model.item_index(item) else {
+        let Some(&i) = self.index.get(item) else {
             return Vec::new();
         };
-        let visitor = self.visitor(log, &[]);
-        let filter = Filter::new().exclude(self.dismissed_model_items(&visitor));
-        self.model
-            .similar_items(i, n, &filter)
-            .unwrap_or_default()
+        let dismissed = self.visitor(log, &[]).dismissed;
+        let y = self.factors(i);
+        let norm = |v: &[f32]| v.iter().map(|a| a * a).sum::<f32>().sqrt();
+        let ny = norm(&y);
+        let k = y.len();
+        let scored = (0..self.to_catalog.len() as u32)
+            .filter(|&j| j != i && !dismissed.contains(j))
+            .map(|j| {
+                let f = self.factors(j);
+                let d = norm(&f) * ny;
+                let cos = if d > 0.0 {
+                    f.iter().zip(&y).map(|(a, b)| a * b).sum::<f32>() / d
+                } else {
+                    0.0
+                };
+                debug_assert_eq!(f.len(), k);
+                Scored {
+                    item: j,
+                    score: cos,
+                }
+            });
+        top_k(scored, n)
             .into_iter()
-            .map(|s| self.model_to_catalog[s.item as usize])
+            .map(|s| self.to_catalog[s.item as usize])
             .collect()
     }
 

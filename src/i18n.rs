@@ -94,6 +94,9 @@ pub enum Key {
     Open,
     Items,
     SkipToContent,
+    MoreFamiliar,
+    MoreNiche,
+    NicheControl,
     Stars,
     Area,
 }
@@ -182,6 +185,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Key::Open => ("Open {}", "打开{}"),
         Key::Items => ("{} items", "{} 件商品"),
         Key::SkipToContent => ("Skip to content", "跳到主要内容"),
+        Key::MoreFamiliar => ("More familiar", "更熟悉"),
+        Key::MoreNiche => ("More niche", "更小众"),
+        Key::NicheControl => (
+            "How adventurous your recommendations are, from more familiar to more niche",
+            "推荐的探索程度：从更熟悉到更小众",
+        ),
         Key::Stars => ("{} of 5 stars", "{} / 5 星"),
         Key::Area => ("Areas", "分区"),
     };

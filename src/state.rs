@@ -119,6 +119,8 @@ pub struct State {
 pub enum Action {
     /// Switch the interface language (and remember it).
     SetLang(Lang),
+    /// Set the "more familiar / more niche" strength (and remember it).
+    SetNiche(f32),
     /// Record an interaction.
     Track(StoredEvent),
     /// Finish onboarding with these interests (possibly none, for "skip").
@@ -178,6 +180,7 @@ impl Reducible for State {
                 s.lang = lang;
                 s.prefs.lang = Some(lang.code().to_owned());
             }
+            Action::SetNiche(level) => s.prefs.niche = Some(level.clamp(0.0, 2.0)),
             Action::Track(event) => {
                 s.log = Rc::new(append(&s.log, event));
                 s.prefs.onboarded = true;

@@ -22,7 +22,7 @@ fn category(e: &Engine, i: usize) -> &str {
 fn liking_three_items_of_a_niche_shows_that_niche_with_reasons() {
     let e = engine();
     let log: Vec<_> = (0..3).map(|n| like(&common::item_id(1, n))).collect();
-    let recs = e.for_you(&log, &[], 6);
+    let recs = e.for_you(&log, &[], 6, 1.0);
     assert_eq!(recs.len(), 6);
     let in_niche = recs
         .iter()
@@ -50,7 +50,7 @@ fn liking_three_items_of_a_niche_shows_that_niche_with_reasons() {
 fn a_dismissed_item_disappears_everywhere() {
     let e = engine();
     let mut log: Vec<_> = (0..3).map(|n| like(&common::item_id(1, n))).collect();
-    let top = e.for_you(&log, &[], 1)[0].item;
+    let top = e.for_you(&log, &[], 1, 1.0)[0].item;
     let top_id = e.catalog.items[top].id.clone();
     log.push(StoredEvent::new(
         &top_id,
@@ -58,7 +58,7 @@ fn a_dismissed_item_disappears_everywhere() {
         None,
         1_700_000_100.0,
     ));
-    assert!(e.for_you(&log, &[], 30).iter().all(|r| r.item != top));
+    assert!(e.for_you(&log, &[], 30, 1.0).iter().all(|r| r.item != top));
     assert!(e
         .interests(&log, &[], 5)
         .iter()
@@ -72,8 +72,9 @@ fn a_dismissed_item_disappears_everywhere() {
 #[test]
 fn onboarding_interests_seed_recommendations_and_explain_them() {
     let e = engine();
-    let recs = e.for_you(&[], &["xc-ski".to_string()], 5);
-    assert!(!recs.is_empty());
+    // Plain ranking: the picked category's centroid ranks its own items first.
+    let recs = e.for_you(&[], &["xc-ski".to_string()], 5, 0.0);
+    assert_eq!(recs.len(), 5);
     assert!(
         recs.iter().all(|r| category(&e, r.item) == "xc-ski"),
         "{recs:?}"
@@ -81,9 +82,61 @@ fn onboarding_interests_seed_recommendations_and_explain_them() {
     assert!(recs
         .iter()
         .all(|r| r.because.is_empty() && r.because_interests == ["xc-ski"]));
+    // Discovery keeps the interest on top and explains every pick by it.
+    let recs = e.for_you(&[], &["xc-ski".to_string()], 5, 1.0);
+    assert_eq!(category(&e, recs[0].item), "xc-ski");
     assert!(
-        e.for_you(&[], &[], 5).is_empty(),
+        recs.iter().all(|r| r.because_interests == ["xc-ski"]),
+        "{recs:?}"
+    );
+    assert!(
+        e.for_you(&[], &[], 5, 1.0).is_empty(),
         "no history, no interests: nothing to say yet"
+    );
+}
+
+#[test]
+fn an_item_new_since_training_is_recommended_from_its_category_and_brand() {
+    let e = engine();
+    assert_eq!(e.cold_items(), 1);
+    let log: Vec<_> = (0..3).map(|n| like(&common::item_id(1, n))).collect();
+    let new = e.index_of("ul-camp-new").unwrap();
+    let recs = e.for_you(&log, &[], 10, 0.0);
+    let at = recs.iter().position(|r| r.item == new);
+    assert!(at.is_some(), "{recs:?}");
+    assert!(
+        !recs[at.unwrap()].because.is_empty(),
+        "it is explained like any other item"
+    );
+    // Liking it moves the visitor like any other like would, and it is not recommended again.
+    let mut log2 = log.clone();
+    log2.push(like("ul-camp-new"));
+    assert!(e.for_you(&log2, &[], 10, 0.0).iter().all(|r| r.item != new));
+    assert!(!e.similar("ul-camp-new", &[], 5).is_empty());
+}
+
+#[test]
+fn the_niche_setting_moves_recommendations_toward_the_tail() {
+    let e = engine();
+    let log: Vec<_> = (0..3).map(|n| like(&common::item_id(1, n))).collect();
+    let pop = |recs: &[tastebud_web::engine::Recommendation]| -> f64 {
+        recs.iter()
+            .map(|r| {
+                let id = &e.catalog.items[r.item].id;
+                e.model
+                    .item_index(id)
+                    .map_or(0, |i| e.model.popularity()[i as usize]) as f64
+            })
+            .sum::<f64>()
+            / recs.len() as f64
+    };
+    let familiar = e.for_you(&log, &[], 8, 0.0);
+    let niche = e.for_you(&log, &[], 8, 2.0);
+    assert!(
+        pop(&niche) < pop(&familiar),
+        "{} vs {}",
+        pop(&niche),
+        pop(&familiar)
     );
 }
 

@@ -5,6 +5,7 @@ use yew::prelude::*;
 use super::ItemCard;
 use crate::app::use_app;
 use crate::i18n::{t, tf, Key};
+use crate::state::Action;
 
 /// How many recommendations to show.
 const COUNT: usize = 8;
@@ -15,10 +16,25 @@ pub fn for_you() -> Html {
     let app = use_app();
     let lang = app.state.lang;
     let engine = app.engine.clone();
+    let niche = app.state.prefs.niche_level();
     let recs = use_memo(
-        (app.state.log.clone(), app.state.prefs.interests.clone()),
-        move |(log, interests)| engine.for_you(log, interests, COUNT),
+        (
+            app.state.log.clone(),
+            app.state.prefs.interests.clone(),
+            (niche * 4.0).round() as i32,
+        ),
+        move |(log, interests, _)| engine.for_you(log, interests, COUNT, niche),
     );
+    let on_niche = {
+        let dispatch = app.state.dispatcher();
+        Callback::from(move |e: InputEvent| {
+            if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                if let Ok(v) = input.value().parse::<f32>() {
+                    dispatch.dispatch(Action::SetNiche(v));
+                }
+            }
+        })
+    };
     let why = |because: &[usize], interests: &[String]| -> Option<AttrValue> {
         let names: Vec<String> = because
             .iter()
@@ -44,7 +60,17 @@ pub fn for_you() -> Html {
     };
     html! {
         <section class="panel for-you" aria-labelledby="for-you-title">
-            <h2 id="for-you-title">{ t(lang, Key::ForYou) }</h2>
+            <div class="section-head">
+                <h2 id="for-you-title">{ t(lang, Key::ForYou) }</h2>
+                <div class="niche-control">
+                    <label for="niche-slider" class="sr-only">{ t(lang, Key::NicheControl) }</label>
+                    <span aria-hidden="true">{ t(lang, Key::MoreFamiliar) }</span>
+                    <input id="niche-slider" type="range" min="0" max="2" step="0.25"
+                           data-testid="niche-slider" value={niche.to_string()} oninput={on_niche}
+                           aria-valuetext={format!("{niche}")} />
+                    <span aria-hidden="true">{ t(lang, Key::MoreNiche) }</span>
+                </div>
+            </div>
             if recs.is_empty() {
                 <p class="hint">{ t(lang, Key::ForYouEmpty) }</p>
             }

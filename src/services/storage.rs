@@ -34,6 +34,19 @@ pub struct Prefs {
     pub interests: Vec<String>,
     /// Whether onboarding was finished or skipped.
     pub onboarded: bool,
+    /// The "more familiar / more niche" setting: the discovery strength, 0 to 2 (`None`: 1, the
+    /// `discovery` preset as tuned).
+    pub niche: Option<f32>,
+}
+
+impl Prefs {
+    /// The discovery strength to rank with.
+    pub fn niche_level(&self) -> f32 {
+        self.niche
+            .filter(|v| v.is_finite())
+            .unwrap_or(1.0)
+            .clamp(0.0, 2.0)
+    }
 }
 
 /// Whether writes reach storage.

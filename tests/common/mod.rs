@@ -47,6 +47,21 @@ pub fn catalog() -> Catalog {
             });
         }
     }
+    // New in the catalog since the model was trained: served from cold-start factors.
+    items.push(CatalogItem {
+        id: "ul-camp-new".into(),
+        title: l("Brand-new ultralight quilt", "全新轻量化睡被"),
+        description: l("Just arrived.", "新到货。"),
+        brand: "Brand1".into(),
+        category: "ul-camp".into(),
+        price: 99.0,
+        tags: vec![],
+        picture: Picture {
+            glyph: "tent".into(),
+            hue: 90,
+        },
+        url: None,
+    });
     let mut shop_data = ShopData::default();
     shop_data.ratings.insert(item_id(0, 1), (1, 5.0));
     shop_data.ratings.insert(item_id(1, 2), (30, 141.0));

@@ -16,20 +16,28 @@ use crate::error::{invalid, Result};
 use crate::sparse::CsrMatrix;
 
 /// What a visitor did with an item.
+///
+/// Logs may also use the names of GA4's recommended e-commerce events ([`EventKind::GA4`]); they
+/// deserialize as the kind they count as and serialize under the Tastebud name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// Opened the item's page.
+    #[serde(alias = "view_item")]
     View,
     /// Clicked the item in a list.
+    #[serde(alias = "select_item")]
     Click,
     /// Liked or saved the item.
+    #[serde(alias = "add_to_wishlist")]
     Like,
     /// Rated the item 1 to 5 (the rating is the event's `value`).
     Rate,
     /// The item came up in a search the visitor made and they opened it.
+    #[serde(alias = "view_search_results")]
     SearchHit,
     /// Put the item in the cart.
+    #[serde(alias = "begin_checkout")]
     AddToCart,
     /// Bought the item.
     Purchase,
@@ -71,6 +79,46 @@ impl EventKind {
     /// Parses a kind's name; `None` if unknown.
     pub fn from_name(name: &str) -> Option<EventKind> {
         EventKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// GA4's recommended e-commerce events and the kinds they count as, so a shop's analytics
+    /// vocabulary runs unchanged from the browser to the training log.
+    ///
+    /// | GA4 event | kind |
+    /// |---|---|
+    /// | `view_item` | view |
+    /// | `select_item` | click |
+    /// | `add_to_wishlist` | like |
+    /// | `add_to_cart` | add_to_cart |
+    /// | `begin_checkout` | add_to_cart |
+    /// | `purchase` | purchase |
+    /// | `view_search_results` | search_hit |
+    ///
+    /// `begin_checkout` lists the items in the cart: the same intent as putting them there, so it
+    /// counts as one more add-to-cart (an item taken to the checkout weighs more than one only
+    /// added), while only `purchase` counts as buying. GA4 has no events for ratings, dismissals
+    /// or plain weights.
+    pub const GA4: [(&'static str, EventKind); 7] = [
+        ("view_item", EventKind::View),
+        ("select_item", EventKind::Click),
+        ("add_to_wishlist", EventKind::Like),
+        ("add_to_cart", EventKind::AddToCart),
+        ("begin_checkout", EventKind::AddToCart),
+        ("purchase", EventKind::Purchase),
+        ("view_search_results", EventKind::SearchHit),
+    ];
+
+    /// The kind a GA4 e-commerce event counts as ([`EventKind::GA4`]); `None` for other events.
+    pub fn from_ga4(name: &str) -> Option<EventKind> {
+        EventKind::GA4
+            .into_iter()
+            .find(|&(ga4, _)| ga4 == name)
+            .map(|(_, kind)| kind)
+    }
+
+    /// Parses a Tastebud kind name or a GA4 e-commerce event name; `None` if it is neither.
+    pub fn from_any_name(name: &str) -> Option<EventKind> {
+        EventKind::from_name(name).or_else(|| EventKind::from_ga4(name))
     }
 
     /// Whether this kind is an explicit positive signal that takes back an earlier dismissal.
@@ -466,6 +514,26 @@ mod tests {
 
     fn agg(events: Vec<(&'static str, Interaction)>) -> Preferences<&'static str> {
         EventWeights::default().aggregate(events, None)
+    }
+
+    #[test]
+    fn ga4_names_parse_and_deserialize_as_their_kind() {
+        for (name, kind) in EventKind::GA4 {
+            assert_eq!(EventKind::from_ga4(name), Some(kind), "{name}");
+            assert_eq!(EventKind::from_any_name(name), Some(kind), "{name}");
+            // The serde aliases must say what the table says.
+            let parsed: EventKind = serde_json::from_str(&format!("\"{name}\"")).unwrap();
+            assert_eq!(parsed, kind, "{name}");
+        }
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::from_any_name(kind.name()), Some(kind));
+        }
+        assert_eq!(EventKind::from_ga4("view"), None);
+        assert_eq!(EventKind::from_ga4("page_view"), None);
+        assert_eq!(EventKind::from_any_name("page_view"), None);
+        let e: Interaction = serde_json::from_str(r#"{"kind": "begin_checkout"}"#).unwrap();
+        assert_eq!(e.kind, EventKind::AddToCart);
+        assert_eq!(serde_json::to_string(&e.kind).unwrap(), "\"add_to_cart\"");
     }
 
     #[test]

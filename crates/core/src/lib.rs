@@ -66,6 +66,7 @@
 
 mod als;
 mod catalog;
+mod cold;
 mod error;
 mod eval;
 mod interactions;
@@ -84,6 +85,7 @@ pub use catalog::{
     is_safe_url, Area, Catalog, CatalogError, CatalogItem, Category, Localized, Picture, ShopData,
     CATALOG_VERSION,
 };
+pub use cold::{category_seeds, centroid, cold_item_factors};
 pub use error::{Error, Result};
 pub use eval::{
     evaluate, holdout_split, long_tail, user_split, EvalOptions, Metrics, Split, UserResult,
@@ -94,5 +96,5 @@ pub use interactions::{
 pub use interests::{category_interests, Interest, InterestOptions};
 pub use model::{Explanation, FormatError, Model, Precision, Provenance, FORMAT_VERSION, MAGIC};
 pub use rank::{top_k, Filter, ItemCategories, ItemSet, Scored};
-pub use rerank::{rerank, RerankContext, RerankParams, PRESETS};
+pub use rerank::{rerank, RerankContext, RerankParams, PRESETS, RELEVANCE_FLOOR};
 pub use sparse::CsrMatrix;

@@ -20,7 +20,9 @@ pub struct RerankParams {
     pub candidates: usize,
     /// Popularity debiasing `beta`: each candidate's normalized score loses
     /// `beta * ln(1 + pop) / ln(1 + max pop)`, so at 1 a best-seller needs a full score-range
-    /// lead over an unseen item to stay ahead.
+    /// lead over an unseen item to stay ahead. Only candidates scoring at least
+    /// [`RELEVANCE_FLOOR`] of the best candidate's score take part, so items the model knows
+    /// nothing relevant about are never lifted.
     pub popularity: f32,
     /// MMR diversity `lambda` (Carbonell and Goldstein 1998) by category: each pick maximizes
     /// `(1 - lambda) * score - lambda * share`, with `share` the fraction of items already picked
@@ -48,6 +50,10 @@ impl Default for RerankParams {
         }
     }
 }
+
+/// Candidates scoring below this fraction of the best candidate's (positive) score are not
+/// re-ranked: they cannot be lifted by debiasing, and only fill the list if too few remain.
+pub const RELEVANCE_FLOOR: f32 = 0.05;
 
 /// The named settings.
 pub const PRESETS: [&str; 3] = ["accurate", "balanced", "discovery"];
@@ -163,12 +169,13 @@ pub fn rerank(
     }
     let explore = exploration_picks(scores, &allowed, params.exploration.min(n), ctx);
     let main_n = n.saturating_sub(explore.len());
-    let pool: Vec<Scored> = candidates
+    let floor = RELEVANCE_FLOOR * candidates[0].score.max(0.0);
+    let (pool, rest): (Vec<Scored>, Vec<Scored>) = candidates
         .iter()
         .filter(|c| !explore.iter().any(|e| e.item == c.item))
-        .copied()
-        .collect();
-    let main = greedy(&pool, main_n, params, ctx);
+        .partition(|c| c.score >= floor);
+    let mut main = greedy(&pool, main_n, params, ctx);
+    main.extend(rest.into_iter().take(main_n.saturating_sub(main.len())));
     interleave(main, explore, n)
 }
 
@@ -336,8 +343,9 @@ fn interleave(main: Vec<Scored>, explore: Vec<Scored>, n: usize) -> Vec<Scored> 
     let total = (main.len() + explore.len()).min(n);
     let mut out = Vec::with_capacity(total);
     let step = total as f32 / (explore.len() as f32 + 1.0);
+    let last = total.saturating_sub(1).max(1);
     let positions: Vec<usize> = (1..=explore.len())
-        .map(|k| ((k as f32 * step).round() as usize).clamp(1, total.saturating_sub(1)))
+        .map(|k| ((k as f32 * step).round() as usize).clamp(1, last))
         .collect();
     let (mut m, mut e) = (main.into_iter(), explore.into_iter());
     for at in 0..total {
@@ -467,6 +475,17 @@ mod tests {
             got.iter().any(|s| s.item == 9),
             "category c is explored: {got:?}"
         );
+    }
+
+    #[test]
+    fn a_one_item_list_with_exploration_does_not_panic() {
+        let (cats, pop, scores) = setup();
+        let history = [(0, 1.0)];
+        let p = RerankParams::preset("discovery").unwrap();
+        for n in 0..3 {
+            let got = rerank(&scores, |i| i != 0, n, &p, &ctx(&cats, &pop, &history));
+            assert_eq!(got.len(), n);
+        }
     }
 
     #[test]

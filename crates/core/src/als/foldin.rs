@@ -3,7 +3,10 @@ use ndarray::ArrayView2;
 use super::params::FoldInParams;
 use super::solve::{normal_equations, Row};
 use crate::error::{Error, Result};
-use crate::linalg::{cholesky_factor, cholesky_solve_factored, dot};
+use crate::linalg::{add_outer_lower, cholesky_factor, cholesky_solve_factored, dot};
+
+/// Contributions to one score: `(history item, contribution)` pairs, then one per seed.
+pub type Contributions = (Vec<(u32, f32)>, Vec<f32>);
 
 /// A visitor's normal equations, solved exactly: the folded-in user vector and, through the same
 /// factorization, the explanation of any item's score.
@@ -16,6 +19,9 @@ pub struct UserSystem {
     k: usize,
     /// `(item, c)` for each history item, merged and in ascending item order.
     history: Vec<(u32, f32)>,
+    /// `(vector, c)` for each seed: a virtual history item that is not in the catalog (a
+    /// category centroid for a visitor who picked interests).
+    seeds: Vec<(Vec<f32>, f32)>,
     /// Lower-triangular Cholesky factor of the system matrix.
     factor: Vec<f64>,
     x: Vec<f32>,
@@ -31,6 +37,19 @@ impl UserSystem {
         gram: &[f64],
         params: &FoldInParams,
         history: &[(u32, f32)],
+    ) -> Result<UserSystem> {
+        Self::solve_with_seeds(items, gram, params, history, &[])
+    }
+
+    /// [`solve`](Self::solve) with seed vectors: `(vector, r)` pairs that enter the normal
+    /// equations exactly like history items whose factors are `vector` (cold start from picked
+    /// interests). Seeds of the wrong length or with `r <= 0` are ignored.
+    pub fn solve_with_seeds(
+        items: ArrayView2<f32>,
+        gram: &[f64],
+        params: &FoldInParams,
+        history: &[(u32, f32)],
+        seeds: &[(Vec<f32>, f32)],
     ) -> Result<UserSystem> {
         let (n, k) = items.dim();
         if gram.len() != k * k {
@@ -83,9 +102,30 @@ impl UserSystem {
                 params.row_regularization(cols.len())
             },
         };
+        let seeds: Vec<(Vec<f32>, f32)> = seeds
+            .iter()
+            .filter(|(v, r)| {
+                v.len() == k && r.is_finite() && *r > 0.0 && v.iter().all(|x| x.is_finite())
+            })
+            .map(|(v, r)| (v.clone(), params.confidence.apply(params.alpha, *r)))
+            .collect();
+        let row = Row {
+            lambda: if cols.is_empty() && seeds.is_empty() {
+                row.lambda
+            } else {
+                params.row_regularization(cols.len() + seeds.len())
+            },
+            ..row
+        };
         let mut a = vec![0f64; k * k];
         let mut b = vec![0f64; k];
         normal_equations(gram, &row, k, &mut a, &mut b);
+        for (v, c) in &seeds {
+            add_outer_lower(&mut a, v, *c as f64 - 1.0);
+            for (bj, vj) in b.iter_mut().zip(v) {
+                *bj += *c as f64 * *vj as f64;
+            }
+        }
         if !cholesky_factor(&mut a, k) {
             return Err(Error::NotPositiveDefinite);
         }
@@ -93,6 +133,7 @@ impl UserSystem {
         Ok(UserSystem {
             k,
             history: cols.into_iter().zip(conf).collect(),
+            seeds,
             factor: a,
             x: b.iter().map(|&v| v as f32).collect(),
         })
@@ -111,18 +152,32 @@ impl UserSystem {
     /// Each history item's contribution to `item`'s score, as `(history item, contribution)` in
     /// ascending item order. The contributions sum to the score `y_item . x` (up to rounding).
     pub fn contributions(&self, items: ArrayView2<f32>, item: u32) -> Result<Vec<(u32, f32)>> {
-        let (n, k) = items.dim();
-        if item as usize >= n || k != self.k {
+        let (n, _) = items.dim();
+        if item as usize >= n {
             return Err(Error::UnknownItem(format!(
                 "index {item} (the model has {n} items)"
             )));
         }
-        // z = W y_item, then contribution_j = c_j (z . y_j).
-        let y = items.row(item as usize);
+        let y: Vec<f32> = items.row(item as usize).iter().copied().collect();
+        Ok(self.contributions_to(items, &y)?.0)
+    }
+
+    /// The contributions to the score `y . x` of an item given by its factors `y` (which need
+    /// not be in the model): `(history contributions as in `contributions`, one per seed)`.
+    /// Together they sum to the score.
+    pub fn contributions_to(&self, items: ArrayView2<f32>, y: &[f32]) -> Result<Contributions> {
+        let k = self.k;
+        if items.ncols() != k || y.len() != k {
+            return Err(Error::Mismatch(format!(
+                "a {}-factor vector cannot be explained by a {k}-factor system",
+                y.len()
+            )));
+        }
+        // z = W y, then contribution_j = c_j (z . y_j).
         let mut z: Vec<f64> = y.iter().map(|&v| v as f64).collect();
         cholesky_solve_factored(&self.factor, &mut z, k);
         let z32: Vec<f32> = z.iter().map(|&v| v as f32).collect();
-        Ok(self
+        let history = self
             .history
             .iter()
             .map(|&(j, c)| {
@@ -133,7 +188,9 @@ impl UserSystem {
                 };
                 (j, c * s)
             })
-            .collect())
+            .collect();
+        let seeds = self.seeds.iter().map(|(v, c)| c * dot(&z32, v)).collect();
+        Ok((history, seeds))
     }
 }
 

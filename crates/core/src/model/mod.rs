@@ -208,6 +208,22 @@ impl Model {
         UserSystem::solve(self.factors.view(), &self.gram, &self.fold_in, history)
     }
 
+    /// [`user_system`](Self::user_system) with seed vectors (see
+    /// [`UserSystem::solve_with_seeds`] and [`category_seeds`](crate::category_seeds)).
+    pub fn user_system_with_seeds(
+        &self,
+        history: &[(u32, f32)],
+        seeds: &[(Vec<f32>, f32)],
+    ) -> Result<UserSystem> {
+        UserSystem::solve_with_seeds(
+            self.factors.view(),
+            &self.gram,
+            &self.fold_in,
+            history,
+            seeds,
+        )
+    }
+
     /// Every item's score for a user vector, written into `out` (resized to the catalog).
     pub fn score_into(&self, user: &[f32], out: &mut Vec<f32>) {
         out.clear();
