@@ -45,7 +45,7 @@ pub fn item_card(props: &ItemCardProps) -> Html {
                 <h3 class="card-title">{ title.clone() }</h3>
             </a>
             <p class="card-meta">
-                <span class="brand">{ item.brand.clone() }</span>
+                <span class="item-brand">{ item.brand.clone() }</span>
                 <span class="price">{ price(item.price, &app.engine.catalog.currency) }</span>
             </p>
             if let Some(why) = &props.why {

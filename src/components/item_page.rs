@@ -61,7 +61,7 @@ pub fn item_page(props: &ItemPageProps) -> Html {
                 <div>
                     <h2 id="item-title">{ title.clone() }</h2>
                     <p class="card-meta">
-                        <span class="brand">{ item.brand.clone() }</span>
+                        <span class="item-brand">{ item.brand.clone() }</span>
                         <span class="price">{ price(item.price, &app.engine.catalog.currency) }</span>
                     </p>
                     <p>{ item.description.get(lang.code()).to_owned() }</p>
