@@ -46,12 +46,14 @@ need_wasm_bindgen() {
 }
 
 need_chromium() {
-  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then return; fi
-  say "installing Debian's chromium and chromium-driver"
+  # A CJK font, so the Chinese interface renders (and screenshots show it) in headless Chromium.
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+    && [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; then return; fi
+  say "installing Debian's chromium, chromium-driver and fonts-wqy-zenhei"
   local sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver fonts-wqy-zenhei >/dev/null
 }
 
 need_node_tools() {

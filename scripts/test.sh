@@ -4,16 +4,19 @@
 #   2. native unit, integration and doc tests of the whole workspace
 #   3. the engine's wasm32 build, and wasm-bindgen-test in headless Chromium
 #   4. end-to-end tests: playwright-core driving Debian's Chromium against the release build
+#   5. spark: Spark MLlib ALS (pyspark from PyPI, local mode) trains on ml-100k, the release CLI
+#      imports the saved model, and its fold-in must reproduce Spark's userFactors and top 10
+#      (scripts/test-spark.sh; about a minute once pyspark is installed)
 #
 #   scripts/test.sh            every tier
-#   scripts/test.sh TIER...    some tiers: lint native wasm e2e
+#   scripts/test.sh TIER...    some tiers: lint native wasm e2e spark
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 scripts/setup.sh
 
 tiers=("$@")
-[ ${#tiers[@]} -gt 0 ] || tiers=(lint native wasm e2e)
+[ ${#tiers[@]} -gt 0 ] || tiers=(lint native wasm e2e spark)
 step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
 started=$(date +%s)
 
@@ -35,12 +38,19 @@ for tier in "${tiers[@]}"; do
       cargo test -p tastebud-web --target wasm32-unknown-unknown
       ;;
     e2e)
-      step "e2e: trunk build --release, then playwright-core in Chromium"
+      step "e2e: trunk build --release with the demo shop, then playwright-core in Chromium"
+      scripts/demo-data.sh
       trunk build --release
+      # shop-data.test.mjs runs the release CLI on tests/fixtures/ (demo-data.sh may skip its build).
+      cargo build --release -q -p tastebud-cli
       node --test --test-concurrency=1 tests/e2e/
       ;;
+    spark)
+      step "spark: Spark MLlib ALS on ml-100k, imported with tastebud import --spark-model"
+      scripts/test-spark.sh
+      ;;
     *)
-      echo "test: unknown tier '$tier' (expected lint, native, wasm or e2e)" >&2
+      echo "test: unknown tier '$tier' (expected lint, native, wasm, e2e or spark)" >&2
       exit 2
       ;;
   esac

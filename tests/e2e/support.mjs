@@ -21,8 +21,9 @@ const TYPES = {
   '.tbm': 'application/octet-stream',
 };
 
-/** Serves `dir` under `prefix` (a sub-path, to prove relative URLs work). */
-export async function serve(dir = join(root, 'dist'), prefix = '/shop/') {
+/** Serves `dir` under `prefix` (a sub-path, to prove relative URLs work), adding `headers`
+ * (e.g. CORS, for the widget served from another origin than the page) to every file. */
+export async function serve(dir = join(root, 'dist'), prefix = '/shop/', { headers = {} } = {}) {
   const requests = [];
   const server = createServer(async (req, res) => {
     requests.push(req.url);
@@ -39,7 +40,7 @@ export async function serve(dir = join(root, 'dist'), prefix = '/shop/') {
     }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');
@@ -75,3 +76,28 @@ export async function screenshot(page, name) {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** The demo catalog the build ships (dist/data/catalog.json). */
+export async function demoCatalog() {
+  return JSON.parse(await readFile(join(root, 'dist', 'data', 'catalog.json'), 'utf8'));
+}
+
+/** A page on the shop that records every request leaving the origin and every page error. */
+export async function openShop(browser, server, { viewport, locale = 'en-US', init } = {}) {
+  const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 900 }, locale });
+  if (init) await context.addInitScript(init);
+  const page = await context.newPage();
+  const outside = [];
+  const errors = [];
+  page.on('request', (r) => {
+    const url = r.url();
+    if (!url.startsWith(server.origin) && !url.startsWith('data:') && !url.startsWith('blob:')) outside.push(url);
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(server.url);
+  await page.locator('header.top, [data-testid=load-error]').first().waitFor({ timeout: 20000 });
+  return { context, page, outside, errors };
+}
+
+export const cards = (page, list) => page.locator(`[data-testid="${list}"] [data-testid="item-card"]`);

@@ -1,5 +1,8 @@
 //! Reading files: interaction logs in every supported format, event weights, and the plain
 //! error messages for files that cannot be read.
+//!
+//! GA4 exports are read by [`crate::ga4`]; this module turns their events into a dataset like
+//! any other log's.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -11,6 +14,8 @@ use clap::ValueEnum;
 use serde::Deserialize;
 use tastebud_core::{Dataset, DatasetBuilder, EventKind, EventWeights, Interaction};
 
+use crate::ga4;
+
 /// The layout of an interaction log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -18,8 +23,10 @@ pub enum Format {
     Tsv,
     /// `user,item[,weight]`, no header.
     Csv,
-    /// One JSON object per line: {"user", "item", "kind", "value", "ts"}.
+    /// One JSON object per line: {"user", "item", "kind", "value", "ts"}; kinds may be GA4 names.
     Jsonl,
+    /// GA4 e-commerce events, one BigQuery export row per line (see --ga4-map).
+    Ga4,
     /// MovieLens ratings (ml-1m `u::i::r::t` or ml-100k u.data), each row an implicit 1.
     Movielens,
     /// `user item1 item2 ...`, each distinct item an implicit 1.
@@ -36,6 +43,7 @@ impl Format {
                 "jsonl: one object per line such as \
                  {\"user\": \"u1\", \"item\": \"i9\", \"kind\": \"like\", \"ts\": 1700000000}"
             }
+            Format::Ga4 => ga4::DESCRIPTION,
             Format::Movielens => {
                 "movielens: `user::item::rating::timestamp` (ml-1m) or \
                  `user<TAB>item<TAB>rating<TAB>timestamp` (ml-100k u.data)"
@@ -87,6 +95,52 @@ pub fn lines<'a, 'p>(
         })
 }
 
+/// How a log becomes preferences: its layout, the event weights, the GA4 event mapping, and item
+/// ids to count under another id (a product's variants under the product).
+#[derive(Debug, Clone)]
+pub struct Reading {
+    pub format: Format,
+    pub weights: EventWeights,
+    pub ga4: ga4::Mapping,
+    /// Item id -> the id to count it under.
+    pub items: HashMap<String, String>,
+}
+
+impl Reading {
+    /// The settings from `--format`, `--weights FILE` and `--ga4-map FILE`.
+    pub fn load(format: Format, weights: Option<&Path>, ga4_map: Option<&Path>) -> Result<Reading> {
+        let ga4 = match ga4_map {
+            Some(_) if format != Format::Ga4 => {
+                bail!("--ga4-map applies to --format ga4 only; drop it or pass --format ga4")
+            }
+            Some(path) => ga4::Mapping::load(path)?,
+            None => ga4::Mapping::default(),
+        };
+        let weights = match (&ga4.weights, weights) {
+            (Some(_), Some(_)) => bail!(
+                "event weights are given both in --weights and in the --ga4-map file; keep one"
+            ),
+            (Some(w), None) => w.clone(),
+            (None, path) => load_weights(path)?,
+        };
+        Ok(Reading {
+            format,
+            weights,
+            ga4,
+            items: HashMap::new(),
+        })
+    }
+}
+
+/// A log read into a dataset, with what the GA4 reader found.
+pub struct Loaded {
+    pub dataset: Dataset,
+    /// Set for `--format ga4`.
+    pub ga4: Option<ga4::Report>,
+    /// Events counted under another item id (see [`Reading::items`]).
+    pub remapped: usize,
+}
+
 /// Event weights from `--weights FILE.json`, or the defaults.
 pub fn load_weights(path: Option<&Path>) -> Result<EventWeights> {
     let Some(path) = path else {
@@ -101,14 +155,23 @@ pub fn load_weights(path: Option<&Path>) -> Result<EventWeights> {
     Ok(weights)
 }
 
-/// Reads an interaction log and aggregates it with `weights`.
+/// Reads an interaction log and aggregates it with the reading's weights.
 ///
-/// Events are applied in file order, so a log should list each user's events oldest first. With
-/// time decay, ages are measured from the log's latest timestamp, so the same log always gives
-/// the same preferences.
-pub fn read_dataset(path: &Path, format: Format, weights: &EventWeights) -> Result<Dataset> {
+/// Events are applied in file order (GA4 exports: in timestamp order), so a log should list each
+/// user's events oldest first. With time decay, ages are measured from the log's latest
+/// timestamp, so the same log always gives the same preferences.
+pub fn read_dataset(path: &Path, reading: &Reading) -> Result<Dataset> {
+    Ok(read_log(path, reading)?.dataset)
+}
+
+/// [`read_dataset`], with what was found on the way.
+pub fn read_log(path: &Path, reading: &Reading) -> Result<Loaded> {
+    if reading.format == Format::Ga4 {
+        return read_ga4(path, reading);
+    }
+    let format = reading.format;
     let bytes = read_file(path)?;
-    let mut log = Log::new(format);
+    let mut log = Log::new(format, &reading.items);
     for line in lines(path, &bytes) {
         let (number, line) = line?;
         if line.trim().is_empty() {
@@ -122,8 +185,8 @@ pub fn read_dataset(path: &Path, format: Format, weights: &EventWeights) -> Resu
             )
         })?;
     }
-    let latest = log.latest;
-    let dataset = log.builder.build(weights, latest);
+    let (latest, remapped) = (log.latest, log.remapped);
+    let dataset = log.builder.build(&reading.weights, latest);
     if dataset.matrix.nnz() == 0 {
         bail!(
             "{}: no interactions found (read as {}); check the file or pass the right --format",
@@ -131,12 +194,59 @@ pub fn read_dataset(path: &Path, format: Format, weights: &EventWeights) -> Resu
             format.description()
         );
     }
-    Ok(dataset)
+    Ok(Loaded {
+        dataset,
+        ga4: None,
+        remapped,
+    })
+}
+
+fn read_ga4(path: &Path, reading: &Reading) -> Result<Loaded> {
+    let log = ga4::read(path, &reading.ga4)?;
+    if log.report.rows == 0 {
+        bail!(
+            "{}: the file has no rows; expected {}",
+            path.display(),
+            ga4::DESCRIPTION
+        );
+    }
+    let mut builder = DatasetBuilder::new();
+    let (mut latest, mut remapped) = (None::<f64>, 0);
+    for event in &log.events {
+        let item = match reading.items.get(&event.item) {
+            Some(product) => {
+                remapped += 1;
+                product
+            }
+            None => &event.item,
+        };
+        if let Some(t) = event.interaction.timestamp {
+            latest = Some(latest.map_or(t, |l| l.max(t)));
+        }
+        builder.push(&event.user, item, event.interaction);
+    }
+    let dataset = builder.build(&reading.weights, latest);
+    if dataset.matrix.nnz() == 0 {
+        bail!(
+            "{}: no interactions found in {} GA4 rows{}; check the file, or map its events with --ga4-map",
+            path.display(),
+            log.report.rows,
+            log.report.why_unused()
+        );
+    }
+    Ok(Loaded {
+        dataset,
+        ga4: Some(log.report),
+        remapped,
+    })
 }
 
 /// The state of one log being read.
-struct Log {
+struct Log<'a> {
     format: Format,
+    /// Item ids to count under another id.
+    items: &'a HashMap<String, String>,
+    remapped: usize,
     builder: DatasetBuilder,
     /// (user, item) pairs already added, for binary formats, as indices into `ids`.
     seen: HashSet<(u32, u32)>,
@@ -147,10 +257,12 @@ struct Log {
     latest: Option<f64>,
 }
 
-impl Log {
-    fn new(format: Format) -> Self {
+impl<'a> Log<'a> {
+    fn new(format: Format, items: &'a HashMap<String, String>) -> Self {
         Log {
             format,
+            items,
+            remapped: 0,
             builder: DatasetBuilder::new(),
             seen: HashSet::new(),
             ids: HashMap::new(),
@@ -160,6 +272,13 @@ impl Log {
     }
 
     fn push(&mut self, user: &str, item: &str, event: Interaction) {
+        let item = match self.items.get(item) {
+            Some(product) => {
+                self.remapped += 1;
+                product
+            }
+            None => item,
+        };
         if self.format.is_binary() {
             let pair = (self.intern(user), self.intern(item));
             if !self.seen.insert(pair) {
@@ -187,6 +306,7 @@ impl Log {
             Format::Tsv => self.weighted(line, '\t'),
             Format::Csv => self.weighted(line, ','),
             Format::Jsonl => self.json(line),
+            Format::Ga4 => unreachable!("GA4 exports are read by crate::ga4"),
             Format::Movielens => self.movielens(line),
             Format::Sequences => self.sequence(line),
         }
@@ -246,14 +366,21 @@ impl Log {
             // serde's "at line 1 column 7" is about this one line; the caller names the file's.
             let text = e.to_string();
             let text = text.split(" at line ").next().unwrap_or(&text).to_owned();
-            format!("not a valid JSON event ({text})")
+            let hint = if line.contains("\"event_name\"") {
+                "; this looks like a GA4 export row: use --format ga4"
+            } else {
+                ""
+            };
+            format!("not a valid JSON event ({text}{hint})")
         })?;
-        let kind = EventKind::from_name(&event.kind).ok_or_else(|| {
+        let kind = EventKind::from_any_name(&event.kind).ok_or_else(|| {
             let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
+            let ga4: Vec<&str> = EventKind::GA4.iter().map(|(name, _)| *name).collect();
             format!(
-                "unknown kind {:?} (kinds: {})",
+                "unknown kind {:?} (kinds: {}; or GA4 events: {})",
                 event.kind,
-                known.join(", ")
+                known.join(", "),
+                ga4.join(", ")
             )
         })?;
         let mut interaction = Interaction::new(kind);
@@ -336,7 +463,8 @@ mod tests {
     use super::*;
 
     fn parse(format: Format, lines: &[&str]) -> Result<Dataset, String> {
-        let mut log = Log::new(format);
+        let none = HashMap::new();
+        let mut log = Log::new(format, &none);
         for l in lines {
             log.line(l)?;
         }
@@ -443,6 +571,36 @@ mod tests {
             &[r#"{"user": "u", "item": "i", "kind": "rate"}"#],
         );
         assert_eq!(e.unwrap_err(), "kind \"rate\" needs a numeric \"value\"");
+    }
+
+    #[test]
+    fn jsonl_accepts_ga4_event_names() {
+        let d = parse(
+            Format::Jsonl,
+            &[
+                r#"{"user": "u1", "item": "i9", "kind": "add_to_wishlist"}"#,
+                r#"{"user": "u1", "item": "i8", "kind": "begin_checkout"}"#,
+                r#"{"user": "u1", "item": "i7", "kind": "view_item"}"#,
+            ],
+        )
+        .unwrap();
+        // like 4, add_to_cart 4, view 1.
+        assert_eq!(
+            cells(&d),
+            [
+                cell("u1", "i9", 4.0),
+                cell("u1", "i8", 4.0),
+                cell("u1", "i7", 1.0)
+            ]
+        );
+        let e = parse(
+            Format::Jsonl,
+            &[r#"{"event_name": "view_item", "user_pseudo_id": "1.2", "items": []}"#],
+        );
+        assert_eq!(
+            e.unwrap_err(),
+            "not a valid JSON event (missing field `user`; this looks like a GA4 export row: use --format ga4)"
+        );
     }
 
     #[test]

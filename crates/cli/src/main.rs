@@ -1,10 +1,16 @@
 //! `tastebud`: train, evaluate, import and inspect recommender models from the command line.
 
 mod args;
+mod categories;
 mod commands;
+mod demo;
+mod feeds;
+mod ga4;
 mod input;
 mod npy;
 mod output;
+mod report;
+mod spark;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -25,8 +31,11 @@ enum Command {
     Evaluate(commands::evaluate::EvaluateArgs),
     Recommend(commands::recommend::RecommendArgs),
     Import(commands::import::ImportArgs),
+    FoldIn(commands::fold_in::FoldInArgs),
     Inspect(commands::inspect::InspectArgs),
     Latency(commands::latency::LatencyArgs),
+    DemoData(commands::demo_data::DemoDataArgs),
+    Catalog(commands::catalog::CatalogArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,8 +45,11 @@ fn main() -> ExitCode {
         Command::Evaluate(a) => commands::evaluate::run(a),
         Command::Recommend(a) => commands::recommend::run(a),
         Command::Import(a) => commands::import::run(a),
+        Command::FoldIn(a) => commands::fold_in::run(a),
         Command::Inspect(a) => commands::inspect::run(a),
         Command::Latency(a) => commands::latency::run(a),
+        Command::DemoData(a) => commands::demo_data::run(a),
+        Command::Catalog(a) => commands::catalog::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

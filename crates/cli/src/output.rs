@@ -63,6 +63,11 @@ pub fn size(bytes: u64) -> String {
     }
 }
 
+/// `1 row`, `2 rows`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The metrics every evaluation reports, as JSON fields.
 pub fn metrics_json(m: &Metrics) -> serde_json::Map<String, Value> {
     let v = json!({
@@ -75,6 +80,9 @@ pub fn metrics_json(m: &Metrics) -> serde_json::Map<String, Value> {
         "coverage": m.coverage,
         "tail_share": m.tail_share,
         "novelty": m.novelty,
+        // null without item categories.
+        "intra_list_diversity": m.intra_list_diversity,
+        "category_coverage": m.category_coverage,
     });
     match v {
         Value::Object(map) => map,

@@ -1,28 +1,43 @@
 //! `tastebud evaluate`: ranking metrics for a model against a test log, or for a model trained on
-//! a holdout split of one log, next to a most-popular baseline.
+//! a holdout split of one log, next to a most-popular baseline; optionally re-ranked by a
+//! discovery preset, with category metrics and an HTML report of the accuracy / long-tail
+//! trade-off.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
+use clap::builder::PossibleValuesParser;
 use clap::{ArgGroup, Args};
+use indicatif::ProgressBar;
+use rayon::prelude::*;
 use serde_json::{json, Value};
 use tastebud_core::{
-    evaluate, holdout_split, user_split, CsrMatrix, Dataset, EvalOptions, Filter, Metrics, Model,
-    Precision,
+    evaluate, holdout_split, long_tail, rerank, top_k, user_split, CsrMatrix, Dataset, EvalOptions,
+    Filter, ItemCategories, ItemSet, Metrics, Model, Precision, RerankContext, RerankParams,
+    Scored, PRESETS,
 };
 
-use crate::commands::load_model;
+use crate::categories::{self, CategoryFile};
 use crate::commands::train::{fit_with_progress, provenance, AlsArgs};
+use crate::commands::{load_model, write_atomically};
 use crate::input::{self, Format};
 use crate::output::{self, metrics_json};
+use crate::report::{self, Exposure, Report, Sweep};
 
-/// Measure ranking quality (precision, recall, nDCG, MAP, coverage, tail share, novelty).
+/// Re-ranking strengths the report sweeps each preset through (`RerankParams::scaled`).
+const STRENGTHS: [f32; 8] = [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0];
+
+/// Measure ranking quality (precision, recall, nDCG, MAP, coverage, tail share, novelty, and with
+/// --categories intra-list diversity and category coverage).
 ///
 /// With --model, --train and --test: the model's recommendations for each test user, folded in
 /// from their training rows. With --interactions: a seeded holdout split of one log, an ALS model
-/// trained on it (with the training flags) and a most-popular baseline, side by side.
+/// trained on it (with the training flags) and a most-popular baseline, side by side, plus the
+/// --rerank preset when it is not `accurate`.
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("mode").required(true).args(["model", "interactions"])))]
 pub struct EvaluateArgs {
@@ -53,9 +68,28 @@ pub struct EvaluateArgs {
     /// Hold out this share of users entirely and fold them in as new visitors.
     #[arg(long, value_name = "USER_FRACTION", requires = "interactions")]
     strong_generalization: Option<f64>,
+    /// Re-ranking preset for the ALS lists: accurate is plain ALS; balanced and discovery trade
+    /// some accuracy for the long tail and, with --categories, category diversity.
+    #[arg(long, value_name = "PRESET", default_value = "accurate",
+          value_parser = PossibleValuesParser::new(PRESETS))]
+    rerank: String,
+    /// Item categories: `item<TAB>category` lines, or Amazon's item2names_reconstructed.json
+    /// (recognized by its content). Items the file does not mention have no category.
+    #[arg(long, value_name = "FILE")]
+    categories: Option<PathBuf>,
+    /// With an item2names file: the list index used as the category [default: 3, the
+    /// sub-category; where it is missing, the nearest broader level down to 2].
+    #[arg(long, value_name = "N", requires = "categories")]
+    category_level: Option<usize>,
+    /// With --interactions: write a self-contained HTML report of accuracy against tail share
+    /// for every preset as its strength varies, item popularity against exposure, and every
+    /// metric.
+    #[arg(long, value_name = "FILE.html", conflicts_with = "model")]
+    report: Option<PathBuf>,
     #[command(flatten)]
     als: AlsArgs,
-    /// Print JSON instead of a table.
+    /// Print JSON instead of a table: with --interactions, one object per row ("most_popular",
+    /// "als", and the --rerank preset's name unless it is accurate).
     #[arg(long)]
     json: bool,
 }
@@ -73,26 +107,37 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
 
 fn against_model(args: &EvaluateArgs, model_path: &Path, train: &Path, test: &Path) -> Result<()> {
     let model = load_model(model_path)?;
-    let weights = input::load_weights(args.als.weights.as_deref())?;
-    let train = input::read_dataset(train, args.format, &weights)?;
-    let test = input::read_dataset(test, args.format, &weights)?;
+    let reading = args.als.reading(args.format)?;
+    let train = input::read_dataset(train, &reading)?;
+    let test = input::read_dataset(test, &reading)?;
 
     let mut users = HashMap::new();
     let (history, skipped_train) = model_cells(&model, &train, &mut users);
     let (test_cells, skipped_test) = model_cells(&model, &test, &mut users);
     let history = CsrMatrix::from_triplets(users.len(), model.n_items(), &history);
     let test = CsrMatrix::from_triplets(users.len(), model.n_items(), &test_cells);
+    let categories = load_categories(args, &model)?;
     let opts = EvalOptions {
         k: args.k,
         popularity: model.popularity(),
         // Novelty needs the training users behind the popularity counts; models that do not
         // record them (imports) fall back to the users evaluated here.
         users: model.provenance().users.unwrap_or(history.n_rows()),
-        categories: None,
+        categories: categories.as_ref().map(|c| &c.items),
     };
-    let spinner = output::spinner("evaluating", args.json);
-    let metrics = evaluate(als_lists(&model), &history, &test, &opts);
-    spinner.finish_and_clear();
+    let params = preset(&args.rerank)?;
+    let bar = output::bar(test.n_rows() as u64, "users", args.json);
+    let lists = ranked_lists(
+        &model,
+        &history,
+        &test,
+        std::slice::from_ref(&params),
+        categories.as_ref().map(|c| &c.items),
+        args.k,
+        &bar,
+    )?;
+    bar.finish_and_clear();
+    let metrics = score(&lists[0], &history, &test, &opts);
     if metrics.users == 0 {
         bail!("no test interaction is with an item of the model, so there is nothing to evaluate; check that the logs and the model use the same item ids");
     }
@@ -101,6 +146,7 @@ fn against_model(args: &EvaluateArgs, model_path: &Path, train: &Path, test: &Pa
         let mut fields = metrics_json(&metrics);
         fields.insert("skipped_train".into(), skipped_train.into());
         fields.insert("skipped_test".into(), skipped_test.into());
+        fields.insert("rerank".into(), args.rerank.clone().into());
         return Ok(output::emit_json(&Value::Object(fields))?);
     }
     let cold = (0..test.n_rows())
@@ -119,7 +165,11 @@ fn against_model(args: &EvaluateArgs, model_path: &Path, train: &Path, test: &Pa
             "{cold} test users have no training interactions, so their lists are not personalized"
         )?;
     }
-    text.push_str(&table(&[("model", &metrics)]));
+    let name = row_name("model", &args.rerank);
+    text.push_str(&table(&[(name.as_str(), &metrics)]));
+    if let Some(c) = &categories {
+        writeln!(text, "categories: {}", c.summary())?;
+    }
     Ok(output::emit(&text)?)
 }
 
@@ -148,8 +198,8 @@ fn model_cells<'a>(
 
 fn holdout(args: &EvaluateArgs, log: &Path) -> Result<()> {
     let params = args.als.params()?;
-    let weights = input::load_weights(args.als.weights.as_deref())?;
-    let data = input::read_dataset(log, args.format, &weights)?;
+    let reading = args.als.reading(args.format)?;
+    let data = input::read_dataset(log, &reading)?;
     let (seed, fraction, min) = (params.seed, args.test_fraction, args.min_interactions);
     let (split, protocol) = match args.strong_generalization {
         Some(users) => (
@@ -183,14 +233,36 @@ fn holdout(args: &EvaluateArgs, log: &Path) -> Result<()> {
         provenance(&params, &split.train),
     )
     .context("cannot build the model")?;
+    let categories = load_categories(args, &model)?;
+    let cats = categories.as_ref().map(|c| &c.items);
     let opts = EvalOptions {
         k: args.k,
         popularity: model.popularity(),
         users: split.train.n_rows(),
-        categories: None,
+        categories: cats,
     };
-    let spinner = output::spinner("evaluating", args.json);
-    let als = evaluate(als_lists(&model), &split.history, &split.test, &opts);
+
+    // One fold-in and one scoring per user serve every setting: the report's whole sweep, or
+    // plain ALS and the chosen preset.
+    let settings = settings(&args.rerank, args.report.is_some())?;
+    let strengths: Vec<RerankParams> = settings.iter().map(|s| s.params.clone()).collect();
+    let started = Instant::now();
+    let bar = output::bar(split.test.n_rows() as u64, "users", args.json);
+    let lists = ranked_lists(
+        &model,
+        &split.history,
+        &split.test,
+        &strengths,
+        cats,
+        args.k,
+        &bar,
+    )?;
+    bar.finish_and_clear();
+    let spinner = output::spinner("scoring", args.json);
+    let metrics: Vec<Metrics> = lists
+        .iter()
+        .map(|l| score(l, &split.history, &split.test, &opts))
+        .collect();
     let popular = evaluate(
         |_, history, k| {
             let seen = Filter::new().exclude(history.iter().map(|&(i, _)| i));
@@ -205,39 +277,477 @@ fn holdout(args: &EvaluateArgs, log: &Path) -> Result<()> {
         &opts,
     );
     spinner.finish_and_clear();
+    let eval_seconds = started.elapsed().as_secs_f64();
+    let find = |preset: &str| {
+        settings
+            .iter()
+            .position(|s| s.preset == preset && s.t == 1.0)
+            .expect("every listed preset is evaluated at t = 1")
+    };
+    let als = &metrics[find("accurate")];
+    let chosen = (args.rerank != "accurate").then(|| &metrics[find(&args.rerank)]);
+
+    if let Some(path) = &args.report {
+        let facts = vec![
+            (
+                "data".to_owned(),
+                format!(
+                    "{} ({}): {} users, {} items, {} interactions",
+                    log.display(),
+                    format_name(args.format),
+                    data.users.len(),
+                    model.n_items(),
+                    data.matrix.nnz()
+                ),
+            ),
+            (
+                "split".to_owned(),
+                format!(
+                    "{protocol}; {} users evaluated on {} held-out interactions, trained on {}",
+                    als.users,
+                    split.test.nnz(),
+                    split.train.nnz()
+                ),
+            ),
+            (
+                "model".to_owned(),
+                format!(
+                    "ALS: {} factors, {} iterations, alpha {}, regularization {}, {} CG steps, \
+                     confidence {}, seed {}; fit in {:.1} s",
+                    params.factors,
+                    params.iterations,
+                    params.alpha,
+                    params.regularization,
+                    params.cg_steps,
+                    params.confidence.name(),
+                    params.seed,
+                    fitted.seconds
+                ),
+            ),
+            (
+                "categories".to_owned(),
+                match &categories {
+                    Some(c) => c.summary(),
+                    None => "none: the category metrics are not measured, and the presets \
+                             re-rank by popularity alone"
+                        .to_owned(),
+                },
+            ),
+            (
+                "evaluation".to_owned(),
+                format!(
+                    "top {}; {} re-ranking settings from one fold-in and one scoring per user, \
+                     in {eval_seconds:.1} s",
+                    args.k,
+                    settings.len()
+                ),
+            ),
+        ];
+        let page = build_report(&model, facts, &settings, &metrics, &lists, &popular);
+        write_atomically(path, report::render(&page).as_bytes())?;
+    }
 
     if args.json {
-        let mut als_fields = metrics_json(&als);
+        let mut als_fields = metrics_json(als);
         als_fields.insert("fit_seconds".into(), json!(fitted.seconds));
-        return Ok(output::emit_json(&json!({
-            "als": als_fields,
-            "most_popular": metrics_json(&popular),
-        }))?);
+        let mut out = serde_json::Map::new();
+        out.insert("als".into(), Value::Object(als_fields));
+        out.insert("most_popular".into(), Value::Object(metrics_json(&popular)));
+        if let Some(m) = chosen {
+            out.insert(args.rerank.clone(), Value::Object(metrics_json(m)));
+        }
+        return Ok(output::emit_json(&Value::Object(out))?);
     }
     let mut text = format!("{protocol}; {} users evaluated\n", als.users);
-    text.push_str(&table(&[("most popular", &popular), ("als", &als)]));
+    let reranked = row_name("als", &args.rerank);
+    let mut rows = vec![("most popular", &popular), ("als", als)];
+    if let Some(m) = chosen {
+        rows.push((reranked.as_str(), m));
+    }
+    text.push_str(&table(&rows));
     writeln!(
         text,
         "als: {} factors, {} iterations, alpha {}, regularization {}; fit in {:.2} s",
         params.factors, params.iterations, params.alpha, params.regularization, fitted.seconds
     )?;
+    if let Some(c) = &categories {
+        writeln!(text, "categories: {}", c.summary())?;
+    } else if chosen.is_some() {
+        writeln!(
+            text,
+            "without --categories, {} re-ranks by popularity alone (no diversity or exploration)",
+            args.rerank
+        )?;
+    }
+    if let Some(path) = &args.report {
+        writeln!(
+            text,
+            "report: {} ({} settings evaluated in {eval_seconds:.1} s)",
+            path.display(),
+            settings.len()
+        )?;
+    }
     Ok(output::emit(&text)?)
 }
 
-/// The ALS recommender as `evaluate` calls it: fold in the history, rank, skip seen items.
-fn als_lists(model: &Model) -> impl Fn(usize, &[(u32, f32)], usize) -> Vec<u32> + Sync + '_ {
-    move |_, history, k| {
-        model
-            .recommend_for(history, k, Filter::new())
-            .map(|top| top.into_iter().map(|s| s.item).collect())
-            .unwrap_or_default()
+/// The strengths of a preset clap has already checked the name of.
+fn preset(name: &str) -> Result<RerankParams> {
+    RerankParams::preset(name)
+        .ok_or_else(|| anyhow!("unknown preset {name:?}; presets: {}", PRESETS.join(", ")))
+}
+
+/// One re-ranking setting evaluated: a preset at strength `t` (`accurate` is plain ALS).
+struct Setting {
+    preset: &'static str,
+    t: f32,
+    params: RerankParams,
+}
+
+/// Plain ALS and the chosen preset; with `sweep`, every preset at every strength of
+/// [`STRENGTHS`] instead (strength 0 of each preset is plain ALS, evaluated once).
+fn settings(chosen: &str, sweep: bool) -> Result<Vec<Setting>> {
+    let mut out = vec![Setting {
+        preset: "accurate",
+        t: 1.0,
+        params: preset("accurate")?,
+    }];
+    for name in PRESETS.into_iter().filter(|&p| p != "accurate") {
+        let params = preset(name)?;
+        if sweep {
+            for t in STRENGTHS.into_iter().filter(|&t| t > 0.0) {
+                out.push(Setting {
+                    preset: name,
+                    t,
+                    params: params.scaled(t),
+                });
+            }
+        } else if name == chosen {
+            out.push(Setting {
+                preset: name,
+                t: 1.0,
+                params,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `--categories` as read, and mapped onto the model's items.
+struct LoadedCategories {
+    path: PathBuf,
+    kind: String,
+    items: ItemCategories,
+    /// Items of the model with a category.
+    categorized: usize,
+}
+
+impl LoadedCategories {
+    /// What was read and how much of the model it covers.
+    fn summary(&self) -> String {
+        let used: ItemSet = self.items.of_item.iter().flatten().copied().collect();
+        let n = (0..self.items.names.len() as u32)
+            .filter(|&c| used.contains(c))
+            .count();
+        format!(
+            "{} ({}): {} of {} items in {n} categories",
+            self.path.display(),
+            self.kind,
+            self.categorized,
+            self.items.of_item.len()
+        )
     }
 }
 
-/// An aligned table, one row per model.
+fn load_categories(args: &EvaluateArgs, model: &Model) -> Result<Option<LoadedCategories>> {
+    let Some(path) = &args.categories else {
+        return Ok(None);
+    };
+    let file: CategoryFile = categories::read(path, args.category_level)?;
+    let items = file.for_items(model.item_ids());
+    let categorized = items.of_item.iter().flatten().count();
+    if categorized == 0 {
+        bail!(
+            "no item of the model is in {}; check that it uses the same item ids as the log",
+            path.display()
+        );
+    }
+    Ok(Some(LoadedCategories {
+        path: path.clone(),
+        kind: file.kind,
+        items,
+        categorized,
+    }))
+}
+
+/// Top-`k` lists under every setting, `[setting][user row]` (empty for users without a test
+/// row). Each user is folded in and scored once, whatever the number of settings: that is most
+/// of the work, re-ranking the scores is cheap.
+fn ranked_lists(
+    model: &Model,
+    history: &CsrMatrix,
+    test: &CsrMatrix,
+    settings: &[RerankParams],
+    categories: Option<&ItemCategories>,
+    k: usize,
+    bar: &ProgressBar,
+) -> Result<Vec<Vec<Vec<u32>>>> {
+    let none = ItemCategories::default();
+    let categories = categories.unwrap_or(&none);
+    let users: Vec<usize> = (0..test.n_rows())
+        .filter(|&u| !test.row(u).0.is_empty())
+        .collect();
+    bar.set_length(users.len() as u64);
+    let per_user: Vec<Vec<Vec<u32>>> = users
+        .par_iter()
+        .map_init(Vec::new, |scores, &u| {
+            let seen_pairs = history.row_pairs(u);
+            let system = model
+                .user_system(&seen_pairs)
+                .with_context(|| format!("cannot fold in test user {u}"))?;
+            model.score_into(system.vector(), scores);
+            let seen: ItemSet = seen_pairs.iter().map(|&(i, _)| i).collect();
+            let ctx = RerankContext {
+                categories,
+                popularity: model.popularity(),
+                history: &seen_pairs,
+                explorable: None,
+            };
+            let lists = settings
+                .iter()
+                .map(|params| ranked(scores, &seen, k, params, &ctx))
+                .collect();
+            bar.inc(1);
+            Ok(lists)
+        })
+        .collect::<Result<_>>()?;
+    let mut out = vec![vec![Vec::new(); test.n_rows()]; settings.len()];
+    for (&u, lists) in users.iter().zip(per_user) {
+        for (by_setting, list) in out.iter_mut().zip(lists) {
+            by_setting[u] = list;
+        }
+    }
+    Ok(out)
+}
+
+/// The top `k` unseen items under `params`.
+fn ranked(
+    scores: &[f32],
+    seen: &ItemSet,
+    k: usize,
+    params: &RerankParams,
+    ctx: &RerankContext,
+) -> Vec<u32> {
+    let top = if params.is_plain() {
+        // What `rerank` returns for plain settings (the first k of its top candidates, in the
+        // same total order), without ranking 1000 candidates first.
+        top_k(
+            scores
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| !seen.contains(i as u32))
+                .map(|(i, &score)| Scored {
+                    item: i as u32,
+                    score,
+                }),
+            k,
+        )
+    } else {
+        rerank(scores, |i| !seen.contains(i), k, params, ctx)
+    };
+    top.into_iter().map(|s| s.item).collect()
+}
+
+/// The core's metrics for precomputed lists.
+fn score(lists: &[Vec<u32>], history: &CsrMatrix, test: &CsrMatrix, opts: &EvalOptions) -> Metrics {
+    evaluate(|u, _, _| lists[u].clone(), history, test, opts)
+}
+
+/// `als` or `als + discovery`.
+fn row_name(base: &str, preset: &str) -> String {
+    if preset == "accurate" {
+        base.to_owned()
+    } else {
+        format!("{base} + {preset}")
+    }
+}
+
+fn format_name(format: Format) -> String {
+    clap::ValueEnum::to_possible_value(&format)
+        .map(|v| v.get_name().to_owned())
+        .unwrap_or_default()
+}
+
+/// The command line as typed, quoted for a POSIX shell where needed.
+fn command_line() -> String {
+    std::env::args_os()
+        .map(|a: OsString| {
+            let a = a.to_string_lossy();
+            let plain = !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
+            if plain {
+                a.into_owned()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The report's content: the sweep, exposure of plain ALS and discovery, the table and the
+/// target check.
+fn build_report(
+    model: &Model,
+    mut facts: Vec<(String, String)>,
+    settings: &[Setting],
+    metrics: &[Metrics],
+    lists: &[Vec<Vec<u32>>],
+    popular: &Metrics,
+) -> Report {
+    let at = |preset: &str, t: f32| {
+        settings
+            .iter()
+            .position(|s| s.preset == preset && s.t == t)
+            .expect("the report evaluates the whole sweep")
+    };
+    let accurate = at("accurate", 1.0);
+    let als = metrics[accurate].clone();
+    let sweeps: Vec<Sweep> = PRESETS
+        .into_iter()
+        .filter(|&p| p != "accurate")
+        .map(|p| Sweep {
+            preset: p.to_owned(),
+            points: STRENGTHS
+                .into_iter()
+                .map(|t| {
+                    let i = if t == 0.0 { accurate } else { at(p, t) };
+                    (t, metrics[i].clone())
+                })
+                .collect(),
+        })
+        .collect();
+    let mut rows = vec![("most popular".to_owned(), popular.clone())];
+    rows.extend(PRESETS.into_iter().map(|p| {
+        let i = if p == "accurate" {
+            accurate
+        } else {
+            at(p, 1.0)
+        };
+        (p.to_owned(), metrics[i].clone())
+    }));
+
+    let exposure = |name: &str, i: usize| {
+        let mut counts = vec![0u32; model.n_items()];
+        for item in lists[i].iter().flatten() {
+            counts[*item as usize] += 1;
+        }
+        Exposure {
+            name: name.to_owned(),
+            counts,
+            tail_share: metrics[i].tail_share,
+        }
+    };
+    let discovery = at("discovery", 1.0);
+
+    let popularity = model.popularity().to_vec();
+    let tail = long_tail(&popularity, 0.8);
+    let head: Vec<u32> = (0..popularity.len() as u32)
+        .filter(|&i| !tail.contains(i))
+        .collect();
+    let head_threshold = head
+        .iter()
+        .map(|&i| popularity[i as usize])
+        .min()
+        .unwrap_or(0);
+    let tail_definition = format!(
+        "items outside the most popular ones that together account for 80% of training \
+         interactions. Here the {} most popular of {} items (training popularity {} users or more) \
+         are the head, the other {} the tail; items tied at the boundary are split by index.",
+        head.len(),
+        popularity.len(),
+        head_threshold,
+        popularity.len() - head.len()
+    );
+
+    let d = &metrics[discovery];
+    let k = als.k;
+    let mut target = Vec::new();
+    let verdict = |ok: bool| if ok { "met" } else { "not met" };
+    target.push(if als.tail_share == 0.0 {
+        format!(
+            "Tail share: discovery {:.4}, plain ALS {:.4}. Plain ALS recommends no tail item at \
+             all, so \"at least 3x\" holds trivially for any tail share above 0: {}.",
+            d.tail_share,
+            als.tail_share,
+            verdict(d.tail_share > 0.0)
+        )
+    } else {
+        format!(
+            "Tail share: discovery {:.4}, plain ALS {:.4}, {:.2}x (target at least 3x): {}.",
+            d.tail_share,
+            als.tail_share,
+            d.tail_share / als.tail_share,
+            verdict(d.tail_share >= 3.0 * als.tail_share)
+        )
+    });
+    target.push(format!(
+        "nDCG@{k}: discovery {:.4}, plain ALS {:.4}, {:.3}x (target at least 0.9x): {}.",
+        d.ndcg,
+        als.ndcg,
+        if als.ndcg > 0.0 {
+            d.ndcg / als.ndcg
+        } else {
+            f64::NAN
+        },
+        verdict(d.ndcg >= 0.9 * als.ndcg)
+    ));
+    match (d.category_coverage, als.category_coverage) {
+        (Some(dc), Some(ac)) => target.push(format!(
+            "Category coverage: discovery {dc:.3}, plain ALS {ac:.3} (target higher): {}.",
+            verdict(dc > ac)
+        )),
+        _ => target.push("Category coverage: not measured without --categories.".to_owned()),
+    }
+    facts.push((
+        "presets".to_owned(),
+        PRESETS
+            .into_iter()
+            .map(|p| {
+                let r = RerankParams::preset(p).expect("a listed preset");
+                format!(
+                    "{p}: popularity {}, diversity {}, calibration {}, exploration slots {}",
+                    r.popularity, r.diversity, r.calibration, r.exploration
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    ));
+
+    Report {
+        title: "Tastebud: discovery re-ranking on held-out data".to_owned(),
+        facts,
+        tail_definition,
+        command: command_line(),
+        rows,
+        popular: popular.clone(),
+        als: als.clone(),
+        sweeps,
+        popularity,
+        head_threshold,
+        exposure: vec![
+            exposure("plain ALS", accurate),
+            exposure("discovery", discovery),
+        ],
+        target,
+    }
+}
+
+/// An aligned table, one row per model; with categories, two more columns.
 fn table(rows: &[(&str, &Metrics)]) -> String {
     let k = rows.first().map_or(0, |(_, m)| m.k);
-    let headers = [
+    let with_categories = rows.iter().any(|(_, m)| m.category_coverage.is_some());
+    let mut headers = vec![
         format!("P@{k}"),
         format!("R@{k}"),
         format!("nDCG@{k}"),
@@ -246,6 +756,10 @@ fn table(rows: &[(&str, &Metrics)]) -> String {
         "tail share".to_owned(),
         "novelty".to_owned(),
     ];
+    if with_categories {
+        headers.push("ILD".to_owned());
+        headers.push("cat. cov.".to_owned());
+    }
     let width = rows
         .iter()
         .map(|(name, _)| name.len())
@@ -269,7 +783,17 @@ fn table(rows: &[(&str, &Metrics)]) -> String {
         ] {
             write!(text, "  {v:>10.4}").expect("writing to a String");
         }
-        writeln!(text, "  {:>10.3}", m.novelty).expect("writing to a String");
+        write!(text, "  {:>10.3}", m.novelty).expect("writing to a String");
+        if with_categories {
+            for v in [m.intra_list_diversity, m.category_coverage] {
+                match v {
+                    Some(v) => write!(text, "  {v:>10.4}"),
+                    None => write!(text, "  {:>10}", "-"),
+                }
+                .expect("writing to a String");
+            }
+        }
+        text.push('\n');
     }
     text
 }
@@ -277,6 +801,34 @@ fn table(rows: &[(&str, &Metrics)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_lists_are_what_rerank_returns() {
+        // Ties, a NaN and seen items: the shortcut must keep rerank's order exactly.
+        let scores: Vec<f32> = (0..2500u32)
+            .map(|i| match i % 7 {
+                0 => 0.5,
+                3 => f32::NAN,
+                _ => ((i * 37) % 101) as f32 / 100.0,
+            })
+            .collect();
+        let seen: ItemSet = (0..2500).filter(|i| i % 11 == 0).collect();
+        let cats = ItemCategories::default();
+        let ctx = RerankContext {
+            categories: &cats,
+            popularity: &[],
+            history: &[],
+            explorable: None,
+        };
+        let plain = RerankParams::default();
+        for k in [1, 10, 999, 1500] {
+            let want: Vec<u32> = rerank(&scores, |i| !seen.contains(i), k, &plain, &ctx)
+                .into_iter()
+                .map(|s| s.item)
+                .collect();
+            assert_eq!(ranked(&scores, &seen, k, &plain, &ctx), want, "k = {k}");
+        }
+    }
 
     #[test]
     fn table_aligns_columns() {
@@ -298,6 +850,20 @@ mod tests {
         assert_eq!(lines.len(), 3);
         assert!(lines[0].starts_with("model               P@10"), "{t}");
         assert!(lines[2].starts_with("als               0.2500"), "{t}");
+        assert!(lines.iter().all(|l| l.len() == lines[0].len()), "{t}");
+        assert!(!t.contains("ILD"), "{t}");
+
+        // With categories: two more columns, a dash where a row has none.
+        let with = Metrics {
+            intra_list_diversity: Some(0.75),
+            category_coverage: Some(0.5),
+            ..m.clone()
+        };
+        let t = table(&[("most popular", &m), ("als + discovery", &with)]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[0].ends_with("ILD   cat. cov."), "{t}");
+        assert!(lines[1].ends_with("  -           -"), "{t}");
+        assert!(lines[2].ends_with("0.7500      0.5000"), "{t}");
         assert!(lines.iter().all(|l| l.len() == lines[0].len()), "{t}");
     }
 }

@@ -1,6 +1,9 @@
 //! One module per subcommand, each with its clap arguments and a `run`.
 
+pub mod catalog;
+pub mod demo_data;
 pub mod evaluate;
+pub mod fold_in;
 pub mod import;
 pub mod inspect;
 pub mod latency;

@@ -1,5 +1,6 @@
 //! `tastebud train`: interaction log in, model file out.
 
+use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -13,8 +14,9 @@ use tastebud_core::{
 
 use crate::args::{ConfidenceArg, PrecisionArg, ScalingArg, SolverArg};
 use crate::commands::write_atomically;
-use crate::input::{self, Format};
-use crate::output;
+use crate::feeds::{self, FeedFormat};
+use crate::input::{self, Format, Reading};
+use crate::{ga4, output};
 
 /// Train an ALS model on an interaction log and write it as a .tbm file.
 #[derive(Debug, Args)]
@@ -25,6 +27,11 @@ pub struct TrainArgs {
     /// Layout of the log.
     #[arg(long, value_enum, default_value_t = Format::Tsv)]
     pub format: Format,
+    /// The product feed the catalog is built from (`merchant-feed FILE` or `shopify-csv FILE`):
+    /// events on a variant's id (a Merchant id with an item_group_id, a Shopify Variant SKU) count
+    /// for its product, as `tastebud catalog` folds them.
+    #[arg(long, num_args = 2, value_names = ["FORMAT", "FILE"])]
+    pub feed: Vec<OsString>,
     #[command(flatten)]
     pub als: AlsArgs,
     /// Where to write the model.
@@ -74,9 +81,18 @@ pub struct AlsArgs {
     /// Event weights as JSON (see EventWeights; unknown fields are errors).
     #[arg(long, value_name = "FILE.json")]
     pub weights: Option<PathBuf>,
+    /// With --format ga4: which GA4 events count as which kinds, and their weights, as JSON:
+    /// {"events": {"begin_checkout": null, "generate_lead": "like"}, "weights": {"purchase": 10}}.
+    #[arg(long, value_name = "FILE.json")]
+    pub ga4_map: Option<PathBuf>,
 }
 
 impl AlsArgs {
+    /// How logs in `format` become preferences, from --weights and --ga4-map.
+    pub fn reading(&self, format: Format) -> Result<Reading> {
+        Reading::load(format, self.weights.as_deref(), self.ga4_map.as_deref())
+    }
+
     /// The checked parameters; a bad value gives the core's "factors must be ..." message.
     pub fn params(&self) -> Result<ValidAlsParams> {
         Ok(AlsParams::new()
@@ -140,9 +156,14 @@ pub fn provenance(params: &ValidAlsParams, prefs: &CsrMatrix) -> Provenance {
 
 pub fn run(args: TrainArgs) -> Result<()> {
     let params = args.als.params()?;
-    let weights = input::load_weights(args.als.weights.as_deref())?;
+    let mut reading = args.als.reading(args.format)?;
     let start = Instant::now();
-    let dataset = input::read_dataset(&args.interactions, args.format, &weights)?;
+    if !args.feed.is_empty() {
+        let (format, path) = FeedFormat::with_path("--feed", &args.feed)?;
+        reading.items = feeds::variant_map(&feeds::read(format, &path, None)?);
+    }
+    let loaded = input::read_log(&args.interactions, &reading)?;
+    let (dataset, ga4, remapped) = (loaded.dataset, loaded.ga4, loaded.remapped);
     let load_seconds = start.elapsed().as_secs_f64();
     let prefs = &dataset.matrix;
 
@@ -161,7 +182,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     write_atomically(&args.out, &bytes)?;
 
     if args.json {
-        return Ok(output::emit_json(&json!({
+        let mut summary = json!({
             "fit_seconds": fitted.seconds,
             "load_seconds": load_seconds,
             "iterations": params.iterations,
@@ -169,13 +190,39 @@ pub fn run(args: TrainArgs) -> Result<()> {
             "users": prefs.n_rows(),
             "items": model.n_items(),
             "interactions": prefs.nnz(),
+            "dismissed": dataset.dismissed,
             "factors": model.n_factors(),
             "precision": precision.name(),
             "out": args.out.display().to_string(),
             "bytes": bytes.len(),
-        }))?);
+        });
+        if !args.feed.is_empty() {
+            summary["variant_events"] = json!(remapped);
+        }
+        if let Some(r) = &ga4 {
+            summary["ga4"] = json!({
+                "rows": r.rows,
+                "used": r.used,
+                "events": r.by_kind,
+                "unknown": r.unknown,
+                "ignored": r.ignored,
+                "skipped_no_user": r.no_user,
+                "skipped_no_item": r.no_item,
+                "searches": r.searches.values().sum::<u32>(),
+            });
+        }
+        return Ok(output::emit_json(&summary)?);
     }
     let mut text = String::new();
+    if let Some(r) = &ga4 {
+        ga4_summary(&mut text, r)?;
+    }
+    if !args.feed.is_empty() {
+        writeln!(
+            text,
+            "{remapped} events on variant ids counted for their product"
+        )?;
+    }
     writeln!(
         text,
         "trained on {} users x {} items ({} interactions) in {:.2} s: {} iterations, final loss {:.6}",
@@ -202,4 +249,52 @@ pub fn run(args: TrainArgs) -> Result<()> {
         precision.name()
     )?;
     Ok(output::emit(&text)?)
+}
+
+/// What a GA4 export gave, unknown and skipped rows included.
+fn ga4_summary(text: &mut String, r: &ga4::Report) -> std::fmt::Result {
+    let kinds: Vec<String> = r.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    writeln!(
+        text,
+        "GA4: {} rows, {} used, giving {} item events ({})",
+        r.rows,
+        r.used,
+        r.events(),
+        kinds.join(", ")
+    )?;
+    if !r.unknown.is_empty() {
+        writeln!(
+            text,
+            "  {} rows of unknown events not counted: {}",
+            r.unknown_rows(),
+            ga4::most_first(&r.unknown, 8)
+        )?;
+    }
+    if !r.ignored.is_empty() {
+        writeln!(
+            text,
+            "  {} rows of events ignored by the mapping: {}",
+            r.ignored_rows(),
+            ga4::most_first(&r.ignored, 8)
+        )?;
+    }
+    if r.no_user + r.no_item > 0 {
+        writeln!(
+            text,
+            "  {} rows skipped: {} with no user, {} with no item",
+            r.no_user + r.no_item,
+            r.no_user,
+            r.no_item
+        )?;
+    }
+    let searches: u32 = r.searches.values().sum();
+    if searches > 0 {
+        writeln!(
+            text,
+            "  {} ({}; `tastebud catalog --searches` lists them in the shop)",
+            output::plural(searches as usize, "search", "searches"),
+            output::plural(r.searches.len(), "distinct term", "distinct terms")
+        )?;
+    }
+    Ok(())
 }

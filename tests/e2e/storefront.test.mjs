@@ -1,0 +1,203 @@
+// The storefront as a visitor meets it: the release build with the demo catalog and model,
+// served under a sub-path, in Debian's Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, screenshot, demoCatalog, openShop, cards } from './support.mjs';
+
+let server;
+let browser;
+let catalog;
+let niche;
+
+before(async () => {
+  server = await serve();
+  browser = await launch();
+  catalog = await demoCatalog();
+  niche = catalog.categories.find((c) => c.id.includes('pour-over')) ?? catalog.categories.find((c) => c.niche);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function likeThree(page, category) {
+  await page.goto(`${server.url}#/category/${category}`);
+  const list = cards(page, 'category-items');
+  await list.first().waitFor();
+  for (let n = 0; n < 3; n++) {
+    await list.nth(n).getByTestId('like').click();
+  }
+  await page.goto(`${server.url}#/`);
+  await cards(page, 'recommendations').first().waitFor();
+}
+
+async function categoriesOf(locator) {
+  return locator.evaluateAll((els) => els.map((e) => e.getAttribute('data-category')));
+}
+
+test('a first visit shows onboarding, and picked interests seed recommendations', async () => {
+  const { context, page, outside, errors } = await openShop(browser, server);
+  const onboarding = page.getByTestId('onboarding');
+  await onboarding.waitFor();
+  assert.equal(await cards(page, 'recommendations').count(), 0);
+  await screenshot(page, 'first-visit');
+  await onboarding.locator(`[data-category="${niche.id}"]`).click();
+  await page.getByTestId('onboarding-start').click();
+  await cards(page, 'recommendations').first().waitFor();
+  const cats = await categoriesOf(cards(page, 'recommendations'));
+  assert.ok(cats.filter((c) => c === niche.id).length >= cats.length / 2, cats.join(' '));
+  assert.match(await page.getByTestId('recommendations').getByTestId('why').first().innerText(), new RegExp(niche.name.en));
+  assert.equal(await onboarding.count(), 0);
+  assert.deepEqual(outside, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('liking three items of a niche brings it to For you and Interests, and reload keeps it', async () => {
+  const { context, page, outside, errors } = await openShop(browser, server);
+  await likeThree(page, niche.id);
+  const recs = await categoriesOf(cards(page, 'recommendations'));
+  assert.ok(recs.filter((c) => c === niche.id).length >= recs.length / 2, recs.join(' '));
+  const interest = await page.locator('[data-testid="interests"] [data-category]').first().getAttribute('data-category');
+  const area = (id) => catalog.categories.find((c) => c.id === id).area;
+  assert.equal(area(interest), niche.area, `interest ${interest} is not near ${niche.id}`);
+  assert.match(await page.getByTestId('recommendations').getByTestId('why').first().innerText(), /Because you liked/);
+  await screenshot(page, 'for-you');
+
+  await page.reload();
+  await cards(page, 'recommendations').first().waitFor();
+  assert.deepEqual(await categoriesOf(cards(page, 'recommendations')), recs);
+  assert.equal(await page.getByTestId('onboarding').count(), 0);
+  assert.deepEqual(outside, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a dismissed item disappears and stays gone', async () => {
+  const { context, page } = await openShop(browser, server);
+  await likeThree(page, niche.id);
+  const first = cards(page, 'recommendations').first();
+  const id = await first.getAttribute('data-item-id');
+  await first.getByTestId('dismiss').click();
+  await page.waitForFunction(
+    (gone) => !document.querySelector(`[data-testid="recommendations"] [data-item-id="${gone}"]`), id);
+  await page.reload();
+  await cards(page, 'recommendations').first().waitFor();
+  assert.equal(await page.locator(`[data-testid="recommendations"] [data-item-id="${id}"]`).count(), 0);
+  assert.equal(await page.locator(`[data-testid="interests"] [data-item-id="${id}"]`).count(), 0);
+  await context.close();
+});
+
+test('erase clears everything, and export offers the stored data', async () => {
+  const { context, page } = await openShop(browser, server);
+  await likeThree(page, niche.id);
+  await page.getByTestId('privacy-open').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-data').click()]);
+  const exported = JSON.parse(await (await download.createReadStream()).toArray().then((c) => Buffer.concat(c).toString()));
+  assert.equal(exported.interactions.filter((e) => e.kind === 'like').length, 3);
+  await page.getByTestId('erase-data').click();
+  await page.getByTestId('onboarding').waitFor();
+  assert.equal(await cards(page, 'recommendations').count(), 0);
+  assert.equal(await page.evaluate(() => localStorage.length), 0);
+  await page.reload();
+  await page.getByTestId('onboarding').waitFor();
+  assert.equal(await page.evaluate(() => localStorage.length), 0);
+  await context.close();
+});
+
+test('the Chinese toggle translates the interface and is remembered; zh browsers start in Chinese', async () => {
+  const { context, page } = await openShop(browser, server);
+  await page.getByTestId('lang-toggle').click();
+  await page.getByText('为你推荐').waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+  const title = catalog.items[0].title['zh-CN'];
+  await page.getByTestId('search').fill(title);
+  await page.getByTestId('search').press('Enter');
+  await cards(page, 'search-results').first().waitFor();
+  assert.equal(await cards(page, 'search-results').first().getAttribute('data-item-id'), catalog.items[0].id);
+  await screenshot(page, 'chinese-search');
+  await page.reload();
+  await page.getByTestId('search-results').waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+  assert.equal(await page.getByTestId('lang-toggle').innerText(), 'English');
+  await context.close();
+
+  const zh = await openShop(browser, server, { locale: 'zh-CN' });
+  await zh.page.getByText('你对什么感兴趣？').waitFor();
+  await zh.context.close();
+});
+
+test('a corrupted storage value is recovered: the rest is kept and the visitor is told', async () => {
+  const { context, page } = await openShop(browser, server);
+  await likeThree(page, niche.id);
+  const before = await categoriesOf(cards(page, 'recommendations'));
+  await page.evaluate(() => {
+    const log = localStorage.getItem('tastebud:v1:log');
+    localStorage.setItem('tastebud:v1:log', log + '{"item": "broken", "kind": \n<script>alert(1)</script>\n');
+  });
+  await page.reload();
+  await page.getByTestId('notice').first().waitFor();
+  assert.match(await page.getByTestId('notices').innerText(), /2 entries could not be read/);
+  assert.deepEqual(await categoriesOf(cards(page, 'recommendations')), before);
+  const aside = await page.evaluate(() => localStorage.getItem('tastebud:v1:set-aside'));
+  assert.ok(aside.includes('<script>'), aside);
+  await context.close();
+});
+
+test('with storage disabled the shop works in memory and says so', async () => {
+  const init = () => {
+    Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('denied', 'SecurityError'); } });
+  };
+  const { context, page, errors } = await openShop(browser, server, { init });
+  await page.getByTestId('notice').first().waitFor();
+  assert.match(await page.getByTestId('notices').innerText(), /storage is unavailable/);
+  await likeThree(page, niche.id);
+  assert.ok(await cards(page, 'recommendations').count() > 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a model that fails to load shows a clear message, not a blank page', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route('**/data/model.tbm', (route) => route.fulfill({ status: 200, body: 'not a model' }));
+  await page.goto(server.url);
+  const error = page.getByTestId('load-error');
+  await error.waitFor();
+  assert.match(await error.innerText(), /not a Tastebud model file|too short/);
+  await context.close();
+});
+
+test('at 360 px and by keyboard alone, a visitor can like an item', async () => {
+  const { context, page, errors } = await openShop(browser, server, { viewport: { width: 360, height: 780 } });
+  await page.getByTestId('onboarding-skip').click();
+  await page.goto(`${server.url}#/category/${niche.id}`);
+  await cards(page, 'category-items').first().waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the viewport`);
+  const like = cards(page, 'category-items').first().getByTestId('like');
+  await like.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid="category-items"] [data-testid="like"]').getAttribute('aria-pressed') === 'true');
+  const outline = await like.evaluate((el) => getComputedStyle(el).outlineStyle);
+  assert.notEqual(outline, 'none', 'the focused button shows a focus ring');
+  await screenshot(page, 'narrow-360');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('no request ever leaves the page origin, and there is no /favicon.ico request', async () => {
+  const { context, page, outside } = await openShop(browser, server);
+  await likeThree(page, niche.id);
+  await page.getByTestId('search').fill('tent');
+  await page.getByTestId('search').press('Enter');
+  await cards(page, 'search-results').first().waitFor();
+  await cards(page, 'search-results').first().locator('a').first().click();
+  await page.getByTestId('item-page').waitFor();
+  assert.deepEqual(outside, []);
+  assert.ok(server.requests.every((u) => u.startsWith('/shop/')), server.requests.filter((u) => !u.startsWith('/shop/')).join(' '));
+  assert.ok(!server.requests.some((u) => u.includes('favicon.ico')));
+  await context.close();
+});
