@@ -105,22 +105,54 @@ fn glyph(name: &str, fg: &str) -> Html {
         "bike" => {
             html! { <><circle cx="28" cy="62" r="16" /><circle cx="72" cy="62" r="16" /><path d="M28 62 L44 38 H62 L72 62 M44 38 L52 62 H28 M58 30 H66" /></> }
         }
-        "backpack" | "bag" => html! { <><path d="M30 36 Q30 20 50 20 Q70 20 70 36 V82 H30 Z" /><path d="M40 20 V14 H60 V20" /><path d="M36 52 H64 V68 H36 Z" /></> },
-        "lantern" => html! { <><path d="M38 30 H62 L66 76 H34 Z" /><path d="M42 30 Q50 14 58 30" /><path d="M50 44 Q56 54 50 62 Q44 54 50 44 Z" /></> },
-        "flame" => html! { <path d="M50 84 Q24 78 30 52 Q34 36 50 16 Q54 34 64 40 Q78 54 70 72 Q64 84 50 84 Z" /> },
-        "bottle" => html! { <><path d="M42 16 H58 V30 Q68 36 68 48 V82 H32 V48 Q32 36 42 30 Z" /><path d="M32 56 H68" /></> },
-        "watch" => html! { <><circle cx="50" cy="50" r="20" /><path d="M42 31 L44 14 H56 L58 31 M42 69 L44 86 H56 L58 69 M50 40 V50 L57 55" /></> },
-        "binoculars" => html! { <><circle cx="32" cy="62" r="16" /><circle cx="68" cy="62" r="16" /><path d="M26 47 L32 24 H44 L46 46 M74 47 L68 24 H56 L54 46 M46 40 H54" /></> },
-        "grinder" => html! { <><path d="M32 50 H68 L64 84 H36 Z" /><path d="M36 50 L40 30 H60 L64 50" /><path d="M50 30 V18 H74" /></> },
-        "bean" => html! { <><ellipse cx="50" cy="50" rx="22" ry="32" transform="rotate(30 50 50)" /><path d="M38 28 Q56 50 62 72" /></> },
-        "teapot" => html! { <><path d="M28 46 Q28 80 50 80 Q72 80 72 46 Z" /><path d="M72 54 L86 40 M28 54 Q16 52 18 64 Q20 72 30 68" /><path d="M44 46 Q50 34 56 46" /></> },
-        "controller" => html! { <><path d="M22 40 H78 Q90 40 88 60 Q86 76 74 70 L64 62 H36 L26 70 Q14 76 12 60 Q10 40 22 40 Z" /><path d="M28 52 H40 M34 46 V58" /><circle cx="64" cy="50" r="3" fill={fill.clone()} /><circle cx="72" cy="56" r="3" fill={fill} /></> },
-        "brush" => html! { <><path d="M70 16 L44 58" /><path d="M44 58 Q30 60 28 74 Q26 84 18 86 Q40 90 48 76 Q52 68 44 58 Z" /></> },
-        "tool" => html! { <><path d="M62 18 Q78 22 80 38 L70 40 L60 30 L62 18 Z" /><path d="M64 36 L24 76 Q20 82 26 84 Q30 86 34 80 L72 42" /></> },
-        "bowl" => html! { <><path d="M16 48 H84 Q82 80 50 80 Q18 80 16 48 Z" /><path d="M36 40 Q40 30 36 22 M50 40 Q54 30 50 22 M64 40 Q68 30 64 22" /></> },
-        "moon" => html! { <path d="M62 16 Q30 20 28 50 Q30 80 62 84 Q40 70 40 50 Q40 30 62 16 Z" /> },
-        "phone" => html! { <><rect x="32" y="14" width="36" height="72" rx="8" /><path d="M44 74 H56" /></> },
-        "shirt" => html! { <path d="M36 18 L18 32 L26 46 L34 42 V84 H66 V42 L74 46 L82 32 L64 18 Q50 30 36 18 Z" /> },
+        "backpack" | "bag" => {
+            html! { <><path d="M30 36 Q30 20 50 20 Q70 20 70 36 V82 H30 Z" /><path d="M40 20 V14 H60 V20" /><path d="M36 52 H64 V68 H36 Z" /></> }
+        }
+        "lantern" => {
+            html! { <><path d="M38 30 H62 L66 76 H34 Z" /><path d="M42 30 Q50 14 58 30" /><path d="M50 44 Q56 54 50 62 Q44 54 50 44 Z" /></> }
+        }
+        "flame" => {
+            html! { <path d="M50 84 Q24 78 30 52 Q34 36 50 16 Q54 34 64 40 Q78 54 70 72 Q64 84 50 84 Z" /> }
+        }
+        "bottle" => {
+            html! { <><path d="M42 16 H58 V30 Q68 36 68 48 V82 H32 V48 Q32 36 42 30 Z" /><path d="M32 56 H68" /></> }
+        }
+        "watch" => {
+            html! { <><circle cx="50" cy="50" r="20" /><path d="M42 31 L44 14 H56 L58 31 M42 69 L44 86 H56 L58 69 M50 40 V50 L57 55" /></> }
+        }
+        "binoculars" => {
+            html! { <><circle cx="32" cy="62" r="16" /><circle cx="68" cy="62" r="16" /><path d="M26 47 L32 24 H44 L46 46 M74 47 L68 24 H56 L54 46 M46 40 H54" /></> }
+        }
+        "grinder" => {
+            html! { <><path d="M32 50 H68 L64 84 H36 Z" /><path d="M36 50 L40 30 H60 L64 50" /><path d="M50 30 V18 H74" /></> }
+        }
+        "bean" => {
+            html! { <><ellipse cx="50" cy="50" rx="22" ry="32" transform="rotate(30 50 50)" /><path d="M38 28 Q56 50 62 72" /></> }
+        }
+        "teapot" => {
+            html! { <><path d="M28 46 Q28 80 50 80 Q72 80 72 46 Z" /><path d="M72 54 L86 40 M28 54 Q16 52 18 64 Q20 72 30 68" /><path d="M44 46 Q50 34 56 46" /></> }
+        }
+        "controller" => {
+            html! { <><path d="M22 40 H78 Q90 40 88 60 Q86 76 74 70 L64 62 H36 L26 70 Q14 76 12 60 Q10 40 22 40 Z" /><path d="M28 52 H40 M34 46 V58" /><circle cx="64" cy="50" r="3" fill={fill.clone()} /><circle cx="72" cy="56" r="3" fill={fill} /></> }
+        }
+        "brush" => {
+            html! { <><path d="M70 16 L44 58" /><path d="M44 58 Q30 60 28 74 Q26 84 18 86 Q40 90 48 76 Q52 68 44 58 Z" /></> }
+        }
+        "tool" => {
+            html! { <><path d="M62 18 Q78 22 80 38 L70 40 L60 30 L62 18 Z" /><path d="M64 36 L24 76 Q20 82 26 84 Q30 86 34 80 L72 42" /></> }
+        }
+        "bowl" => {
+            html! { <><path d="M16 48 H84 Q82 80 50 80 Q18 80 16 48 Z" /><path d="M36 40 Q40 30 36 22 M50 40 Q54 30 50 22 M64 40 Q68 30 64 22" /></> }
+        }
+        "moon" => {
+            html! { <path d="M62 16 Q30 20 28 50 Q30 80 62 84 Q40 70 40 50 Q40 30 62 16 Z" /> }
+        }
+        "phone" => {
+            html! { <><rect x="32" y="14" width="36" height="72" rx="8" /><path d="M44 74 H56" /></> }
+        }
+        "shirt" => {
+            html! { <path d="M36 18 L18 32 L26 46 L34 42 V84 H66 V42 L74 46 L82 32 L64 18 Q50 30 36 18 Z" /> }
+        }
         _ => html! { <circle cx="50" cy="50" r="20" /> },
     }
 }
