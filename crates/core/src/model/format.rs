@@ -185,7 +185,7 @@ impl Model {
                 .try_into()
                 .expect("4 bytes"),
         );
-        if crc32fast::hash(body) != stored_crc {
+        if crc32(body) != stored_crc {
             return Err(FormatError::Checksum);
         }
         check_padding(bytes, (PREAMBLE + header_len) as u64, &layout)?;
@@ -308,7 +308,7 @@ impl Model {
             .collect();
         put(&mut out, layout.popularity, &pop);
         out.resize(layout.checksum as usize, 0);
-        let crc = crc32fast::hash(&out);
+        let crc = crc32(&out);
         out.extend_from_slice(&crc.to_le_bytes());
         out
     }
@@ -405,4 +405,64 @@ fn le_f32s(raw: &[u8]) -> Vec<f32> {
 
 fn f32s_le(values: &[f32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// The model file's CRC-32 (IEEE). Native builds use crc32fast (SIMD); wasm32 uses
+/// [`crc32_small`], because crc32fast's 16 KB slice-by-16 table alone is about a tenth of the
+/// embeddable widget's 150 KB gzip budget.
+#[cfg(not(target_arch = "wasm32"))]
+fn crc32(bytes: &[u8]) -> u32 {
+    crc32fast::hash(bytes)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn crc32(bytes: &[u8]) -> u32 {
+    crc32_small(bytes)
+}
+
+/// CRC-32 (IEEE, reflected 0xEDB88320) with one 1 KB table built at compile time.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn crc32_small(bytes: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = {
+        let mut table = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let mut c = i as u32;
+            let mut k = 0;
+            while k < 8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+                k += 1;
+            }
+            table[i] = c;
+            i += 1;
+        }
+        table
+    };
+    !bytes.iter().fold(!0u32, |c, &b| {
+        TABLE[((c ^ b as u32) & 0xFF) as usize] ^ (c >> 8)
+    })
+}
+
+#[cfg(test)]
+mod crc_tests {
+    use super::crc32_small;
+
+    #[test]
+    fn the_small_crc32_used_on_wasm32_matches_crc32fast() {
+        let bytes: Vec<u8> = (0..5000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for len in [0, 1, 7, 64, 1000, 5000] {
+            assert_eq!(
+                crc32_small(&bytes[..len]),
+                crc32fast::hash(&bytes[..len]),
+                "length {len}"
+            );
+        }
+        assert_eq!(crc32_small(b"123456789"), 0xCBF4_3926);
+    }
 }

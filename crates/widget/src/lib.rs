@@ -1,0 +1,110 @@
+//! Tastebud as a custom element any page can embed: `<tastebud-recs>` (js/tastebud-widget.js)
+//! renders what this crate computes from the storefront's engine and the visitor's log.
+//!
+//! This file is the whole JavaScript boundary: an opaque [`Recommender`] handle per loaded
+//! catalog and model, and free functions for the visitor log, which is the storefront's
+//! (`tastebud:v1:log` in localStorage, one JSON event per line), so a widget and the storefront
+//! on one origin share a visitor. Errors cross as `JsError` with a short message; fetching,
+//! rendering and events stay in JavaScript. No Yew: see `scripts/build-widget.sh` for the size.
+
+pub mod lists;
+#[cfg(target_arch = "wasm32")]
+mod visitor;
+
+#[cfg(target_arch = "wasm32")]
+pub use boundary::*;
+
+#[cfg(target_arch = "wasm32")]
+mod boundary {
+    use tastebud_core::EventKind;
+    use tastebud_web::engine::{Engine, StoredEvent};
+    use tastebud_web::i18n::Lang;
+    use wasm_bindgen::prelude::*;
+
+    use crate::lists::{self, Mode};
+    use crate::visitor;
+
+    /// A loaded catalog and model. JavaScript keeps one per (catalog URL, model URL) pair and
+    /// shares it between widgets.
+    #[wasm_bindgen]
+    pub struct Recommender {
+        engine: Engine,
+    }
+
+    #[wasm_bindgen]
+    impl Recommender {
+        /// Parses and cross-checks a catalog (JSON text) and a model file.
+        #[wasm_bindgen(constructor)]
+        pub fn new(catalog_json: &str, model: &[u8]) -> Result<Recommender, JsError> {
+            Engine::load(catalog_json, model)
+                .map(|engine| Recommender { engine })
+                .map_err(|e| JsError::new(&e))
+        }
+
+        /// The widget's list for the current visitor log, as JSON: an array of items
+        /// (`mode` "items") or of interests (`mode` "interests"), explained in `lang`.
+        pub fn recommend(&self, mode: &str, limit: usize, lang: &str) -> Result<String, JsError> {
+            let mode = Mode::from_name(mode).ok_or_else(|| {
+                JsError::new(&format!(
+                    "mode must be \"items\" or \"interests\", got \"{mode}\""
+                ))
+            })?;
+            let (log, prefs) = visitor::read();
+            let lang = Lang::from_tag(lang);
+            let limit = limit.clamp(1, 50);
+            let json = match mode {
+                Mode::Items => {
+                    serde_json::to_string(&lists::items(&self.engine, &log, &prefs, lang, limit))
+                }
+                Mode::Interests => serde_json::to_string(&lists::interests(
+                    &self.engine,
+                    &log,
+                    &prefs,
+                    lang,
+                    limit,
+                )),
+            };
+            json.map_err(|e| JsError::new(&e.to_string()))
+        }
+
+        /// Whether the catalog has this item.
+        pub fn has(&self, item: &str) -> bool {
+            self.engine.index_of(item).is_some()
+        }
+    }
+
+    /// Records that the visitor did `kind` (a Tastebud name such as `view`, `like`,
+    /// `add_to_cart`, or a GA4 name such as `view_item`) to `item`. Needs no catalog or model,
+    /// so a page records interactions even when the model fails to load.
+    #[wasm_bindgen]
+    pub fn track(item: &str, kind: &str, value: Option<f32>) -> Result<(), JsError> {
+        let item = item.trim();
+        if item.is_empty() || item.len() > 256 {
+            return Err(JsError::new(
+                "item id must be 1 to 256 characters, as in the catalog",
+            ));
+        }
+        let kind = EventKind::from_any_name(kind.trim()).ok_or_else(|| {
+            let names: Vec<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
+            JsError::new(&format!(
+                "unknown event kind \"{kind}\"; use one of {} or a GA4 e-commerce event name",
+                names.join(", ")
+            ))
+        })?;
+        let now = js_sys::Date::now() / 1000.0;
+        visitor::record(StoredEvent::new(item, kind, value, now));
+        Ok(())
+    }
+
+    /// Forgets the visitor: removes every key Tastebud stores on this origin.
+    #[wasm_bindgen]
+    pub fn erase() {
+        visitor::erase();
+    }
+
+    /// How many interactions are stored for this visitor.
+    #[wasm_bindgen(js_name = loggedEvents)]
+    pub fn logged_events() -> usize {
+        visitor::read().0.len()
+    }
+}

@@ -1,0 +1,295 @@
+//! What a widget shows, as plain data: the visitor's recommendations or interests to explore,
+//! explained in the widget's language. Pure Rust over the storefront's [`Engine`], so a page with
+//! the widget and the storefront rank one visitor log the same way; tested natively.
+
+use serde::Serialize;
+use tastebud_core::is_safe_url;
+use tastebud_web::engine::{Engine, StoredEvent};
+use tastebud_web::i18n::{t, tf, Key, Lang};
+use tastebud_web::services::storage::Prefs;
+
+/// What a `<tastebud-recs>` element lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Items for this visitor ("For you").
+    Items,
+    /// Niche categories to explore, each with a few items.
+    Interests,
+}
+
+impl Mode {
+    /// Parses the `mode` attribute; `None` for anything but `items` and `interests`.
+    pub fn from_name(name: &str) -> Option<Mode> {
+        match name.trim() {
+            "items" => Some(Mode::Items),
+            "interests" => Some(Mode::Interests),
+            _ => None,
+        }
+    }
+}
+
+/// One item as the widget renders it and `Tastebud.recommend` returns it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Card {
+    /// Catalog id.
+    pub id: String,
+    /// Title in the widget's language.
+    pub title: String,
+    /// The item's page as the catalog spells it, only when it passes `is_safe_url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Category id.
+    pub category: String,
+    /// Price in `currency`.
+    pub price: f64,
+    /// The catalog's currency code.
+    pub currency: String,
+    /// Picture hue, 0-359.
+    pub hue: u16,
+    /// The ranking score (the engine's for personal picks; the popularity share for `popular`).
+    pub score: f32,
+    /// Why it is here, one sentence in the widget's language.
+    pub why: String,
+    /// Ids of the visitor's items that led here, largest contribution first.
+    pub because: Vec<String>,
+    /// Picked interests (category ids) that led here.
+    #[serde(rename = "becauseInterests")]
+    pub because_interests: Vec<String>,
+    /// True when the visitor has no history yet and this is a popular item instead.
+    pub popular: bool,
+}
+
+/// A category suggested for exploration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Interest {
+    /// Category id.
+    pub category: String,
+    /// Its name in the widget's language.
+    pub name: String,
+    /// What led here, in the widget's language (empty for popular categories).
+    pub why: String,
+    /// Ids of the visitor's items that led here.
+    pub because: Vec<String>,
+    /// Its best items for this visitor.
+    pub items: Vec<Card>,
+    /// True when the visitor has no history yet and these are the shop's niches in order.
+    pub popular: bool,
+}
+
+/// Texts only the widget needs; the rest come from the storefront's `i18n`.
+fn popular_text(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Popular in this shop",
+        Lang::Zh => "本店热门",
+    }
+}
+
+fn and(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => " and ",
+        Lang::Zh => "和",
+    }
+}
+
+fn list_sep(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => ", ",
+        Lang::Zh => "、",
+    }
+}
+
+/// Per catalog item, how often the model saw it (0 for items the model lacks).
+fn popularity(engine: &Engine) -> Vec<u32> {
+    let mut out = vec![0; engine.catalog.items.len()];
+    for (id, &count) in engine
+        .model
+        .item_ids()
+        .iter()
+        .zip(engine.model.popularity())
+    {
+        if let Some(i) = engine.index_of(id) {
+            out[i] = count;
+        }
+    }
+    out
+}
+
+/// Catalog items the visitor touched or dismissed: never offered as popular picks.
+fn hidden(engine: &Engine, log: &[StoredEvent]) -> Vec<bool> {
+    let mut hide = vec![false; engine.catalog.items.len()];
+    for e in log {
+        if let Some(i) = engine.index_of(&e.item) {
+            hide[i] = true;
+        }
+    }
+    for i in engine.dismissed(log) {
+        hide[i] = true;
+    }
+    hide
+}
+
+/// Catalog indices from `candidates`, most popular first (catalog order breaks ties).
+fn most_popular(
+    popularity: &[u32],
+    candidates: impl Iterator<Item = usize>,
+    n: usize,
+) -> Vec<usize> {
+    let mut ranked: Vec<usize> = candidates.collect();
+    ranked.sort_by(|&a, &b| popularity[b].cmp(&popularity[a]).then(a.cmp(&b)));
+    ranked.truncate(n);
+    ranked
+}
+
+fn card(engine: &Engine, lang: Lang, item: usize, score: f32, why: String) -> Card {
+    let it = &engine.catalog.items[item];
+    Card {
+        id: it.id.clone(),
+        title: it.title.get(lang.code()).to_owned(),
+        url: it.url.clone().filter(|u| is_safe_url(u)),
+        category: it.category.clone(),
+        price: it.price,
+        currency: engine.catalog.currency.clone(),
+        hue: it.picture.hue % 360,
+        score,
+        why,
+        because: Vec::new(),
+        because_interests: Vec::new(),
+        popular: false,
+    }
+}
+
+fn titles(engine: &Engine, lang: Lang, items: &[usize]) -> Vec<String> {
+    items
+        .iter()
+        .map(|&i| engine.catalog.items[i].title.get(lang.code()).to_owned())
+        .collect()
+}
+
+/// Up to `n` items for this visitor: the storefront's "For you" ranking (its discovery strength
+/// and picked interests come from the shared settings), or the shop's most popular items the
+/// visitor has not seen when there is nothing to go on yet.
+pub fn items(
+    engine: &Engine,
+    log: &[StoredEvent],
+    prefs: &Prefs,
+    lang: Lang,
+    n: usize,
+) -> Vec<Card> {
+    let recs = engine.for_you(log, &prefs.interests, n, prefs.niche_level());
+    if recs.is_empty() {
+        let popularity = popularity(engine);
+        let hide = hidden(engine, log);
+        let top = popularity.iter().copied().max().unwrap_or(0).max(1) as f32;
+        let candidates = (0..engine.catalog.items.len()).filter(|&i| !hide[i]);
+        return most_popular(&popularity, candidates, n)
+            .into_iter()
+            .map(|i| Card {
+                popular: true,
+                ..card(
+                    engine,
+                    lang,
+                    i,
+                    popularity[i] as f32 / top,
+                    popular_text(lang).to_owned(),
+                )
+            })
+            .collect();
+    }
+    recs.into_iter()
+        .map(|r| {
+            let liked = titles(engine, lang, &r.because);
+            let picked: Vec<String> = r
+                .because_interests
+                .iter()
+                .map(|c| engine.category_name(c, lang.code()))
+                .collect();
+            let why = if !liked.is_empty() {
+                tf(lang, Key::BecauseLiked, &liked.join(and(lang)))
+            } else if !picked.is_empty() {
+                tf(lang, Key::BecausePicked, &picked.join(list_sep(lang)))
+            } else {
+                t(lang, Key::PopularPick).to_owned()
+            };
+            Card {
+                because: r
+                    .because
+                    .iter()
+                    .map(|&i| engine.catalog.items[i].id.clone())
+                    .collect(),
+                because_interests: r.because_interests.clone(),
+                ..card(engine, lang, r.item, r.score, why)
+            }
+        })
+        .collect()
+}
+
+/// Up to `n` niche categories to explore with three items each: the storefront's "Interests to
+/// explore", or the shop's niches in catalog order with their most popular items when the
+/// visitor has no history yet.
+pub fn interests(
+    engine: &Engine,
+    log: &[StoredEvent],
+    prefs: &Prefs,
+    lang: Lang,
+    n: usize,
+) -> Vec<Interest> {
+    let found = engine.interests(log, &prefs.interests, n);
+    let popularity = popularity(engine);
+    if found.is_empty() {
+        let hide = hidden(engine, log);
+        return engine
+            .niche_categories()
+            .into_iter()
+            .take(n)
+            .map(|c| {
+                let candidates = engine
+                    .items_in(&c.id, &[])
+                    .into_iter()
+                    .filter(|&i| !hide[i]);
+                Interest {
+                    category: c.id.clone(),
+                    name: c.name.get(lang.code()).to_owned(),
+                    why: String::new(),
+                    because: Vec::new(),
+                    items: most_popular(&popularity, candidates, 3)
+                        .into_iter()
+                        .map(|i| card(engine, lang, i, 0.0, String::new()))
+                        .collect(),
+                    popular: true,
+                }
+            })
+            .collect();
+    }
+    found
+        .into_iter()
+        .map(|i| {
+            let mut led = titles(engine, lang, &i.because);
+            led.extend(
+                i.because_interests
+                    .iter()
+                    .map(|c| engine.category_name(c, lang.code())),
+            );
+            let why = if led.is_empty() {
+                String::new()
+            } else {
+                tf(lang, Key::LedBy, &led.join(list_sep(lang)))
+            };
+            Interest {
+                name: engine.category_name(&i.category, lang.code()),
+                category: i.category,
+                why,
+                because: i
+                    .because
+                    .iter()
+                    .map(|&x| engine.catalog.items[x].id.clone())
+                    .collect(),
+                items: i
+                    .items
+                    .iter()
+                    .map(|&x| card(engine, lang, x, 0.0, String::new()))
+                    .collect(),
+                popular: false,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,310 @@
+// The embeddable widget as a host site meets it: the plain HTML pages in examples/ on one origin,
+// the widget (dist/widget/) served from another origin (another port, with CORS), the demo
+// catalog and model beside the pages, in Debian's Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { serve, launch, screenshot, demoCatalog, cards } from './support.mjs';
+
+const dist = new URL('../../dist/', import.meta.url).pathname;
+const LOG_KEY = 'tastebud:v1:log';
+const BROWSER_NOISE = /Failed to load resource/;
+
+let site;
+let cdn;
+let browser;
+let catalog;
+let siteDir;
+
+const hostPage = (body) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script type="module" src="../widget/tastebud-widget.js"></script></head><body>${body}</body></html>`;
+
+/** Host pages written only for these tests, beside examples/. */
+const TEST_PAGES = {
+  'broken.html': hostPage(`
+    <button id="host-button" onclick="this.dataset.clicks = +(this.dataset.clicks ?? 0) + 1">Host button</button>
+    <span class="price" id="host-price">host text</span>
+    <tastebud-recs id="missing" catalog="../data/catalog.json" model="../data/missing.tbm"></tastebud-recs>
+    <tastebud-recs id="garbage" catalog="../data/catalog.json" model="../data/catalog.json"></tastebud-recs>
+    <script>
+      window.failures = [];
+      document.addEventListener('tastebud:error', (e) => failures.push([e.target.id, e.detail.message]));
+    </script>`),
+  'hostile.html': hostPage(`
+    <style>
+      * { color: red !important; display: block !important; font-size: 40px !important;
+          background: yellow !important; font-family: serif !important; }
+      ul, li, a, span, h2, p, section { display: none !important; }
+      .card-link, .title, [part] { color: red !important; display: none !important; }
+    </style>
+    <tastebud-recs catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>`),
+};
+
+before(async () => {
+  cdn = await serve(dist, '/cdn/', { headers: { 'access-control-allow-origin': '*' } });
+  // The site: dist/ (storefront, data) with its host pages loading the widget from the CDN origin.
+  // Rewritten on disk, not by request interception: Chromium treats an intercepted document as
+  // outside the loopback address space and then refuses its requests to 127.0.0.1.
+  siteDir = await mkdtemp(join(tmpdir(), 'tastebud-site-'));
+  for (const entry of await readdir(dist)) {
+    if (entry !== 'examples') await symlink(join(dist, entry), join(siteDir, entry));
+  }
+  await mkdir(join(siteDir, 'examples'));
+  const pages = { ...TEST_PAGES };
+  for (const f of await readdir(join(dist, 'examples'))) pages[f] = await readFile(join(dist, 'examples', f), 'utf8');
+  for (const [f, html] of Object.entries(pages)) {
+    await writeFile(join(siteDir, 'examples', f), html.replaceAll('../widget/tastebud-widget.js', `${cdn.url}widget/tastebud-widget.js`));
+  }
+  site = await serve(siteDir, '/site/');
+  browser = await launch();
+  catalog = await demoCatalog();
+});
+
+after(async () => {
+  await browser?.close();
+  site?.close();
+  cdn?.close();
+  if (siteDir) await rm(siteDir, { recursive: true, force: true });
+});
+
+const inCategory = (id, n) => catalog.items.filter((i) => i.category === id).slice(0, n).map((i) => i.id);
+
+/** Opens a page of the site under examples/ (none for `null`), recording requests that leave
+ * the two origins and every page error. */
+async function open(name, { init } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  if (init) await context.addInitScript(...init);
+  const page = await context.newPage();
+  const outside = [];
+  const errors = [];
+  page.on('request', (r) => {
+    const url = r.url();
+    if (![site.origin, cdn.origin, 'data:', 'blob:'].some((o) => url.startsWith(o))) outside.push(url);
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !BROWSER_NOISE.test(m.text())) errors.push(m.text());
+  });
+  if (name) await page.goto(`${site.url}examples/${name}`);
+  return { context, page, outside, errors };
+}
+
+const widgetCards = (widget) => widget.locator('li[part="card"]');
+const ids = (widget) => widgetCards(widget).evaluateAll((els) => els.map((e) => e.dataset.itemId));
+const storedLog = (page) => page.evaluate((k) => localStorage.getItem(k), LOG_KEY);
+
+test('the widget and its wasm load from their own origin and fit the 150 KB gzip budget', async () => {
+  let raw = 0;
+  let gz = 0;
+  for (const f of ['tastebud-widget.js', 'tastebud_widget.js', 'tastebud_widget_bg.wasm']) {
+    const bytes = await readFile(join(dist, 'widget', f));
+    raw += bytes.length;
+    gz += gzipSync(bytes, { level: 9 }).length;
+  }
+  console.log(`widget: ${raw} bytes raw, ${gz} bytes gzipped`);
+  assert.ok(gz <= 150 * 1024, `${gz} bytes gzipped`);
+});
+
+test('the product page tracks its view and two widgets render from one model download', async () => {
+  const before = { site: site.requests.length, cdn: cdn.requests.length };
+  const { context, page, outside, errors } = await open('product.html');
+  const [items, strip] = [page.locator('tastebud-recs').nth(0), page.locator('tastebud-recs').nth(1)];
+  await widgetCards(items).first().waitFor();
+  await strip.locator('li[part="interest"]').first().waitFor();
+  assert.equal(await widgetCards(items).count(), 6);
+  assert.equal(await items.locator('[part="heading"]').innerText(), 'You may also like');
+  assert.ok(!(await ids(items)).includes('pour-0001'), 'the viewed product is not recommended');
+  await page.waitForFunction((k) => (localStorage.getItem(k) ?? '').includes('pour-0001'), LOG_KEY);
+  const line = JSON.parse((await storedLog(page)).trim().split('\n').pop());
+  assert.equal(line.item, 'pour-0001');
+  assert.equal(line.kind, 'view');
+  // The model, the catalog and the wasm were each fetched once, from the expected origins.
+  const siteRequests = site.requests.slice(before.site);
+  const cdnRequests = cdn.requests.slice(before.cdn);
+  assert.equal(siteRequests.filter((u) => u.endsWith('/model.tbm')).length, 1, siteRequests.join(' '));
+  assert.equal(siteRequests.filter((u) => u.endsWith('/catalog.json')).length, 1, siteRequests.join(' '));
+  assert.equal(cdnRequests.filter((u) => u.endsWith('/tastebud_widget_bg.wasm')).length, 1, cdnRequests.join(' '));
+  assert.equal(siteRequests.filter((u) => u.includes('/widget/')).length, 0, siteRequests.join(' '));
+  // Attribute changes take effect without a reload.
+  await items.evaluate((w) => w.setAttribute('limit', '3'));
+  await page.waitForFunction((w) => w.shadowRoot.querySelectorAll('li[part="card"]').length === 3, await items.elementHandle());
+  await screenshot(page, 'widget-product');
+  assert.deepEqual(outside, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('track changes the recommendations, on the product page and on the blog', async () => {
+  const { context, page, outside, errors } = await open('product.html');
+  const items = page.locator('tastebud-recs').first();
+  await widgetCards(items).first().waitFor();
+  await page.waitForFunction((k) => (localStorage.getItem(k) ?? '').includes('pour-0001'), LOG_KEY);
+  const first = await ids(items);
+  const liked = inCategory('astronomy', 3);
+  for (const id of liked) await page.evaluate((i) => Tastebud.track(i, 'add_to_wishlist'), id);
+  await page.waitForFunction(
+    ([w, old]) => [...w.shadowRoot.querySelectorAll('li[part="card"]')].map((e) => e.dataset.itemId).join() !== old,
+    [await items.elementHandle(), first.join()]);
+  const cats = await widgetCards(items).evaluateAll((els) => els.map((e) => e.dataset.category));
+  assert.ok(cats.includes('astronomy'), cats.join(' '));
+  assert.match(await items.locator('[part="why"]').first().innerText(), /Because you liked/);
+  const explained = await page.evaluate(() => Tastebud.recommend({ limit: 3 }));
+  assert.equal(explained.length, 3);
+  assert.ok(explained.every((r) => typeof r.score === 'number' && r.why && r.id), JSON.stringify(explained));
+  await assert.rejects(page.evaluate(() => Tastebud.track('x', 'teleport')), /unknown event kind/);
+
+  // The blog strip, on the same origin, follows the same visitor.
+  await page.goto(`${site.url}examples/blog.html`);
+  const strip = page.locator('tastebud-recs');
+  await strip.locator('li[part="interest"]').first().waitFor();
+  assert.match(await strip.locator('[part~="why"]').first().innerText(), /Led here by/);
+  const area = (id) => catalog.categories.find((c) => c.id === id).area;
+  const first3 = await strip.locator('li[part="interest"]').evaluateAll((els) => els.map((e) => e.dataset.category));
+  assert.ok(first3.some((c) => area(c) === area('astronomy')), first3.join(' '));
+  await screenshot(page, 'widget-blog');
+  assert.deepEqual(outside, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a fresh visitor on the blog sees the shop\'s niches, in the host page\'s language', async () => {
+  const { context, page, outside, errors } = await open('blog.html');
+  const strip = page.locator('tastebud-recs');
+  await strip.locator('li[part="interest"]').first().waitFor();
+  assert.equal(await strip.locator('li[part="interest"]').count(), 3);
+  assert.equal(await strip.locator('[part="heading"]').innerText(), 'Interests to explore');
+  await page.evaluate(() => { document.documentElement.lang = 'zh-CN'; });
+  await strip.locator('[part="heading"]', { hasText: '值得探索的兴趣' }).waitFor();
+  const zhName = catalog.categories.find((c) => c.niche).name['zh-CN'];
+  assert.equal(await strip.locator('[part="interest-name"]').first().innerText(), zhName);
+  // An explicit lang attribute wins over the page's.
+  await strip.evaluate((w) => w.setAttribute('lang', 'en'));
+  await strip.locator('[part="heading"]', { hasText: 'Interests to explore' }).waitFor();
+  assert.equal(await storedLog(page), null, 'rendering alone stores nothing');
+  assert.deepEqual(outside, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('picking a recommendation by click or Enter fires tastebud:select with its id and URL', async () => {
+  const { context, page, errors } = await open('product.html');
+  await page.evaluate(() => {
+    window.picked = [];
+    document.addEventListener('tastebud:select', (e) => {
+      e.preventDefault();
+      window.picked.push(e.detail);
+    });
+  });
+  const items = page.locator('tastebud-recs').first();
+  await widgetCards(items).first().waitFor();
+  const [a] = await ids(items);
+  await items.locator(`a[data-item-id="${a}"]`).click();
+  // The clicked item is now seen, so the list re-ranks without it.
+  await items.locator(`a[data-item-id="${a}"]`).waitFor({ state: 'detached' });
+  const [b] = await ids(items);
+  await items.locator(`a[data-item-id="${b}"]`).focus();
+  await page.keyboard.press('Enter');
+  const picked = await page.evaluate(() => window.picked);
+  assert.deepEqual(picked, [
+    { id: a, url: `${site.url}#/item/${a}` },
+    { id: b, url: `${site.url}#/item/${b}` },
+  ]);
+  assert.equal(page.url(), `${site.url}examples/product.html`, 'preventDefault keeps the page');
+  const clicks = (await storedLog(page)).trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.kind === 'click');
+  assert.deepEqual(clicks.map((e) => e.item), [a, b]);
+  // Screen readers: the region is named by its heading and each card link by its text.
+  assert.equal(await page.getByRole('region', { name: 'You may also like' }).count(), 1);
+  assert.match(await items.locator('a[part="link"]').first().innerText(), /\S/);
+  // Without preventDefault the link is followed, to the storefront's item page.
+  await page.evaluate(() => { window.picked = null; });
+  await page.evaluate(() => document.addEventListener('tastebud:select', (e) => e.stopImmediatePropagation(), { capture: true }));
+  await widgetCards(items).first().locator('a').click();
+  await page.waitForURL(/#\/item\//);
+  await page.locator('header.top').waitFor({ timeout: 20000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a broken model shows a message in the widget and fires tastebud:error; the page and the log survive', async () => {
+  const log = `${JSON.stringify({ item: 'pour-0002', kind: 'like', timestamp: 1 })}\n`;
+  const init = ([k, v]) => { if (!localStorage.getItem(k)) localStorage.setItem(k, v); };
+  const { context, page, outside, errors } = await open('broken.html', { init: [init, [LOG_KEY, log]] });
+  await page.waitForFunction(() => window.failures?.length === 2);
+  const failures = Object.fromEntries(await page.evaluate(() => window.failures));
+  assert.match(failures.missing, /model could not be fetched .*missing\.tbm.*404/);
+  assert.match(failures.garbage, /not a Tastebud model file/);
+  for (const id of ['missing', 'garbage']) {
+    assert.equal(await page.locator(`#${id} [part="status"]`).innerText(), 'Recommendations are unavailable right now.');
+    assert.equal(await page.locator(`#${id} li[part="card"]`).count(), 0);
+  }
+  await page.click('#host-button');
+  assert.equal(await page.locator('#host-button').getAttribute('data-clicks'), '1');
+  assert.notEqual(await page.locator('#host-price').evaluate((e) => getComputedStyle(e).color), 'rgb(180, 83, 42)',
+    "the widget's styles do not leak out");
+  assert.equal(await storedLog(page), log, 'the stored log is untouched');
+  await page.evaluate(() => Tastebud.track('pour-0003', 'view'));
+  const events = (await storedLog(page)).trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(events.map((e) => [e.item, e.kind]), [['pour-0002', 'like'], ['pour-0003', 'view']],
+    'tracking still works and keeps what was there');
+  assert.deepEqual(outside, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('hostile host CSS does not reach inside the widget', async () => {
+  const { context, page, outside, errors } = await open('hostile.html');
+  const widget = page.locator('tastebud-recs');
+  await widgetCards(widget).first().waitFor();
+  const title = widget.locator('[part="title"]').first();
+  assert.ok(await title.isVisible());
+  const style = await title.evaluate((e) => {
+    const s = getComputedStyle(e);
+    return { color: s.color, fontSize: s.fontSize, family: s.fontFamily };
+  });
+  assert.notEqual(style.color, 'rgb(255, 0, 0)');
+  assert.equal(style.fontSize, '15px');
+  assert.doesNotMatch(style.family, /^serif$/);
+  assert.equal(await widget.locator('ul[part="list"]').evaluate((e) => getComputedStyle(e).display), 'flex');
+  const box = await widgetCards(widget).first().boundingBox();
+  assert.ok(box.width >= 150 && box.width <= 220, JSON.stringify(box));
+  await screenshot(page, 'widget-hostile-css');
+  assert.deepEqual(outside, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the storefront and the widget share one visitor on one origin', async () => {
+  const { context, page, outside, errors } = await open(null);
+  // Likes in the storefront...
+  await page.goto(`${site.url}#/category/tea`);
+  const list = cards(page, 'category-items');
+  await list.first().waitFor({ timeout: 20000 });
+  for (let n = 0; n < 3; n++) await list.nth(n).getByTestId('like').click();
+  await page.waitForFunction((k) => (localStorage.getItem(k) ?? '').split('\n').filter(Boolean).length === 3, LOG_KEY);
+  // ...explain the widget's picks on a host page...
+  await page.goto(`${site.url}examples/product.html`);
+  const items = page.locator('tastebud-recs').first();
+  await widgetCards(items).first().waitFor();
+  const cats = await widgetCards(items).evaluateAll((els) => els.map((e) => e.dataset.category));
+  assert.ok(cats.filter((c) => c === 'tea').length >= 2, cats.join(' '));
+  // ...and what the widget records (the product view, a wishlist add) reaches the storefront.
+  await page.evaluate(() => Tastebud.track('pour-0004', 'add_to_wishlist'));
+  await page.goto(`${site.url}#/item/pour-0004`);
+  await page.locator('header.top').waitFor({ timeout: 20000 });
+  const exported = await page.evaluate((k) => localStorage.getItem(k), LOG_KEY);
+  assert.match(exported, /"item":"pour-0004","kind":"like"/);
+  assert.match(exported, /"item":"pour-0001","kind":"view"/);
+  // The storefront reads the widget's line as its own: the item page shows it liked.
+  await page.locator('[data-testid="like"][aria-pressed="true"]').first().waitFor();
+  // Erasing from the widget's API forgets the visitor for the storefront too.
+  await page.goto(`${site.url}examples/blog.html`);
+  await page.locator('tastebud-recs li[part="interest"]').first().waitFor();
+  await page.evaluate(() => Tastebud.erase());
+  assert.equal(await page.evaluate(() => localStorage.length), 0);
+  assert.deepEqual(outside, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
