@@ -60,10 +60,60 @@ pub struct Category {
     pub niche: bool,
 }
 
+/// The glyphs the storefront draws for [`Picture::glyph`]; any other name draws a plain dot.
+pub const GLYPHS: [&str; 46] = [
+    "backpack",
+    "bag",
+    "bean",
+    "bike",
+    "binoculars",
+    "bird",
+    "boat",
+    "bonsai",
+    "book",
+    "bottle",
+    "bowl",
+    "bread",
+    "brush",
+    "calendar",
+    "camera",
+    "controller",
+    "cup",
+    "dice",
+    "drone",
+    "fish",
+    "flame",
+    "gift",
+    "grinder",
+    "headset",
+    "kettle",
+    "keyboard",
+    "lantern",
+    "leaf",
+    "moon",
+    "mountain",
+    "mug",
+    "pen",
+    "phone",
+    "plant",
+    "record",
+    "rope",
+    "shirt",
+    "shoe",
+    "ski",
+    "tea",
+    "teapot",
+    "telescope",
+    "tent",
+    "tool",
+    "watch",
+    "yarn",
+];
+
 /// How a catalog item's picture is drawn locally (no image hosts): a glyph on a colored tile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Picture {
-    /// A glyph name the app knows how to draw (e.g. `tent`, `mug`); unknown ones draw a dot.
+    /// One of [`GLYPHS`] (e.g. `tent`, `mug`); unknown names draw a dot.
     pub glyph: String,
     /// Background hue, 0-359.
     pub hue: u16,

@@ -7,55 +7,6 @@
 //! Modifiers go in front ("Ultralight" / "超轻"), so each category's modifiers are chosen to read
 //! well with every one of its products: product-line words rather than materials.
 
-/// Glyphs the storefront draws as inline SVG; every product names one of these (the unit test
-/// checks it).
-#[cfg_attr(not(test), allow(dead_code))]
-pub const GLYPHS: &[&str] = &[
-    "tent",
-    "backpack",
-    "lantern",
-    "flame",
-    "mug",
-    "rope",
-    "mountain",
-    "shoe",
-    "bottle",
-    "watch",
-    "bag",
-    "fish",
-    "boat",
-    "bird",
-    "binoculars",
-    "book",
-    "telescope",
-    "ski",
-    "kettle",
-    "cup",
-    "grinder",
-    "bean",
-    "teapot",
-    "leaf",
-    "headset",
-    "controller",
-    "drone",
-    "camera",
-    "dice",
-    "keyboard",
-    "yarn",
-    "pen",
-    "brush",
-    "tool",
-    "plant",
-    "bread",
-    "bowl",
-    "record",
-    "calendar",
-    "gift",
-    "moon",
-    "phone",
-    "shirt",
-];
-
 /// A group of categories.
 pub struct AreaSpec {
     pub id: &'static str,
@@ -1427,7 +1378,11 @@ mod tests {
                 assert!(bilingual(product.noun), "{}: {:?}", c.id, product.noun);
                 let (en, zh) = product.noun.split_once('|').unwrap();
                 assert_eq!(en.contains('*'), zh.contains('*'), "{}", product.noun);
-                assert!(GLYPHS.contains(&product.glyph), "{}", product.glyph);
+                assert!(
+                    tastebud_core::GLYPHS.contains(&product.glyph),
+                    "{}",
+                    product.glyph
+                );
                 assert!(0.0 < product.price.0 && product.price.0 < product.price.1);
                 for v in product.variants {
                     assert!(bilingual(v), "{}: {v:?}", c.id);

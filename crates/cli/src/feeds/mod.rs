@@ -437,6 +437,13 @@ mod tests {
     }
 
     #[test]
+    fn every_keyword_glyph_is_one_the_storefront_draws() {
+        for (glyph, _) in GLYPHS {
+            assert!(tastebud_core::GLYPHS.contains(glyph), "{glyph}");
+        }
+    }
+
+    #[test]
     fn glyphs_follow_the_head_word() {
         assert_eq!(glyph_for("Camping Mugs"), Some("mug"));
         assert_eq!(glyph_for("Tea cups"), Some("mug"));
