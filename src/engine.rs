@@ -382,11 +382,15 @@ impl Engine {
     }
 
     /// "Interests to explore": niche categories ranked for this visitor, with what led there.
+    /// Each category's items are its best for the visitor re-ranked with the `discovery` preset
+    /// at strength `niche` (as in [`for_you`](Self::for_you)), so it opens on the category's less
+    /// obvious finds as well as its staples.
     pub fn interests(
         &self,
         log: &[StoredEvent],
         interests: &[String],
         n: usize,
+        niche: f32,
     ) -> Vec<InterestView> {
         let visitor = self.visitor(log, interests);
         let Some(system) = self.system(&visitor) else {
@@ -402,15 +406,30 @@ impl Engine {
             because: 4,
             only: Some(&self.niches),
         };
+        let scores = self.scores(system.vector());
+        let params = RerankParams::preset("discovery")
+            .expect("discovery is a preset")
+            .scaled(niche);
+        let ctx = RerankContext {
+            categories: &self.categories,
+            popularity: &self.popularity,
+            history: &visitor.history,
+            explorable: None,
+        };
         category_interests(&self.model, &system, &self.categories, &filter, &options)
             .unwrap_or_default()
             .into_iter()
             .map(|i| {
                 let (because, because_interests) = self.explain(&system, &visitor, i.items[0].item);
+                let allowed = |item: u32| {
+                    self.categories.of(item) == Some(i.category)
+                        && !visitor.seen.contains(item)
+                        && !visitor.dismissed.contains(item)
+                };
+                let picks = rerank(&scores, allowed, options.top_items, &params, &ctx);
                 InterestView {
                     category: self.categories.names[i.category as usize].clone(),
-                    items: i
-                        .items
+                    items: picks
                         .iter()
                         .map(|s| self.to_catalog[s.item as usize])
                         .collect(),

@@ -37,7 +37,7 @@ fn liking_three_items_of_a_niche_shows_that_niche_with_reasons() {
         recs.iter().all(|r| !liked.contains(&r.item)),
         "liked items are not recommended again"
     );
-    let interests = e.interests(&log, &[], 3);
+    let interests = e.interests(&log, &[], 3, 1.0);
     assert_eq!(interests[0].category, "ul-camp");
     assert!(interests[0].because.iter().all(|b| liked.contains(b)));
     assert!(
@@ -60,7 +60,7 @@ fn a_dismissed_item_disappears_everywhere() {
     ));
     assert!(e.for_you(&log, &[], 30, 1.0).iter().all(|r| r.item != top));
     assert!(e
-        .interests(&log, &[], 5)
+        .interests(&log, &[], 5, 1.0)
         .iter()
         .all(|i| !i.items.contains(&top)));
     let hidden = e.dismissed(&log);

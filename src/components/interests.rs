@@ -15,9 +15,14 @@ pub fn interests() -> Html {
     let app = use_app();
     let lang = app.state.lang;
     let engine = app.engine.clone();
+    let niche = app.state.prefs.niche_level();
     let interests = use_memo(
-        (app.state.log.clone(), app.state.prefs.interests.clone()),
-        move |(log, picked)| engine.interests(log, picked, COUNT),
+        (
+            app.state.log.clone(),
+            app.state.prefs.interests.clone(),
+            (niche * 4.0).round() as i32,
+        ),
+        move |(log, picked, _)| engine.interests(log, picked, COUNT, niche),
     );
     html! {
         <section class="panel interests" aria-labelledby="interests-title">

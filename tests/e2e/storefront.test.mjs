@@ -62,6 +62,10 @@ test('liking three items of a niche brings it to For you and Interests, and relo
   const interest = await page.locator('[data-testid="interests"] [data-category]').first().getAttribute('data-category');
   const area = (id) => catalog.categories.find((c) => c.id === id).area;
   assert.equal(area(interest), niche.area, `interest ${interest} is not near ${niche.id}`);
+  // An adjacent niche the visitor has not touched (for pour-over: home espresso, tea, roasting).
+  const offered = await categoriesOf(page.locator('[data-testid="interests"] [data-testid="interest"]'));
+  const adjacent = offered.filter((c) => c !== niche.id && area(c) === niche.area);
+  assert.ok(adjacent.length >= 1, `no adjacent niche among ${offered.join(' ')}`);
   assert.match(await page.getByTestId('recommendations').getByTestId('why').first().innerText(), /Because you liked/);
   await screenshot(page, 'for-you');
 

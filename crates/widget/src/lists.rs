@@ -233,7 +233,7 @@ pub fn interests(
     lang: Lang,
     n: usize,
 ) -> Vec<Interest> {
-    let found = engine.interests(log, &prefs.interests, n);
+    let found = engine.interests(log, &prefs.interests, n, prefs.niche_level());
     let popularity = popularity(engine);
     if found.is_empty() {
         let hide = hidden(engine, log);
