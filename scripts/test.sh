@@ -41,10 +41,8 @@ for tier in "${tiers[@]}"; do
       ;;
     e2e)
       step "e2e: trunk build --release with the demo shop, then playwright-core in Chromium"
-      scripts/demo-data.sh
-      trunk build --release
-      # The embeddable widget and its example host pages (trunk empties dist/ first).
-      scripts/build-widget.sh
+      # The storefront, the demo shop and the widget with its example pages, into dist/.
+      scripts/build.sh
       # shop-data.test.mjs runs the release CLI on tests/fixtures/ (demo-data.sh may skip its build).
       cargo build --release -q -p tastebud-cli
       node --test --test-concurrency=1 tests/e2e/

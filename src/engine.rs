@@ -43,6 +43,9 @@ pub struct Recommendation {
     pub score: f32,
     /// Catalog indices of the history items that contributed most, largest first.
     pub because: Vec<usize>,
+    /// The strongest thing the visitor did with the first of `because` (a purchase outranks a
+    /// like, which outranks a view), so the explanation says what really happened.
+    pub because_kind: Option<EventKind>,
     /// Onboarding interests (category ids) that contributed, when the history alone does not
     /// explain it.
     pub because_interests: Vec<String>,
@@ -57,8 +60,32 @@ pub struct InterestView {
     pub items: Vec<usize>,
     /// Catalog indices of the visitor's items that led here.
     pub because: Vec<usize>,
+    /// The strongest thing the visitor did with the first of `because`.
+    pub because_kind: Option<EventKind>,
     /// Onboarding interests that led here.
     pub because_interests: Vec<String>,
+}
+
+/// How strongly an event kind speaks for the visitor's taste, to name the strongest one.
+fn strength(kind: EventKind) -> u8 {
+    match kind {
+        EventKind::Purchase => 6,
+        EventKind::AddToCart => 5,
+        EventKind::Like => 4,
+        EventKind::Rate => 3,
+        EventKind::SearchHit => 2,
+        EventKind::Click | EventKind::View | EventKind::Weight => 1,
+        EventKind::Dismiss => 0,
+    }
+}
+
+/// The strongest kind of event the log holds for a catalog item.
+fn strongest(engine: &Engine, log: &[StoredEvent], item: usize) -> Option<EventKind> {
+    let id = &engine.catalog.items[item].id;
+    log.iter()
+        .filter(|e| &e.item == id && e.event.kind != EventKind::Dismiss)
+        .map(|e| e.event.kind)
+        .max_by_key(|&k| strength(k))
 }
 
 /// Where a seed vector came from, for explanations.
@@ -374,6 +401,7 @@ impl Engine {
                 Recommendation {
                     item: self.to_catalog[s.item as usize],
                     score: s.score,
+                    because_kind: because.first().and_then(|&b| strongest(self, log, b)),
                     because,
                     because_interests,
                 }
@@ -429,6 +457,7 @@ impl Engine {
                 let picks = rerank(&scores, allowed, options.top_items, &params, &ctx);
                 InterestView {
                     category: self.categories.names[i.category as usize].clone(),
+                    because_kind: because.first().and_then(|&b| strongest(self, log, b)),
                     items: picks
                         .iter()
                         .map(|s| self.to_catalog[s.item as usize])
@@ -481,7 +510,23 @@ impl Engine {
     /// Catalog search over titles (both languages), brands, tags and category names. Title
     /// matches rank first; then catalog order.
     pub fn search(&self, query: &str, limit: usize) -> Vec<usize> {
-        let terms: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+        // Each term also matches its singular ("tents" finds "tent", "glasses" finds "glass").
+        let terms: Vec<Vec<String>> = query
+            .split_whitespace()
+            .map(|t| {
+                let t = t.to_lowercase();
+                let mut forms = vec![t.clone()];
+                for suffix in ["es", "s"] {
+                    if let Some(stem) = t
+                        .strip_suffix(suffix)
+                        .filter(|stem| stem.chars().count() >= 3)
+                    {
+                        forms.push(stem.to_owned());
+                    }
+                }
+                forms
+            })
+            .collect();
         if terms.is_empty() {
             return Vec::new();
         }
@@ -512,8 +557,10 @@ impl Engine {
                     item.description.zh
                 )
                 .to_lowercase();
-                let all = terms.iter().all(|t| title.contains(t) || rest.contains(t));
-                let in_title = terms.iter().filter(|t| title.contains(t.as_str())).count();
+                let found =
+                    |text: &str, forms: &[String]| forms.iter().any(|f| text.contains(f.as_str()));
+                let all = terms.iter().all(|f| found(&title, f) || found(&rest, f));
+                let in_title = terms.iter().filter(|f| found(&title, f)).count();
                 all.then_some((u8::MAX - in_title.min(255) as u8, i))
             })
             .collect();

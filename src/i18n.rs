@@ -51,6 +51,11 @@ pub enum Key {
     ForYou,
     ForYouEmpty,
     BecauseLiked,
+    BecauseBought,
+    BecauseCarted,
+    BecauseRated,
+    BecauseViewed,
+    BecauseSearched,
     BecausePicked,
     PopularPick,
     Interests,
@@ -98,7 +103,6 @@ pub enum Key {
     MoreNiche,
     NicheControl,
     Stars,
-    Area,
 }
 
 /// The text for `key` in `lang`. `{}` marks where a caller substitutes a value.
@@ -121,6 +125,11 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
             "点赞几件商品，或选择几个兴趣，你的推荐就会出现在这里。",
         ),
         Key::BecauseLiked => ("Because you liked {}", "因为你喜欢{}"),
+        Key::BecauseBought => ("Because you bought {}", "因为你买了{}"),
+        Key::BecauseCarted => ("Because you put {} in your cart", "因为你把{}加入了购物车"),
+        Key::BecauseRated => ("Because you rated {}", "因为你给{}评了分"),
+        Key::BecauseViewed => ("Because you looked at {}", "因为你看过{}"),
+        Key::BecauseSearched => ("Because you searched for {}", "因为你搜索过{}"),
         Key::BecausePicked => ("Because you picked {}", "因为你选择了{}"),
         Key::PopularPick => ("Popular with shoppers like you", "和你相似的顾客也喜欢"),
         Key::Interests => ("Interests to explore", "值得探索的兴趣"),
@@ -181,7 +190,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Key::ResultsFor => ("Results for “{}”", "“{}”的搜索结果"),
         Key::NoResults => ("Nothing matches that search.", "没有找到匹配的商品。"),
         Key::Similar => ("Similar items", "相似商品"),
-        Key::Dismissed => ("Hidden: you said not interested", "已隐藏：你标记了不感兴趣"),
+        Key::Dismissed => (
+            "You said not interested: this is hidden from your recommendations. Like it to take that back.",
+            "你标记了不感兴趣：它不会再出现在你的推荐里。点“喜欢”即可撤销。",
+        ),
         Key::Open => ("Open {}", "打开{}"),
         Key::Items => ("{} items", "{} 件商品"),
         Key::SkipToContent => ("Skip to content", "跳到主要内容"),
@@ -192,7 +204,6 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
             "推荐的探索程度：从更熟悉到更小众",
         ),
         Key::Stars => ("{} of 5 stars", "{} / 5 星"),
-        Key::Area => ("Areas", "分区"),
     };
     match lang {
         Lang::En => en,
@@ -203,6 +214,45 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
 /// `t` with `{}` replaced by `value`.
 pub fn tf(lang: Lang, key: Key, value: &str) -> String {
     t(lang, key).replacen("{}", value, 1)
+}
+
+/// "And" between names in a sentence.
+pub fn and(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => " and ",
+        Lang::Zh => "和",
+    }
+}
+
+/// A list separator.
+pub fn list_sep(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => ", ",
+        Lang::Zh => "、",
+    }
+}
+
+/// The "why" line of a recommendation: the visitor's items that led to it, named with what they
+/// did with the first one (`kind`), else the interests they picked, else `None`.
+pub fn because(
+    lang: Lang,
+    kind: Option<tastebud_core::EventKind>,
+    items: &[String],
+    interests: &[String],
+) -> Option<String> {
+    use tastebud_core::EventKind as K;
+    if !items.is_empty() {
+        let key = match kind {
+            Some(K::Purchase) => Key::BecauseBought,
+            Some(K::AddToCart) => Key::BecauseCarted,
+            Some(K::Like) => Key::BecauseLiked,
+            Some(K::Rate) => Key::BecauseRated,
+            Some(K::SearchHit) => Key::BecauseSearched,
+            _ => Key::BecauseViewed,
+        };
+        return Some(tf(lang, key, &items.join(and(lang))));
+    }
+    (!interests.is_empty()).then(|| tf(lang, Key::BecausePicked, &interests.join(list_sep(lang))))
 }
 
 /// A price with the currency's symbol.
@@ -225,6 +275,11 @@ mod tests {
     fn every_key_has_both_languages_and_placeholders_match() {
         let keys = [
             Key::BecauseLiked,
+            Key::BecauseBought,
+            Key::BecauseCarted,
+            Key::BecauseRated,
+            Key::BecauseViewed,
+            Key::BecauseSearched,
             Key::BecausePicked,
             Key::LedBy,
             Key::Rate,
@@ -244,5 +299,19 @@ mod tests {
         assert_eq!(Lang::from_tag("zh-TW"), Lang::Zh);
         assert_eq!(Lang::from_tag("en-GB"), Lang::En);
         assert_eq!(price(3.5, "EUR"), "€3.50");
+        let kettle = ["Kettle".to_string()];
+        assert_eq!(
+            because(Lang::En, Some(tastebud_core::EventKind::View), &kettle, &[]).unwrap(),
+            "Because you looked at Kettle"
+        );
+        assert_eq!(
+            because(Lang::En, Some(tastebud_core::EventKind::Like), &kettle, &[]).unwrap(),
+            "Because you liked Kettle"
+        );
+        assert_eq!(
+            because(Lang::Zh, None, &[], &["茶".into(), "滑雪".into()]).unwrap(),
+            "因为你选择了茶、滑雪"
+        );
+        assert_eq!(because(Lang::En, None, &[], &[]), None);
     }
 }

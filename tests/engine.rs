@@ -147,6 +147,11 @@ fn search_matches_english_chinese_and_tags() {
     assert_eq!(e.catalog.items[en[0]].id, common::item_id(1, 3));
     let zh = e.search("越野滑雪", 50);
     assert_eq!(zh.len(), common::PER_CATEGORY);
+    assert_eq!(
+        e.search("items", 100).len(),
+        e.search("item", 100).len(),
+        "plurals find singulars"
+    );
     assert!(e.search("   ", 10).is_empty());
     assert!(e.search("no-such-thing", 10).is_empty());
 }
@@ -197,4 +202,26 @@ fn the_storefront_draws_every_catalog_glyph() {
         let arm = |sep: &str| source.contains(&format!("\"{glyph}\" {sep}"));
         assert!(arm("=>") || arm("|"), "no drawing for {glyph}");
     }
+}
+
+#[test]
+fn explanations_name_what_the_visitor_did_with_the_item() {
+    let e = engine();
+    let event =
+        |n: usize, kind| StoredEvent::new(&common::item_id(1, n), kind, None, 1_700_000_000.0);
+    let viewed: Vec<_> = (0..3).map(|n| event(n, EventKind::View)).collect();
+    let recs = e.for_you(&viewed, &[], 3, 0.0);
+    assert!(
+        recs.iter().all(|r| r.because_kind == Some(EventKind::View)),
+        "{recs:?}"
+    );
+    // A purchase outranks the view of the same item.
+    let mut bought = viewed.clone();
+    bought.extend((0..3).map(|n| event(n, EventKind::Purchase)));
+    let recs = e.for_you(&bought, &[], 3, 0.0);
+    assert!(
+        recs.iter()
+            .all(|r| r.because_kind == Some(EventKind::Purchase)),
+        "{recs:?}"
+    );
 }

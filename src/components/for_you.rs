@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use super::ItemCard;
 use crate::app::use_app;
-use crate::i18n::{t, tf, Key};
+use crate::i18n::{because, t, Key};
 use crate::state::Action;
 
 /// How many recommendations to show.
@@ -35,8 +35,9 @@ pub fn for_you() -> Html {
             }
         })
     };
-    let why = |because: &[usize], interests: &[String]| -> Option<AttrValue> {
-        let names: Vec<String> = because
+    let why = |r: &crate::engine::Recommendation| -> Option<AttrValue> {
+        let items: Vec<String> = r
+            .because
             .iter()
             .map(|&i| {
                 app.engine.catalog.items[i]
@@ -45,18 +46,16 @@ pub fn for_you() -> Html {
                     .to_owned()
             })
             .collect();
-        if !names.is_empty() {
-            let sep = if lang.code() == "en" { " and " } else { "和" };
-            return Some(tf(lang, Key::BecauseLiked, &names.join(sep)).into());
-        }
-        let picked: Vec<String> = interests
+        let picked: Vec<String> = r
+            .because_interests
             .iter()
             .map(|c| app.engine.category_name(c, lang.code()))
             .collect();
-        if !picked.is_empty() {
-            return Some(tf(lang, Key::BecausePicked, &picked.join(", ")).into());
-        }
-        Some(t(lang, Key::PopularPick).into())
+        Some(
+            because(lang, r.because_kind, &items, &picked)
+                .unwrap_or_else(|| t(lang, Key::PopularPick).to_owned())
+                .into(),
+        )
     };
     html! {
         <section class="panel for-you" aria-labelledby="for-you-title">
@@ -76,7 +75,7 @@ pub fn for_you() -> Html {
             }
             <div class="grid" data-testid="recommendations" aria-live="polite">
                 { for recs.iter().map(|r| html! {
-                    <ItemCard key={r.item} item={r.item} why={why(&r.because, &r.because_interests)} />
+                    <ItemCard key={r.item} item={r.item} why={why(r)} />
                 }) }
             </div>
         </section>

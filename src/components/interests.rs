@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use super::ItemCard;
 use crate::app::use_app;
-use crate::i18n::{t, tf, Key};
+use crate::i18n::{list_sep, t, tf, Key};
 use crate::state::View;
 
 const COUNT: usize = 4;
@@ -41,7 +41,7 @@ pub fn interests() -> Html {
                         <li class="interest" data-category={i.category.clone()} data-testid="interest">
                             <h3><a href={View::Category(i.category.clone()).to_hash()}>{ name }</a></h3>
                             if !led.is_empty() {
-                                <p class="why">{ tf(lang, Key::LedBy, &led.join(lang_sep(lang.code()))) }</p>
+                                <p class="why">{ tf(lang, Key::LedBy, &led.join(list_sep(lang))) }</p>
                             }
                             <div class="mini-grid">
                                 { for i.items.iter().take(2).map(|&x| html! { <ItemCard key={x} item={x} /> }) }
@@ -51,13 +51,5 @@ pub fn interests() -> Html {
                 }) }
             </ol>
         </section>
-    }
-}
-
-fn lang_sep(code: &str) -> &'static str {
-    if code == "en" {
-        ", "
-    } else {
-        "、"
     }
 }

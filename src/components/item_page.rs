@@ -42,6 +42,10 @@ pub fn item_page(props: &ItemPageProps) -> Html {
         };
     };
     let title = item.title.get(lang.code()).to_owned();
+    let dismissed = app
+        .engine
+        .index_of(&item.id)
+        .is_some_and(|i| app.engine.dismissed(&app.state.log).contains(&i));
     let rating = app.flags.ratings.get(&item.id).copied();
     let liked = app.flags.liked.contains(&item.id);
     let in_cart = app.flags.in_cart.contains(&item.id);
@@ -65,6 +69,9 @@ pub fn item_page(props: &ItemPageProps) -> Html {
                         <span class="price">{ price(item.price, &app.engine.catalog.currency) }</span>
                     </p>
                     <p>{ item.description.get(lang.code()).to_owned() }</p>
+                    if dismissed {
+                        <p class="notice" role="status" data-testid="dismissed-note">{ t(lang, Key::Dismissed) }</p>
+                    }
                     <p class="tags">{ for item.tags.iter().map(|tag| html! { <span class="tag">{ tag.clone() }</span> }) }</p>
                     <div class="stars" role="group" aria-label={t(lang, Key::YourRating)}>
                         { for (1..=5).map(|n| {

@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::app::use_app;
-use crate::i18n::{t, tf, Key};
+use crate::i18n::{list_sep, t, tf, Key};
 use crate::services::storage::{self, ALL_KEYS};
 use crate::state::Action;
 
@@ -20,12 +20,44 @@ pub fn privacy_panel() -> Html {
         let dispatch = state.dispatcher();
         Callback::from(move |_| dispatch.dispatch(Action::Privacy(false)))
     };
+    let dialog = use_node_ref();
     let on_key = {
         let dispatch = state.dispatcher();
-        Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Escape" {
-                dispatch.dispatch(Action::Privacy(false));
+        let dialog = dialog.clone();
+        Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+            "Escape" => dispatch.dispatch(Action::Privacy(false)),
+            // A modal keeps focus inside: Tab past the last button comes back to the first.
+            "Tab" => {
+                let Some(el) = dialog.cast::<web_sys::Element>() else {
+                    return;
+                };
+                let Ok(buttons) = el.query_selector_all("button") else {
+                    return;
+                };
+                let (Some(first), Some(last)) = (
+                    buttons.get(0),
+                    buttons.get(buttons.length().saturating_sub(1)),
+                ) else {
+                    return;
+                };
+                let active = gloo::utils::document().active_element();
+                let at = |node: &web_sys::Node| {
+                    active.as_ref().is_some_and(|a| a.is_same_node(Some(node)))
+                };
+                let target = if e.shift_key() && (at(&first) || at(&el)) {
+                    Some(last)
+                } else if !e.shift_key() && at(&last) {
+                    Some(first)
+                } else {
+                    None
+                };
+                if let Some(target) = target.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    e.prevent_default();
+                    let _ = target.focus();
+                }
             }
+            _ => {}
         })
     };
     let export = {
@@ -44,12 +76,21 @@ pub fn privacy_panel() -> Html {
             dispatch.dispatch(Action::Privacy(false));
         })
     };
-    let dialog = use_node_ref();
     {
         let dialog = dialog.clone();
         use_effect_with((), move |_| {
             if let Some(el) = dialog.cast::<web_sys::HtmlElement>() {
                 let _ = el.focus();
+            }
+            // On close, focus returns to the button that opened the dialog.
+            || {
+                if let Ok(Some(opener)) =
+                    gloo::utils::document().query_selector("[data-testid=privacy-open]")
+                {
+                    if let Ok(opener) = opener.dyn_into::<web_sys::HtmlElement>() {
+                        let _ = opener.focus();
+                    }
+                }
             }
         });
     }
@@ -76,7 +117,7 @@ pub fn privacy_panel() -> Html {
                         if !state.prefs.interests.is_empty() {
                             <li>{ tf(lang, Key::StoredInterests, &state.prefs.interests.iter()
                                 .map(|c| app.engine.category_name(c, lang.code()))
-                                .collect::<Vec<_>>().join(", ")) }</li>
+                                .collect::<Vec<_>>().join(list_sep(lang))) }</li>
                         }
                         if !state.set_aside.is_empty() {
                             <li>{ tf(lang, Key::StoredSetAside, &state.set_aside.len().to_string()) }</li>

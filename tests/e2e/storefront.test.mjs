@@ -205,3 +205,26 @@ test('no request ever leaves the page origin, and there is no /favicon.ico reque
   assert.ok(!server.requests.some((u) => u.includes('favicon.ico')));
   await context.close();
 });
+
+test('the privacy dialog keeps focus inside and returns it to its opener; a dismissed item says so', async () => {
+  const { context, page } = await openShop(browser, server);
+  await page.getByTestId('onboarding-skip').click();
+  await page.getByTestId('privacy-open').click();
+  await page.getByTestId('privacy-panel').waitFor();
+  for (let n = 0; n < 8; n++) {
+    await page.keyboard.press('Tab');
+    const inside = await page.evaluate(() => !!document.activeElement.closest('[data-testid="privacy-panel"]'));
+    assert.ok(inside, `Tab ${n + 1} left the dialog`);
+  }
+  await page.keyboard.press('Escape');
+  await page.getByTestId('privacy-panel').waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('data-testid')), 'privacy-open');
+
+  const item = catalog.items.find((i) => i.category === niche.id);
+  await page.goto(`${server.url}#/item/${item.id}`);
+  await page.getByTestId('item-page').getByTestId('dismiss').first().click();
+  await page.getByTestId('dismissed-note').waitFor();
+  await page.getByTestId('item-page').getByTestId('like').first().click();
+  await page.getByTestId('dismissed-note').waitFor({ state: 'detached' });
+  await context.close();
+});

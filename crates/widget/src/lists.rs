@@ -5,7 +5,7 @@
 use serde::Serialize;
 use tastebud_core::is_safe_url;
 use tastebud_web::engine::{Engine, StoredEvent};
-use tastebud_web::i18n::{t, tf, Key, Lang};
+use tastebud_web::i18n::{because, list_sep, t, tf, Key, Lang};
 use tastebud_web::services::storage::Prefs;
 
 /// What a `<tastebud-recs>` element lists.
@@ -81,20 +81,6 @@ fn popular_text(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "Popular in this shop",
         Lang::Zh => "本店热门",
-    }
-}
-
-fn and(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => " and ",
-        Lang::Zh => "和",
-    }
-}
-
-fn list_sep(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => ", ",
-        Lang::Zh => "、",
     }
 }
 
@@ -203,13 +189,8 @@ pub fn items(
                 .iter()
                 .map(|c| engine.category_name(c, lang.code()))
                 .collect();
-            let why = if !liked.is_empty() {
-                tf(lang, Key::BecauseLiked, &liked.join(and(lang)))
-            } else if !picked.is_empty() {
-                tf(lang, Key::BecausePicked, &picked.join(list_sep(lang)))
-            } else {
-                t(lang, Key::PopularPick).to_owned()
-            };
+            let why = because(lang, r.because_kind, &liked, &picked)
+                .unwrap_or_else(|| t(lang, Key::PopularPick).to_owned());
             Card {
                 because: r
                     .because
