@@ -448,7 +448,11 @@ impl Engine {
             .unwrap_or_default()
             .into_iter()
             .map(|i| {
-                let (because, because_interests) = self.explain(&system, &visitor, i.items[0].item);
+                let (because, mut because_interests) =
+                    self.explain(&system, &visitor, i.items[0].item);
+                // A picked interest is not its own reason.
+                let own = &self.categories.names[i.category as usize];
+                because_interests.retain(|c| c != own);
                 let allowed = |item: u32| {
                     self.categories.of(item) == Some(i.category)
                         && !visitor.seen.contains(item)

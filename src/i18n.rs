@@ -216,6 +216,40 @@ pub fn tf(lang: Lang, key: Key, value: &str) -> String {
     t(lang, key).replacen("{}", value, 1)
 }
 
+/// An event kind's name as the visitor reads it.
+pub fn kind_name(lang: Lang, kind: tastebud_core::EventKind) -> &'static str {
+    use tastebud_core::EventKind as K;
+    let (en, zh) = match kind {
+        K::View => ("viewed", "浏览"),
+        K::Click => ("opened from a list", "从列表打开"),
+        K::Like => ("liked", "喜欢"),
+        K::Rate => ("rated", "评分"),
+        K::SearchHit => ("found by search", "通过搜索找到"),
+        K::AddToCart => ("added to cart", "加入购物车"),
+        K::Purchase => ("bought", "购买"),
+        K::Dismiss => ("not interested", "不感兴趣"),
+        K::Weight => ("weighted", "加权"),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
+}
+
+/// How the familiar/niche control's value reads aloud.
+pub fn niche_value(lang: Lang, level: f32) -> String {
+    let (en, zh) = match level {
+        l if l < 0.5 => ("most familiar", "最熟悉"),
+        l if l < 1.0 => ("familiar", "偏熟悉"),
+        l if l < 1.5 => ("balanced toward niche", "偏小众"),
+        _ => ("most niche", "最小众"),
+    };
+    match lang {
+        Lang::En => en.to_owned(),
+        Lang::Zh => zh.to_owned(),
+    }
+}
+
 /// "And" between names in a sentence.
 pub fn and(lang: Lang) -> &'static str {
     match lang {

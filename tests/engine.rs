@@ -225,3 +225,12 @@ fn explanations_name_what_the_visitor_did_with_the_item() {
         "{recs:?}"
     );
 }
+
+#[test]
+fn a_picked_interest_is_not_its_own_reason() {
+    let e = engine();
+    let picked = ["xc-ski".to_string(), "ul-camp".to_string()];
+    for i in e.interests(&[], &picked, 4, 1.0) {
+        assert!(!i.because_interests.contains(&i.category), "{i:?}");
+    }
+}

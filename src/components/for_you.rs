@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use super::ItemCard;
 use crate::app::use_app;
-use crate::i18n::{because, t, Key};
+use crate::i18n::{because, niche_value, t, Key};
 use crate::state::Action;
 
 /// How many recommendations to show.
@@ -66,7 +66,7 @@ pub fn for_you() -> Html {
                     <span aria-hidden="true">{ t(lang, Key::MoreFamiliar) }</span>
                     <input id="niche-slider" type="range" min="0" max="2" step="0.25"
                            data-testid="niche-slider" value={niche.to_string()} oninput={on_niche}
-                           aria-valuetext={format!("{niche}")} />
+                           aria-valuetext={niche_value(lang, niche)} />
                     <span aria-hidden="true">{ t(lang, Key::MoreNiche) }</span>
                 </div>
             </div>

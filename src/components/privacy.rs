@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::app::use_app;
-use crate::i18n::{list_sep, t, tf, Key};
+use crate::i18n::{kind_name, list_sep, t, tf, Key};
 use crate::services::storage::{self, ALL_KEYS};
 use crate::state::Action;
 
@@ -95,8 +95,9 @@ pub fn privacy_panel() -> Html {
         });
     }
     let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
+    // Counted under the visitor's words for each kind, in their language.
     for e in state.log.iter() {
-        *by_kind.entry(e.event.kind.name()).or_default() += 1;
+        *by_kind.entry(kind_name(lang, e.event.kind)).or_default() += 1;
     }
     let nothing =
         state.log.is_empty() && state.prefs.interests.is_empty() && state.set_aside.is_empty();

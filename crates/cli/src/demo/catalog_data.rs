@@ -256,7 +256,7 @@ pub const CATEGORIES: &[CategorySpec] = &[
             p("shoe", 90.0, 190.0, "* trail shoes|*越野跑鞋", &["women's|女款", "men's|男款", "wide-fit|宽楦"]),
             p("backpack", 70.0, 160.0, "running vest|跑步背心", &["5 L|5 升", "8 L|8 升", "12 L|12 升"]),
             p("bottle", 15.0, 35.0, "soft flask|软水壶", &["350 ml|350 毫升", "500 ml|500 毫升"]),
-            p("watch", 180.0, 520.0, "* GPS watch|*GPS 手表", &["solar|太阳能", "AMOLED|AMOLED", "47 mm|47 毫米"]),
+            p("watch", 180.0, 520.0, "* GPS watch|* GPS 手表", &["solar|太阳能", "AMOLED|AMOLED", "47 mm|47 毫米"]),
             p("lantern", 35.0, 110.0, "headlamp|头灯", &["400 lm|400 流明", "900 lm|900 流明"]),
             p("shirt", 60.0, 190.0, "* running jacket|*跑步夹克", &["waterproof|防水", "windproof|防风"]),
         ],
