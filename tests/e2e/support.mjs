@@ -51,8 +51,9 @@ export async function serve(dir = join(root, 'dist'), prefix = '/shop/', { heade
   return { origin, url: origin + prefix, requests, close: () => server.close() };
 }
 
-/** Launches headless Chromium with the flags this machine needs (no background networking). */
-export async function launch() {
+/** Launches headless Chromium with the flags this machine needs (no background networking), plus
+ * `extraArgs`. */
+export async function launch(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -64,6 +65,7 @@ export async function launch() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }

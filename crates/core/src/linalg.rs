@@ -11,6 +11,19 @@ const LANES: usize = 16;
 #[inline(always)]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     debug_assert_eq!(a.len(), b.len());
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    return simd128::dot(a, b);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    dot_portable(a, b)
+}
+
+/// [`dot`] in plain Rust, which the compiler vectorizes as it can.
+#[inline(always)]
+#[cfg_attr(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    allow(dead_code)
+)]
+fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let mut acc = [0f32; LANES];
@@ -34,6 +47,132 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
         width /= 2;
     }
     acc[0] + tail
+}
+
+/// `q . b` for int8 levels `q` (a row of an int8 model before its scale), in [`dot`]'s lane order.
+#[inline(always)]
+pub(crate) fn dot_i8(q: &[i8], b: &[f32]) -> f32 {
+    debug_assert_eq!(q.len(), b.len());
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    return simd128::dot_i8(q, b);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    dot_i8_portable(q, b)
+}
+
+/// [`dot_i8`] in plain Rust.
+#[inline(always)]
+#[cfg_attr(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    allow(dead_code)
+)]
+fn dot_i8_portable(q: &[i8], b: &[f32]) -> f32 {
+    let n = q.len().min(b.len());
+    let (q, b) = (&q[..n], &b[..n]);
+    let mut acc = [0f32; LANES];
+    let mut cq = q.chunks_exact(LANES);
+    let mut cb = b.chunks_exact(LANES);
+    for (x, y) in (&mut cq).zip(&mut cb) {
+        for l in 0..LANES {
+            acc[l] += x[l] as f32 * y[l];
+        }
+    }
+    let mut tail = 0f32;
+    for (x, y) in cq.remainder().iter().zip(cb.remainder()) {
+        tail += *x as f32 * y;
+    }
+    let mut width = LANES / 2;
+    while width > 0 {
+        for l in 0..width {
+            acc[l] += acc[l + width];
+        }
+        width /= 2;
+    }
+    acc[0] + tail
+}
+
+/// [`dot`] with explicit wasm SIMD: four `f32x4` accumulators are the portable version's 16
+/// lanes, added in the same order, so the browser scores bit for bit as native code does (and
+/// as `tests/scoring_simd.rs` checks in Chromium) without depending on the auto-vectorizer.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd128 {
+    use core::arch::wasm32::{
+        f32x4_add, f32x4_convert_i32x4, f32x4_extract_lane, f32x4_mul, f32x4_splat,
+        i16x8_extend_high_i8x16, i16x8_extend_low_i8x16, i32x4_extend_high_i16x8,
+        i32x4_extend_low_i16x8, v128, v128_load,
+    };
+
+    use super::LANES;
+
+    #[inline(always)]
+    pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
+        let n = a.len().min(b.len());
+        let full = n - n % LANES;
+        let mut acc = [f32x4_splat(0.0); 4];
+        let mut i = 0;
+        while i < full {
+            for (j, lane) in acc.iter_mut().enumerate() {
+                // SAFETY: i + 4 * j + 4 <= full <= n, within both slices; v128_load reads
+                // unaligned memory.
+                let (x, y) = unsafe {
+                    (
+                        v128_load(a.as_ptr().add(i + 4 * j).cast()),
+                        v128_load(b.as_ptr().add(i + 4 * j).cast()),
+                    )
+                };
+                *lane = f32x4_add(*lane, f32x4_mul(x, y));
+            }
+            i += LANES;
+        }
+        let mut tail = 0f32;
+        for (x, y) in a[full..n].iter().zip(&b[full..n]) {
+            tail += x * y;
+        }
+        reduce(acc) + tail
+    }
+
+    /// [`super::dot_i8`]: 16 levels a load, widened i8 -> i16 -> i32 -> f32 into the same four
+    /// accumulators, so it matches the portable version bit for bit too.
+    #[inline(always)]
+    pub(super) fn dot_i8(q: &[i8], b: &[f32]) -> f32 {
+        let n = q.len().min(b.len());
+        let full = n - n % LANES;
+        let mut acc = [f32x4_splat(0.0); 4];
+        let mut i = 0;
+        while i < full {
+            // SAFETY: i + 16 <= full <= n, within `q`; v128_load reads unaligned memory.
+            let levels = unsafe { v128_load(q.as_ptr().add(i).cast()) };
+            let (low, high) = (
+                i16x8_extend_low_i8x16(levels),
+                i16x8_extend_high_i8x16(levels),
+            );
+            let x = [
+                i32x4_extend_low_i16x8(low),
+                i32x4_extend_high_i16x8(low),
+                i32x4_extend_low_i16x8(high),
+                i32x4_extend_high_i16x8(high),
+            ];
+            for (j, lane) in acc.iter_mut().enumerate() {
+                // SAFETY: i + 4 * j + 4 <= full <= n, within `b`.
+                let y = unsafe { v128_load(b.as_ptr().add(i + 4 * j).cast()) };
+                *lane = f32x4_add(*lane, f32x4_mul(f32x4_convert_i32x4(x[j]), y));
+            }
+            i += LANES;
+        }
+        let mut tail = 0f32;
+        for (x, y) in q[full..n].iter().zip(&b[full..n]) {
+            tail += *x as f32 * y;
+        }
+        reduce(acc) + tail
+    }
+
+    /// The portable pairwise order: lanes l += l + 8, then l += l + 4, then within a vector.
+    #[inline(always)]
+    fn reduce(acc: [v128; 4]) -> f32 {
+        let h = f32x4_add(f32x4_add(acc[0], acc[2]), f32x4_add(acc[1], acc[3]));
+        let lo = f32x4_extract_lane::<0>(h) + f32x4_extract_lane::<2>(h);
+        let hi = f32x4_extract_lane::<1>(h) + f32x4_extract_lane::<3>(h);
+        lo + hi
+    }
 }
 
 /// `y += a * x`.
@@ -351,6 +490,23 @@ mod tests {
             let b: Vec<f32> = (0..n).map(|_| rng.next_f64() as f32 - 0.5).collect();
             let naive: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
             assert!((dot(&a, &b) as f64 - naive).abs() < 1e-5, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn dot_i8_is_dot_over_the_levels_as_f32_bit_for_bit() {
+        let mut rng = SplitMix64::new(2);
+        for n in 0..70 {
+            let q: Vec<i8> = (0..n)
+                .map(|_| (rng.below(255) as i32 - 127) as i8)
+                .collect();
+            let b: Vec<f32> = (0..n).map(|_| rng.next_f64() as f32 - 0.5).collect();
+            let wide: Vec<f32> = q.iter().map(|&v| v as f32).collect();
+            assert_eq!(
+                dot_i8(&q, &b).to_bits(),
+                dot(&wide, &b).to_bits(),
+                "n = {n}"
+            );
         }
     }
 

@@ -11,6 +11,8 @@ pub mod lists;
 #[cfg(target_arch = "wasm32")]
 mod visitor;
 
+#[cfg(all(target_arch = "wasm32", feature = "bench"))]
+pub use bench::BenchEngine;
 #[cfg(target_arch = "wasm32")]
 pub use boundary::*;
 
@@ -106,5 +108,73 @@ mod boundary {
     #[wasm_bindgen(js_name = loggedEvents)]
     pub fn logged_events() -> usize {
         visitor::read().0.len()
+    }
+}
+
+/// The browser benchmark's entry (`scripts/bench-browser.sh`, feature `bench`): the engine's
+/// load, fold-in and score plus top-k, with no catalog, log or rendering around them, so the page
+/// times exactly what TensorFlow.js and a JavaScript loop are timed on.
+#[cfg(all(target_arch = "wasm32", feature = "bench"))]
+mod bench {
+    use tastebud_core::{top_k, Model, Scored};
+    use wasm_bindgen::prelude::*;
+
+    /// A parsed model, the last folded-in visitor and a score buffer reused by every query.
+    #[wasm_bindgen]
+    pub struct BenchEngine {
+        model: Model,
+        user: Vec<f32>,
+        scores: Vec<f32>,
+        top: Vec<Scored>,
+    }
+
+    #[wasm_bindgen]
+    impl BenchEngine {
+        /// Parses a `.tbm` model file.
+        #[wasm_bindgen(constructor)]
+        pub fn new(bytes: &[u8]) -> Result<BenchEngine, JsError> {
+            let model = Model::from_bytes(bytes).map_err(|e| JsError::new(&e.to_string()))?;
+            let scores = Vec::with_capacity(model.n_items());
+            Ok(BenchEngine {
+                model,
+                user: Vec::new(),
+                scores,
+                top: Vec::new(),
+            })
+        }
+
+        /// Number of items.
+        #[wasm_bindgen(js_name = nItems)]
+        pub fn n_items(&self) -> usize {
+            self.model.n_items()
+        }
+
+        /// Folds in a visitor who liked `items` (r = 1 each), keeps the vector for
+        /// [`query`](Self::query) and returns it.
+        #[wasm_bindgen(js_name = foldIn)]
+        pub fn fold_in(&mut self, items: &[u32]) -> Result<Vec<f32>, JsError> {
+            let history: Vec<(u32, f32)> = items.iter().map(|&i| (i, 1.0)).collect();
+            self.user = self
+                .model
+                .fold_in(&history)
+                .map_err(|e| JsError::new(&e.to_string()))?;
+            Ok(self.user.clone())
+        }
+
+        /// Scores every item for the folded-in visitor and selects the top `n`, `reps` times
+        /// (one timer reading can then cover many queries); returns the last top `n` indices.
+        pub fn query(&mut self, n: usize, reps: usize) -> Vec<u32> {
+            for _ in 0..reps {
+                self.model.score_into(&self.user, &mut self.scores);
+                self.top = top_k(
+                    self.scores.iter().enumerate().map(|(i, &score)| Scored {
+                        item: i as u32,
+                        score,
+                    }),
+                    n,
+                );
+            }
+            self.top.iter().map(|s| s.item).collect()
+        }
     }
 }

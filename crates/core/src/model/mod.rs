@@ -15,7 +15,7 @@ use quantize::{quantize, Stored};
 
 use crate::als::{FoldInParams, UserSystem};
 use crate::error::{invalid, Error, Result};
-use crate::linalg::{dot, gram_f64};
+use crate::linalg::{dot, dot_i8, gram_f64};
 use crate::rank::{top_k, Filter, Scored};
 
 /// Where a model's factors came from, for `tastebud inspect` and the evaluation report.
@@ -224,15 +224,28 @@ impl Model {
         )
     }
 
-    /// Every item's score for a user vector, written into `out` (resized to the catalog).
+    /// Every item's score for a user vector, written into `out` (resized to the catalog; reuse
+    /// `out` across calls and scoring allocates nothing). An int8 model scores from its int8
+    /// levels, `scale * (levels . user)`: a quarter of the memory traffic of the f32 copy, and
+    /// within a few f32 roundings of it.
     pub fn score_into(&self, user: &[f32], out: &mut Vec<f32>) {
         out.clear();
-        if user.len() != self.n_factors() {
+        let k = self.n_factors();
+        if user.len() != k {
             out.resize(self.n_items(), f32::NAN);
             return;
         }
+        if let Stored::Int8 { scales, values } = &self.stored {
+            out.extend(
+                values
+                    .chunks_exact(k)
+                    .zip(scales)
+                    .map(|(q, &scale)| scale * dot_i8(q, user)),
+            );
+            return;
+        }
         let rows = self.factors.as_slice().expect("standard layout");
-        out.extend(rows.chunks_exact(user.len()).map(|y| dot(y, user)));
+        out.extend(rows.chunks_exact(k).map(|y| dot(y, user)));
     }
 
     /// The top `n` items for a user vector, best first, among those `filter` allows. Ties break
