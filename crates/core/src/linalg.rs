@@ -24,6 +24,17 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     allow(dead_code)
 )]
 fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
+    dot_lanes(a, b, |x| x)
+}
+
+/// The portable lane loop behind [`dot`] and [`dot_i8`]: `LANES` independent accumulators, a
+/// scalar tail, then a pairwise fixed-order sum, with `widen` turning `a`'s elements into f32.
+#[inline(always)]
+#[cfg_attr(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    allow(dead_code)
+)]
+fn dot_lanes<T: Copy>(a: &[T], b: &[f32], widen: impl Fn(T) -> f32) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let mut acc = [0f32; LANES];
@@ -31,12 +42,12 @@ fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
     let mut cb = b.chunks_exact(LANES);
     for (x, y) in (&mut ca).zip(&mut cb) {
         for l in 0..LANES {
-            acc[l] += x[l] * y[l];
+            acc[l] += widen(x[l]) * y[l];
         }
     }
     let mut tail = 0f32;
     for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
-        tail += x * y;
+        tail += widen(*x) * y;
     }
     // Pairwise, fixed-order sum of the lanes.
     let mut width = LANES / 2;
@@ -66,28 +77,7 @@ pub(crate) fn dot_i8(q: &[i8], b: &[f32]) -> f32 {
     allow(dead_code)
 )]
 fn dot_i8_portable(q: &[i8], b: &[f32]) -> f32 {
-    let n = q.len().min(b.len());
-    let (q, b) = (&q[..n], &b[..n]);
-    let mut acc = [0f32; LANES];
-    let mut cq = q.chunks_exact(LANES);
-    let mut cb = b.chunks_exact(LANES);
-    for (x, y) in (&mut cq).zip(&mut cb) {
-        for l in 0..LANES {
-            acc[l] += x[l] as f32 * y[l];
-        }
-    }
-    let mut tail = 0f32;
-    for (x, y) in cq.remainder().iter().zip(cb.remainder()) {
-        tail += *x as f32 * y;
-    }
-    let mut width = LANES / 2;
-    while width > 0 {
-        for l in 0..width {
-            acc[l] += acc[l + width];
-        }
-        width /= 2;
-    }
-    acc[0] + tail
+    dot_lanes(q, b, |x| x as f32)
 }
 
 /// [`dot`] with explicit wasm SIMD: four `f32x4` accumulators are the portable version's 16
