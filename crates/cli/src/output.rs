@@ -68,6 +68,19 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// The ranking metrics every table shows first, in column order: P@k, R@k, nDCG@k, MAP@k,
+/// coverage and tail share.
+pub fn ranking_columns(m: &Metrics) -> [f64; 6] {
+    [
+        m.precision,
+        m.recall,
+        m.ndcg,
+        m.map,
+        m.coverage,
+        m.tail_share,
+    ]
+}
+
 /// The metrics every evaluation reports, as JSON fields.
 pub fn metrics_json(m: &Metrics) -> serde_json::Map<String, Value> {
     let v = json!({

@@ -185,14 +185,7 @@ fn metrics_table(rows: &[(String, Metrics)]) -> String {
     let opt = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.4}"));
     for (name, m) in rows {
         let _ = write!(t, "<tr><td>{}</td>", escape(name));
-        for v in [
-            m.precision,
-            m.recall,
-            m.ndcg,
-            m.map,
-            m.coverage,
-            m.tail_share,
-        ] {
+        for v in crate::output::ranking_columns(m) {
             let _ = write!(t, "<td>{v:.4}</td>");
         }
         let _ = writeln!(

@@ -773,14 +773,7 @@ fn table(rows: &[(&str, &Metrics)]) -> String {
     text.push('\n');
     for (name, m) in rows {
         write!(text, "{name:width$}").expect("writing to a String");
-        for v in [
-            m.precision,
-            m.recall,
-            m.ndcg,
-            m.map,
-            m.coverage,
-            m.tail_share,
-        ] {
+        for v in crate::output::ranking_columns(m) {
             write!(text, "  {v:>10.4}").expect("writing to a String");
         }
         write!(text, "  {:>10.3}", m.novelty).expect("writing to a String");

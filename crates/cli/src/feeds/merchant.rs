@@ -17,7 +17,7 @@ use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 
 use super::text::{html_to_text, truncate, MAX_TEXT};
-use super::{category_path, link, split_path, Feed, Product};
+use super::{category_path, delimited, link, split_path, Feed, Product};
 
 /// The namespace of Merchant Center attributes.
 const GOOGLE: &str = "http://base.google.com/ns/1.0";
@@ -165,17 +165,7 @@ fn push_text(field: &mut Option<(String, usize, String)>, stack: &[String], text
 
 /// The rows of a tab-separated feed, by the names in its header.
 fn tsv_rows(path: &Path, text: &str) -> Result<Vec<Row>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b'\t')
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut records = reader.records();
-    let header = match records.next() {
-        Some(Ok(h)) => h,
-        Some(Err(e)) => bail!("{}: cannot read the header ({e})", path.display()),
-        None => bail!("{}: the file is empty", path.display()),
-    };
+    let (header, records) = delimited(path, text, b'\t')?;
     let names: Vec<String> = header
         .iter()
         .map(|h| {

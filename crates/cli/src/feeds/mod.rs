@@ -40,6 +40,26 @@ use tastebud_core::{
 
 use text::{localized, slug, stable_hash};
 
+/// The header row and the remaining records of a delimited feed (`,` for Shopify, tab for
+/// Merchant Center). Rows may have fewer or more fields than the header; callers check.
+fn delimited<'a>(
+    path: &Path,
+    text: &'a str,
+    delimiter: u8,
+) -> Result<(csv::StringRecord, csv::StringRecordsIntoIter<&'a [u8]>)> {
+    let mut records = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .into_records();
+    match records.next() {
+        Some(Ok(header)) => Ok((header, records)),
+        Some(Err(e)) => bail!("{}: cannot read the header ({e})", path.display()),
+        None => bail!("{}: the file is empty", path.display()),
+    }
+}
+
 /// A product feed's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FeedFormat {

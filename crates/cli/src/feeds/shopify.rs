@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Result};
 
 use super::text::{html_to_text, truncate, MAX_TAG, MAX_TEXT};
-use super::{category_path, split_path, Feed, Product};
+use super::{category_path, delimited, split_path, Feed, Product};
 
 /// The columns read, as Shopify names them (matched without regard to case).
 const HANDLE: &str = "handle";
@@ -35,16 +35,7 @@ struct Draft {
 }
 
 pub fn read(path: &Path, text: &str) -> Result<Feed> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut records = reader.records();
-    let header = match records.next() {
-        Some(Ok(h)) => h,
-        Some(Err(e)) => bail!("{}: cannot read the header ({e})", path.display()),
-        None => bail!("{}: the file is empty", path.display()),
-    };
+    let (header, records) = delimited(path, text, b',')?;
     let names: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
     let column = |name: &str| names.iter().position(|n| n == name);
     let Some(handle_at) = column(HANDLE) else {
