@@ -95,6 +95,6 @@ pub use interactions::{
 };
 pub use interests::{category_interests, Interest, InterestOptions};
 pub use model::{Explanation, FormatError, Model, Precision, Provenance, FORMAT_VERSION, MAGIC};
-pub use rank::{top_k, Filter, ItemCategories, ItemSet, Scored};
+pub use rank::{top_k, Filter, ItemCategories, ItemSet, Scored, TopK};
 pub use rerank::{rerank, RerankContext, RerankParams, PRESETS, RELEVANCE_FLOOR};
 pub use sparse::CsrMatrix;

@@ -52,23 +52,76 @@ impl Ord for Worst {
 /// The best `n` of `candidates`, best first, by partial selection (a bounded heap, no full sort).
 /// NaN scores are never selected.
 pub fn top_k(candidates: impl IntoIterator<Item = Scored>, n: usize) -> Vec<Scored> {
-    if n == 0 {
-        return Vec::new();
+    let mut out = Vec::with_capacity(n);
+    TopK::new().select_into(candidates, n, &mut out);
+    out
+}
+
+/// [`top_k`] for a hot loop: keeps its heap between calls, so selecting into a reused output
+/// vector allocates nothing once both have grown to `n`.
+///
+/// ```
+/// use tastebud_core::{Scored, TopK};
+/// let scores = [0.5f32, 2.0, 1.0];
+/// let mut select = TopK::new();
+/// let mut best = Vec::new();
+/// for _ in 0..3 {
+///     let candidates = scores.iter().enumerate().map(|(i, &score)| Scored { item: i as u32, score });
+///     select.select_into(candidates, 2, &mut best);
+/// }
+/// assert_eq!(best.iter().map(|s| s.item).collect::<Vec<_>>(), [1, 2]);
+/// ```
+#[derive(Default)]
+pub struct TopK {
+    heap: BinaryHeap<Worst>,
+}
+
+impl TopK {
+    /// A selector with no capacity yet.
+    pub fn new() -> Self {
+        Self::default()
     }
-    let mut heap: BinaryHeap<Worst> = BinaryHeap::with_capacity(n + 1);
-    for c in candidates {
-        if c.score.is_nan() {
-            continue;
+
+    /// Replaces `out` with the best `n` of `candidates`, best first, exactly as [`top_k`] would
+    /// return them.
+    pub fn select_into(
+        &mut self,
+        candidates: impl IntoIterator<Item = Scored>,
+        n: usize,
+        out: &mut Vec<Scored>,
+    ) {
+        out.clear();
+        self.heap.clear();
+        if n == 0 {
+            return;
         }
-        if heap.len() < n {
-            heap.push(Worst(c));
-        } else if let Some(mut worst) = heap.peek_mut() {
-            if c.ranks_before(&worst.0) {
-                *worst = Worst(c);
+        self.heap.reserve(n);
+        for c in candidates {
+            if c.score.is_nan() {
+                continue;
+            }
+            if self.heap.len() < n {
+                self.heap.push(Worst(c));
+            } else if let Some(mut worst) = self.heap.peek_mut() {
+                if c.ranks_before(&worst.0) {
+                    *worst = Worst(c);
+                }
+            }
+        }
+        // Popping yields the worst kept first, so fill from the back: best first, in place.
+        out.resize(
+            self.heap.len(),
+            Scored {
+                item: 0,
+                score: 0.0,
+            },
+        );
+        for slot in out.iter_mut().rev() {
+            if let Some(Worst(kept)) = self.heap.pop() {
+                *slot = kept;
             }
         }
     }
-    heap.into_sorted_vec().into_iter().map(|w| w.0).collect()
 }
 
 /// A set of item indices, as a bitset.
@@ -230,6 +283,26 @@ mod tests {
         assert_eq!(got, vec![s(1, 2.0), s(2, 1.0), s(3, 1.0)]);
         assert_eq!(top_k(vec![s(0, 1.0)], 5), vec![s(0, 1.0)]);
         assert!(top_k(vec![s(0, 1.0)], 0).is_empty());
+    }
+
+    #[test]
+    fn reused_selector_matches_top_k_without_growing() {
+        let mut select = TopK::new();
+        let mut out = Vec::new();
+        let lists = [
+            vec![s(3, 1.0), s(1, 2.0), s(2, 1.0), s(0, f32::NAN), s(4, 1.0)],
+            vec![s(0, -1.0), s(7, 9.0)],
+            (0..100).map(|i| s(i, (i % 7) as f32)).collect(),
+        ];
+        for list in &lists {
+            select.select_into(list.iter().copied(), 3, &mut out);
+            assert_eq!(out, top_k(list.iter().copied(), 3));
+        }
+        let (heap, kept) = (select.heap.capacity(), out.capacity());
+        select.select_into(lists[2].iter().copied(), 3, &mut out);
+        assert_eq!((select.heap.capacity(), out.capacity()), (heap, kept));
+        select.select_into(lists[2].iter().copied(), 0, &mut out);
+        assert!(out.is_empty());
     }
 
     #[test]
