@@ -35,7 +35,7 @@ fn trains_a_model_that_inspect_describes() {
     let info = json(["inspect", s(&model), "--json"]);
     assert_eq!(info["items"], 16);
     assert_eq!(info["factors"], 2);
-    assert_eq!(info["format_version"], 1);
+    assert_eq!(info["format_version"], 2);
     assert_eq!(info["confidence"], "alpha-times");
     assert_eq!(info["regularization"], 0.05);
     assert_eq!(info["provenance"]["source"], "tastebud als");
@@ -47,7 +47,7 @@ fn trains_a_model_that_inspect_describes() {
     assert_eq!(info["most_popular"].as_array().unwrap().len(), 5);
 
     let text = ok(["inspect", s(&model)]);
-    assert!(text.contains("format version 1"), "{text}");
+    assert!(text.contains("format version 2"), "{text}");
     assert!(text.contains("tastebud als: 10 iterations"), "{text}");
     let ids = ok(["inspect", s(&model), "--ids"]);
     assert_eq!(ids.lines().count(), 16);

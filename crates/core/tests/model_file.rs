@@ -35,7 +35,8 @@ fn pad8(out: &mut Vec<u8>) {
 impl File {
     /// Magic, version, header length, header, then the sections (ids, scales, factors, Y^T Y,
     /// popularity) with zero padding to a multiple of 8 after the header, the ids, the factors and
-    /// the popularity counts, then the CRC-32 of everything before it.
+    /// the popularity counts, then the CRC-32 of everything before it. The same for versions 1
+    /// and 2: only the sections' encodings differ.
     fn bytes(&self) -> Vec<u8> {
         let mut out = MAGIC.to_vec();
         out.extend(self.version.to_le_bytes());
@@ -56,24 +57,103 @@ impl File {
     }
 }
 
-/// The header exactly as the specification writes it (compact JSON, fields in this order).
-fn header(items: u64, factors: u64, precision: &str, ids_bytes: u64) -> String {
+/// The header exactly as the specification writes it (compact JSON, fields in this order);
+/// `popularity_bytes` only from version 2 on.
+fn header_of(
+    version: u32,
+    (items, factors): (u64, u64),
+    precision: &str,
+    (ids_bytes, popularity_bytes): (u64, u64),
+    source: &str,
+) -> String {
+    let popularity = if version == 1 {
+        String::new()
+    } else {
+        format!(r#""popularity_bytes":{popularity_bytes},"#)
+    };
     format!(
-        r#"{{"items":{items},"factors":{factors},"precision":"{precision}","regularization":0.05,"alpha":10.0,"confidence":"alpha-times","regularization_scaling":"constant","ids_bytes":{ids_bytes},"provenance":{{"source":"test"}}}}"#
+        r#"{{"items":{items},"factors":{factors},"precision":"{precision}","regularization":0.05,"alpha":10.0,"confidence":"alpha-times","regularization_scaling":"constant","ids_bytes":{ids_bytes},{popularity}"provenance":{{"source":"{source}"}}}}"#
     )
 }
 
-fn encode_ids(ids: &[&[u8]]) -> Vec<u8> {
+/// A version 2 header of the test model's settings; `popularity_bytes` is that of
+/// [`POPULARITY`].
+fn header(items: u64, factors: u64, precision: &str, ids_bytes: u64) -> String {
+    header_of(
+        2,
+        (items, factors),
+        precision,
+        (ids_bytes, POPULARITY_BYTES),
+        "test",
+    )
+}
+
+/// A version 1 header of the test model's settings.
+fn header_v1(items: u64, factors: u64, precision: &str, ids_bytes: u64) -> String {
+    header_of(1, (items, factors), precision, (ids_bytes, 0), "test")
+}
+
+/// Unsigned LEB128: 7 bits at a time, least significant first, the high bit on all but the last.
+fn varint(out: &mut Vec<u8>, mut value: u64) {
+    loop {
+        let group = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(group);
+            return;
+        }
+        out.push(group | 0x80);
+    }
+}
+
+/// Each id's length (a `u16` in version 1, a varint from version 2 on), then its bytes.
+fn encode_ids(version: u32, ids: &[&[u8]]) -> Vec<u8> {
     let mut out = Vec::new();
     for id in ids {
-        out.extend((id.len() as u16).to_le_bytes());
+        if version == 1 {
+            out.extend((id.len() as u16).to_le_bytes());
+        } else {
+            varint(&mut out, id.len() as u64);
+        }
         out.extend(*id);
+    }
+    out
+}
+
+/// A `u32` per count in version 1, a varint from version 2 on.
+fn encode_popularity(version: u32, counts: &[u32]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for &count in counts {
+        if version == 1 {
+            out.extend(count.to_le_bytes());
+        } else {
+            varint(&mut out, count as u64);
+        }
     }
     out
 }
 
 fn f32s(values: &[f32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// The smallest f16 at least `target`, by search over every non-negative finite f16 (whose bit
+/// patterns are ordered as their values).
+fn f16_at_least(target: f32) -> f16 {
+    let (mut lo, mut hi) = (0u16, 0x7bff);
+    assert!(
+        f16::from_bits(hi).to_f32() >= target,
+        "{target} is beyond f16"
+    );
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if f16::from_bits(mid).to_f32() < target {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    f16::from_bits(lo)
 }
 
 /// `Y^T Y` of row-major `n x k` values, row-major, in f64.
@@ -92,7 +172,9 @@ fn gram(values: &[f32], k: usize) -> Vec<u8> {
 const IDS: [&str; 3] = ["a", "bb", "ccc"];
 const K: usize = 2;
 const FACTORS: [f32; 6] = [0.5, -1.25, 0.0, 0.75, -0.3, 0.1];
-const POPULARITY: [u32; 3] = [7, 0, 3];
+/// 300 takes two bytes as a varint.
+const POPULARITY: [u32; 3] = [7, 0, 300];
+const POPULARITY_BYTES: u64 = 4;
 
 fn fold_in() -> FoldInParams {
     FoldInParams {
@@ -123,14 +205,24 @@ fn model(precision: Precision) -> Model {
     .unwrap()
 }
 
-/// The same model written from the specification.
-fn spec_file(precision: Precision) -> File {
-    let ids = encode_ids(&IDS.map(str::as_bytes));
-    let name = precision.name();
+/// A model's contents, for [`spec`].
+struct Spec<'a> {
+    ids: &'a [&'a str],
+    factors: &'a [f32],
+    k: usize,
+    popularity: &'a [u32],
+    source: &'a str,
+}
+
+/// The file of a model, written from the specification of `version`.
+fn spec(version: u32, precision: Precision, m: &Spec) -> File {
+    let ids: Vec<&[u8]> = m.ids.iter().map(|s| s.as_bytes()).collect();
+    let ids = encode_ids(version, &ids);
+    let popularity = encode_popularity(version, m.popularity);
     let (scales, factors, values) = match precision {
-        Precision::F32 => (Vec::new(), f32s(&FACTORS), FACTORS.to_vec()),
+        Precision::F32 => (Vec::new(), f32s(m.factors), m.factors.to_vec()),
         Precision::F16 => {
-            let bits: Vec<f16> = FACTORS.iter().map(|&v| f16::from_f32(v)).collect();
+            let bits: Vec<f16> = m.factors.iter().map(|&v| f16::from_f32(v)).collect();
             let raw = bits
                 .iter()
                 .flat_map(|b| b.to_bits().to_le_bytes())
@@ -141,27 +233,63 @@ fn spec_file(precision: Precision) -> File {
             let mut scales = Vec::new();
             let mut q = Vec::new();
             let mut values = Vec::new();
-            for row in FACTORS.chunks_exact(K) {
-                let scale = row.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
-                scales.push(scale);
+            for row in m.factors.chunks_exact(m.k) {
+                let target = row.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
+                // Version 1: that f32; version 2: the smallest f16 at least that.
+                let scale = if version == 1 {
+                    scales.extend(target.to_le_bytes());
+                    target
+                } else {
+                    let scale = f16_at_least(target);
+                    scales.extend(scale.to_bits().to_le_bytes());
+                    scale.to_f32()
+                };
                 for &v in row {
-                    let level = (v / scale).round().clamp(-127.0, 127.0) as i8;
+                    let level = if scale > 0.0 {
+                        (v / scale).round().clamp(-127.0, 127.0) as i8
+                    } else {
+                        0
+                    };
                     q.push(level as u8);
                     values.push(level as f32 * scale);
                 }
             }
-            (f32s(&scales), q, values)
+            (scales, q, values)
         }
     };
     File {
-        version: 1,
-        header: header(3, K as u64, name, ids.len() as u64),
+        version,
+        header: header_of(
+            version,
+            (m.ids.len() as u64, m.k as u64),
+            precision.name(),
+            (ids.len() as u64, popularity.len() as u64),
+            m.source,
+        ),
         ids,
         scales,
         factors,
-        gram: gram(&values, K),
-        popularity: POPULARITY.iter().flat_map(|p| p.to_le_bytes()).collect(),
+        gram: gram(&values, m.k),
+        popularity,
     }
+}
+
+const TEST_MODEL: Spec = Spec {
+    ids: &IDS,
+    factors: &FACTORS,
+    k: K,
+    popularity: &POPULARITY,
+    source: "test",
+};
+
+/// The test model written from the specification (version 2).
+fn spec_file(precision: Precision) -> File {
+    spec(2, precision, &TEST_MODEL)
+}
+
+/// The test model written from the specification of version 1.
+fn spec_file_v1(precision: Precision) -> File {
+    spec(1, precision, &TEST_MODEL)
 }
 
 const PRECISIONS: [Precision; 3] = [Precision::F32, Precision::F16, Precision::Int8];
@@ -184,6 +312,28 @@ fn header_len(bytes: &[u8]) -> usize {
     u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize
 }
 
+fn version_of(bytes: &[u8]) -> u32 {
+    u32::from_le_bytes(bytes[8..12].try_into().unwrap())
+}
+
+/// A model read from an older version writes the current one, which reads back as the same
+/// model (factors aside for int8, which version 2 stores with f16 scales) and writes itself.
+fn check_rewrite(model: &Model) {
+    let bytes = model.to_bytes();
+    assert_eq!(version_of(&bytes), FORMAT_VERSION);
+    let again = Model::from_bytes(&bytes).expect("a written model reads back");
+    assert_eq!(again.to_bytes(), bytes);
+    assert_eq!(again.item_ids(), model.item_ids());
+    assert_eq!(again.popularity(), model.popularity());
+    assert_eq!(again.fold_in_params(), model.fold_in_params());
+    assert_eq!(again.provenance(), model.provenance());
+    assert_eq!(again.precision(), model.precision());
+    if model.precision() != Precision::Int8 {
+        assert_eq!(again.item_factors(), model.item_factors());
+        assert_eq!(again.gram(), model.gram());
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The format itself.
 
@@ -196,6 +346,112 @@ fn the_specification_writes_what_to_bytes_writes() {
         assert_eq!(back.to_bytes(), file.bytes());
         assert_eq!(back.item_ids(), IDS);
         assert_eq!(back.popularity(), POPULARITY);
+    }
+}
+
+/// Ids of 128 bytes and more take two- and three-byte varint lengths, and counts up to five.
+#[test]
+fn long_ids_and_large_counts_take_longer_varints() {
+    let ids: Vec<String> = [1, 127, 128, 16383, 16384, 65535]
+        .iter()
+        .enumerate()
+        .map(|(i, &len)| {
+            let mut id = format!("{i}");
+            id.extend(std::iter::repeat_n('x', len - id.len()));
+            id
+        })
+        .collect();
+    let popularity = [0, 127, 128, 16384, 1 << 28, u32::MAX];
+    let factors: Vec<f32> = (0..12).map(|i| (i as f32 * 0.7).sin() * 3.0).collect();
+    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let spec_model = Spec {
+        ids: &id_refs,
+        factors: &factors,
+        k: 2,
+        popularity: &popularity,
+        source: "test",
+    };
+    for precision in PRECISIONS {
+        let m = Model::new(
+            ids.clone(),
+            Array2::from_shape_vec((6, 2), factors.clone()).unwrap(),
+            fold_in(),
+            popularity.to_vec(),
+            precision,
+            provenance(),
+        )
+        .unwrap();
+        let file = spec(2, precision, &spec_model);
+        // 1 + 1 + 2 + 2 + 3 + 3 length bytes; 1 + 1 + 2 + 3 + 5 + 5 count bytes.
+        assert_eq!(
+            file.ids.len(),
+            12 + ids.iter().map(String::len).sum::<usize>()
+        );
+        assert_eq!(file.popularity.len(), 17);
+        assert_eq!(m.to_bytes(), file.bytes(), "{precision:?}");
+        let back = Model::from_bytes(&file.bytes()).unwrap();
+        assert_eq!(back.item_ids(), &ids[..]);
+        assert_eq!(back.popularity(), popularity);
+        // Version 1 files of the same model read as the same model too.
+        let v1 = Model::from_bytes(&spec(1, precision, &spec_model).bytes()).unwrap();
+        assert_eq!(v1.item_ids(), &ids[..]);
+        assert_eq!(v1.popularity(), popularity);
+        check_rewrite(&v1);
+    }
+}
+
+/// Published version 1 files still load, and score as their version 2 counterparts: exactly at
+/// f32 and f16, within the quantization steps at int8 (version 1 keeps its own f32 scales).
+#[test]
+fn version_1_files_load_and_score_as_version_2_files() {
+    let history = [(0, 1.0), (2, 3.0)];
+    for precision in PRECISIONS {
+        let v1 = Model::from_bytes(&spec_file_v1(precision).bytes()).unwrap();
+        let v2 = Model::from_bytes(&spec_file(precision).bytes()).unwrap();
+        assert_eq!(v1.item_ids(), v2.item_ids());
+        assert_eq!(v1.popularity(), v2.popularity());
+        assert_eq!(v1.fold_in_params(), v2.fold_in_params());
+        assert_eq!(v1.provenance(), v2.provenance());
+        assert_eq!(v1.precision(), precision);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let user = [0.7f32, -1.3];
+        v1.score_into(&user, &mut a);
+        v2.score_into(&user, &mut b);
+        if precision == Precision::Int8 {
+            // Each factor is within half a step of the original in both: version 1's step is
+            // max / 127, version 2's at most 2^-10 more.
+            for ((y1, y2), y) in v1
+                .item_factors()
+                .rows()
+                .into_iter()
+                .zip(v2.item_factors().rows())
+                .zip(FACTORS.chunks_exact(K))
+            {
+                let step = y.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
+                for j in 0..K {
+                    assert!((y1[j] - y[j]).abs() <= step * 0.5001, "{y1} vs {y:?}");
+                    assert!(
+                        (y2[j] - y[j]).abs() <= step * 0.5 * (1.0 + 1e-3),
+                        "{y2} vs {y:?}"
+                    );
+                }
+            }
+            for (sa, sb) in a.iter().zip(&b) {
+                assert!((sa - sb).abs() <= 0.02, "{a:?} vs {b:?}");
+            }
+            let (xa, xb) = (v1.fold_in(&history).unwrap(), v2.fold_in(&history).unwrap());
+            for (p, q) in xa.iter().zip(&xb) {
+                assert!((p - q).abs() <= 0.02 * p.abs().max(1.0), "{xa:?} vs {xb:?}");
+            }
+        } else {
+            assert_eq!(v1.item_factors(), v2.item_factors());
+            assert_eq!(v1.gram(), v2.gram());
+            assert_eq!(a, b);
+            assert_eq!(v1.fold_in(&history).unwrap(), v2.fold_in(&history).unwrap());
+            // Written again, a version 1 file becomes exactly the version 2 file.
+            assert_eq!(v1.to_bytes(), spec_file(precision).bytes());
+        }
+        check_rewrite(&v1);
     }
 }
 
@@ -214,12 +470,47 @@ fn worked_example() {
         },
     )
     .unwrap();
-    let hex: String = model
-        .to_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let bytes = model.to_bytes();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     let expected = concat!(
+        "8954424d0d0a1a0a", // magic
+        "02000000",         // version 2
+        "d0000000",         // header length 208
+        "7b226974656d73223a322c22666163746f7273223a322c22707265636973696f6e223a22663332222c",
+        "22726567756c6172697a6174696f6e223a302e30352c22616c706861223a31302e302c22636f6e66",
+        "6964656e6365223a22616c7068612d74696d6573222c22726567756c6172697a6174696f6e5f7363",
+        "616c696e67223a22636f6e7374616e74222c226964735f6279746573223a382c22706f70756c6172",
+        "6974795f6279746573223a322c2270726f76656e616e6365223a7b22736f75726365223a22657861",
+        "6d706c65227d7d",
+        "03746561036d7567", // ids at 224: "tea", "mug" (already aligned)
+        "0000003f000080bf0000803e0000803f", // factors at 232: 0.5 -1 0.25 1
+        "000000000000d43f000000000000d0bf", // Y^T Y at 248: 0.3125 -0.25
+        "000000000000d0bf0000000000000040", //               -0.25  2
+        "0301",             // popularity at 280: 3 1
+        "000000000000",     // padding to 288
+        "8d185b12",         // CRC-32 at 288
+    );
+    assert_eq!(hex, expected);
+    // The specification's writer agrees.
+    let file = spec(
+        2,
+        Precision::F32,
+        &Spec {
+            ids: &["tea", "mug"],
+            factors: &[0.5, -1.0, 0.25, 1.0],
+            k: 2,
+            popularity: &[3, 1],
+            source: "example",
+        },
+    );
+    assert_eq!(file.bytes(), bytes);
+}
+
+/// The worked example as version 1 wrote it (the specification's "Version 1" section): it still
+/// loads, and writes back as the version 2 example.
+#[test]
+fn worked_example_version_1() {
+    let hex = concat!(
         "8954424d0d0a1a0a", // magic
         "01000000",         // version 1
         "bc000000",         // header length 188
@@ -237,35 +528,68 @@ fn worked_example() {
         "0300000001000000",                 // popularity at 272: 3 1
         "e0c7b97a",                         // CRC-32 at 280
     );
-    assert_eq!(hex, expected);
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let spec_model = Spec {
+        ids: &["tea", "mug"],
+        factors: &[0.5, -1.0, 0.25, 1.0],
+        k: 2,
+        popularity: &[3, 1],
+        source: "example",
+    };
+    assert_eq!(spec(1, Precision::F32, &spec_model).bytes(), bytes);
+    let model = Model::from_bytes(&bytes).unwrap();
+    assert_eq!(model.item_ids(), ["tea", "mug"]);
+    assert_eq!(model.popularity(), [3, 1]);
+    assert_eq!(model.gram(), [0.3125, -0.25, -0.25, 2.0]);
+    assert_eq!(
+        model.to_bytes(),
+        spec(2, Precision::F32, &spec_model).bytes()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
 // Damaged files.
 
+/// The test model's files: what `to_bytes` writes (version 2), and the version 1 files.
+fn every_file() -> Vec<(String, Vec<u8>)> {
+    PRECISIONS
+        .into_iter()
+        .flat_map(|p| {
+            [
+                (format!("{p:?} v2"), model(p).to_bytes()),
+                (format!("{p:?} v1"), spec_file_v1(p).bytes()),
+            ]
+        })
+        .collect()
+}
+
 #[test]
 fn every_truncation_is_an_error() {
-    for precision in PRECISIONS {
-        let bytes = model(precision).to_bytes();
+    for (name, bytes) in every_file() {
         let header_end = 16 + header_len(&bytes);
         for len in 0..bytes.len() {
             let e = format_error(&bytes[..len]);
             match len {
-                0..20 => assert_eq!(e, FormatError::TooShort(len)),
+                0..20 => assert_eq!(e, FormatError::TooShort(len), "{name}"),
                 // The header alone runs past the end: cut short, measured against the header.
                 _ if len < header_end + 4 => assert_eq!(
                     e,
                     FormatError::Size {
                         expected: header_end as u64 + 4,
                         actual: len as u64
-                    }
+                    },
+                    "{name}"
                 ),
                 _ => assert_eq!(
                     e,
                     FormatError::Size {
                         expected: bytes.len() as u64,
                         actual: len as u64
-                    }
+                    },
+                    "{name}"
                 ),
             }
         }
@@ -281,10 +605,10 @@ fn every_truncation_is_an_error() {
 
 #[test]
 fn every_corrupted_byte_is_an_error() {
-    for precision in PRECISIONS {
-        let bytes = model(precision).to_bytes();
+    for (name, bytes) in every_file() {
         let header_end = 16 + header_len(&bytes);
         for at in 0..bytes.len() {
+            // None of these masks turns version 1 into 2 or back.
             for mask in [0x01u8, 0x10, 0x80, 0xff] {
                 let mut bad = bytes.clone();
                 bad[at] ^= mask;
@@ -299,18 +623,18 @@ fn every_corrupted_byte_is_an_error() {
                     ),
                     _ => e == FormatError::Checksum,
                 };
-                assert!(ok, "{precision:?}, byte {at} ^ {mask:#x}: {e:?}");
+                assert!(ok, "{name}, byte {at} ^ {mask:#x}: {e:?}");
             }
         }
     }
 }
 
 /// Damage a writer's checksum vouches for (a bug, not a bad download): never a panic; either a
-/// specific error or a valid model that writes back exactly these bytes.
+/// specific error or a valid model that writes back exactly these bytes (a version 1 file: a
+/// version 2 file that reads back as the same model).
 #[test]
 fn corruption_behind_a_valid_checksum_is_caught_or_harmless() {
-    for precision in PRECISIONS {
-        let bytes = model(precision).to_bytes();
+    for (name, bytes) in every_file() {
         let header_end = 16 + header_len(&bytes);
         for at in header_end..bytes.len() - 4 {
             for mask in [0x01u8, 0x40, 0x80, 0xff] {
@@ -318,9 +642,12 @@ fn corruption_behind_a_valid_checksum_is_caught_or_harmless() {
                 bad[at] ^= mask;
                 fix_crc(&mut bad);
                 match Model::from_bytes(&bad) {
-                    Ok(m) => assert_eq!(m.to_bytes(), bad, "{precision:?}, byte {at}"),
+                    Ok(m) if version_of(&bad) == FORMAT_VERSION => {
+                        assert_eq!(m.to_bytes(), bad, "{name}, byte {at}")
+                    }
+                    Ok(m) => check_rewrite(&m),
                     Err(FormatError::Section(_)) => {}
-                    Err(e) => panic!("{precision:?}, byte {at} ^ {mask:#x}: {e:?}"),
+                    Err(e) => panic!("{name}, byte {at} ^ {mask:#x}: {e:?}"),
                 }
             }
         }
@@ -330,35 +657,37 @@ fn corruption_behind_a_valid_checksum_is_caught_or_harmless() {
 #[test]
 fn padding_must_be_zero() {
     for precision in PRECISIONS {
-        let file = spec_file(precision);
-        let good = file.bytes();
-        let header_end = 16 + file.header.len();
-        let ids_start = header_end.next_multiple_of(8);
-        let ids_end = ids_start + file.ids.len();
-        let factors_end = ids_end.next_multiple_of(8) + file.scales.len() + file.factors.len();
-        let gram_start = factors_end.next_multiple_of(8);
-        let popularity_end = gram_start + file.gram.len() + file.popularity.len();
-        let checksum = popularity_end.next_multiple_of(8);
-        assert_eq!(checksum + 4, good.len());
-        let gaps = [
-            header_end..ids_start,
-            ids_end..ids_end.next_multiple_of(8),
-            factors_end..gram_start,
-            popularity_end..checksum,
-        ];
-        let mut checked = 0;
-        for at in gaps.into_iter().flatten() {
-            let mut bad = good.clone();
-            bad[at] = 1;
-            fix_crc(&mut bad);
-            let e = format_error(&bad);
-            assert!(
-                matches!(&e, FormatError::Section(m) if m.starts_with("padding at bytes")),
-                "{precision:?}, byte {at}: {e}"
-            );
-            checked += 1;
+        for file in [spec_file(precision), spec_file_v1(precision)] {
+            let good = file.bytes();
+            let header_end = 16 + file.header.len();
+            let ids_start = header_end.next_multiple_of(8);
+            let ids_end = ids_start + file.ids.len();
+            let factors_end = ids_end.next_multiple_of(8) + file.scales.len() + file.factors.len();
+            let gram_start = factors_end.next_multiple_of(8);
+            let popularity_end = gram_start + file.gram.len() + file.popularity.len();
+            let checksum = popularity_end.next_multiple_of(8);
+            assert_eq!(checksum + 4, good.len());
+            let gaps = [
+                header_end..ids_start,
+                ids_end..ids_end.next_multiple_of(8),
+                factors_end..gram_start,
+                popularity_end..checksum,
+            ];
+            let mut checked = 0;
+            for at in gaps.into_iter().flatten() {
+                let mut bad = good.clone();
+                bad[at] = 1;
+                fix_crc(&mut bad);
+                let e = format_error(&bad);
+                assert!(
+                    matches!(&e, FormatError::Section(m) if m.starts_with("padding at bytes")),
+                    "{precision:?} v{}, byte {at}: {e}",
+                    file.version
+                );
+                checked += 1;
+            }
+            assert!(checked > 0, "{precision:?} has no padding to check");
         }
-        assert!(checked > 0, "{precision:?} has no padding to check");
     }
 }
 
@@ -373,6 +702,14 @@ fn with_header(header: String) -> Vec<u8> {
     .bytes()
 }
 
+fn with_header_v1(header: String) -> Vec<u8> {
+    File {
+        header,
+        ..spec_file_v1(Precision::F32)
+    }
+    .bytes()
+}
+
 fn header_error(bytes: &[u8]) -> String {
     match format_error(bytes) {
         FormatError::Header(m) => m,
@@ -382,6 +719,7 @@ fn header_error(bytes: &[u8]) -> String {
 
 #[test]
 fn huge_or_zero_sizes_in_the_header_are_refused() {
+    let sizes = |ids: u64, popularity: u64| header_of(2, (3, 2), "f32", (ids, popularity), "test");
     let cases = [
         (
             header(1 << 40, 2, "f32", 9),
@@ -404,24 +742,50 @@ fn huge_or_zero_sizes_in_the_header_are_refused() {
             header(3, 2, "f32", u64::MAX),
             "ids_bytes 18446744073709551615 cannot hold 3 ids",
         ),
-        (header(3, 2, "f32", 8), "ids_bytes 8 cannot hold 3 ids"),
+        // Each id takes at least a 1-byte length and 1 byte, at most 3 and 65535.
+        (header(3, 2, "f32", 5), "ids_bytes 5 cannot hold 3 ids"),
         (
-            header(3, 2, "f32", 3 * 65537 + 1),
-            "ids_bytes 196612 cannot hold 3 ids",
+            header(3, 2, "f32", 3 * 65538 + 1),
+            "ids_bytes 196615 cannot hold 3 ids",
+        ),
+        // Each count takes 1 to 5 bytes.
+        (sizes(9, 2), "popularity_bytes 2 cannot hold 3 counts"),
+        (sizes(9, 16), "popularity_bytes 16 cannot hold 3 counts"),
+        (
+            sizes(9, u64::MAX),
+            "popularity_bytes 18446744073709551615 cannot hold 3 counts",
         ),
     ];
     for (h, message) in cases {
         assert_eq!(header_error(&with_header(h)), message);
     }
+    // Version 1: 2-byte lengths.
+    for (ids_bytes, message) in [
+        (8, "ids_bytes 8 cannot hold 3 ids"),
+        (3 * 65537 + 1, "ids_bytes 196612 cannot hold 3 ids"),
+    ] {
+        let h = header_v1(3, 2, "f32", ids_bytes);
+        assert_eq!(header_error(&with_header_v1(h)), message);
+    }
     // The largest sizes the header allows are checked against the file's length before anything
     // is allocated.
-    let h = header(1 << 31, 1024, "f32", 3 << 31);
-    let bytes = with_header(h);
-    assert!(matches!(
-        format_error(&bytes),
-        FormatError::Size { expected, actual }
-            if actual == bytes.len() as u64 && expected > 1 << 43
-    ));
+    let largest = [
+        with_header(header_of(
+            2,
+            (1 << 31, 1024),
+            "int8",
+            (65538 << 31, 5 << 31),
+            "test",
+        )),
+        with_header_v1(header_v1(1 << 31, 1024, "int8", 65537 << 31)),
+    ];
+    for bytes in largest {
+        assert!(matches!(
+            format_error(&bytes),
+            FormatError::Size { expected, actual }
+                if actual == bytes.len() as u64 && expected > 1 << 43
+        ));
+    }
 }
 
 #[test]
@@ -443,13 +807,13 @@ fn header_length_beyond_the_file_or_the_limit_is_refused() {
     );
 
     // A 70 KB header is over the 64 KiB limit even though the file holds it.
-    let long = header(3, 2, "f32", 12).replace("\"test\"", &format!("\"{}\"", "x".repeat(70_000)));
+    let long = header(3, 2, "f32", 9).replace("\"test\"", &format!("\"{}\"", "x".repeat(70_000)));
     assert!(header_error(&with_header(long)).contains("65536-byte limit"));
 }
 
 #[test]
 fn malformed_header_values_are_refused() {
-    let h = header(3, 2, "f32", 12);
+    let h = header(3, 2, "f32", 9);
     let cases = [
         (
             h.replace(":0.05", ":-1.0"),
@@ -477,6 +841,10 @@ fn malformed_header_values_are_refused() {
             h.replace("\"items\":3", "\"items\":3.5"),
             "invalid type: floating point `3.5`",
         ),
+        (
+            h.replace("\"popularity_bytes\":4", "\"popularity_bytes\":-4"),
+            "invalid value: integer `-4`",
+        ),
         (h.replace("\"alpha\":10.0,", ""), "missing field `alpha`"),
         (
             h.replace("\"items\":3,", "\"items\":3,\"items\":3,"),
@@ -496,9 +864,9 @@ fn malformed_header_values_are_refused() {
 /// so a loaded model always writes back the file it came from.
 #[test]
 fn non_canonical_headers_are_refused() {
-    let h = header(3, 2, "f32", 12);
+    let h = header(3, 2, "f32", 9);
     let variants = [
-        r#"[3,2,"f32",0.05,10.0,"alpha-times","constant",12,{"source":"test"}]"#.to_string(),
+        r#"[3,2,"f32",0.05,10.0,"alpha-times","constant",9,4,{"source":"test"}]"#.to_string(),
         h.replace(',', ", "),
         format!("{h} "),
         format!("\n{h}"),
@@ -507,6 +875,15 @@ fn non_canonical_headers_are_refused() {
         h.replace(":0.05", ":0.050"),
         h.replace(":0.05", ":0.0500000007"), // the same f32
         h.replace("\"items\":3,\"factors\":2", "\"factors\":2,\"items\":3"),
+        h.replace(
+            "\"ids_bytes\":9,\"popularity_bytes\":4",
+            "\"popularity_bytes\":4,\"ids_bytes\":9",
+        ),
+        h.replace(
+            "\"popularity_bytes\":4,\"provenance\":{\"source\":\"test\"}",
+            "\"provenance\":{\"source\":\"test\"},\"popularity_bytes\":4",
+        ),
+        h.replace("\"popularity_bytes\":4", "\"popularity_bytes\":04"),
         h.replace(
             "{\"source\":\"test\"}",
             "{\"source\":\"test\",\"seed\":null}",
@@ -517,15 +894,60 @@ fn non_canonical_headers_are_refused() {
     ];
     for variant in variants {
         let e = header_error(&with_header(variant.clone()));
-        assert!(e.contains("not in the canonical form"), "{variant}: {e}");
+        assert!(
+            e.contains("not in the canonical form") || e.contains("invalid number"),
+            "{variant}: {e}"
+        );
     }
-    // The canonical header itself is fine.
+    // The canonical headers themselves are fine.
     assert!(Model::from_bytes(&with_header(h)).is_ok());
+    assert!(Model::from_bytes(&with_header_v1(header_v1(3, 2, "f32", 12))).is_ok());
+}
+
+/// `popularity_bytes` is a version 2 field: a version 1 header must not have it, a version 2
+/// header must.
+#[test]
+fn popularity_bytes_belongs_to_version_2_headers_only() {
+    let v1_with_it = File {
+        version: 1,
+        ..spec_file_v1(Precision::F32)
+    };
+    let v1_with_it = File {
+        header: header_of(1, (3, 2), "f32", (12, 0), "test").replace(
+            "\"ids_bytes\":12,",
+            "\"ids_bytes\":12,\"popularity_bytes\":12,",
+        ),
+        ..v1_with_it
+    };
+    assert_eq!(
+        header_error(&v1_with_it.bytes()),
+        "popularity_bytes is not a field of a version 1 header"
+    );
+    let v2_without_it = File {
+        header: header_v1(3, 2, "f32", 9),
+        ..spec_file(Precision::F32)
+    };
+    assert_eq!(
+        header_error(&v2_without_it.bytes()),
+        "missing field `popularity_bytes`"
+    );
+    // The version changed, the header not (the sections would not fit either).
+    for (bytes, version) in [
+        (model(Precision::F32).to_bytes(), 1u32),
+        (spec_file_v1(Precision::F32).bytes(), 2),
+    ] {
+        let mut bad = bytes;
+        bad[8..12].copy_from_slice(&version.to_le_bytes());
+        fix_crc(&mut bad);
+        let e = header_error(&bad);
+        assert!(e.contains("popularity_bytes"), "{e}");
+    }
 }
 
 #[test]
 fn a_future_version_says_what_to_do() {
-    for version in [0, 2, u32::MAX] {
+    assert_eq!(FORMAT_VERSION, 2);
+    for version in [0, 3, u32::MAX] {
         let bytes = File {
             version,
             ..spec_file(Precision::F32)
@@ -539,7 +961,7 @@ fn a_future_version_says_what_to_do() {
             "{message}"
         );
         assert!(
-            message.contains(&format!("reads version {FORMAT_VERSION}")),
+            message.contains(&format!("reads versions 1 to {FORMAT_VERSION}")),
             "{message}"
         );
         assert!(message.contains("`tastebud train`"), "{message}");
@@ -574,79 +996,259 @@ fn section_error(file: &File) -> String {
     }
 }
 
-fn with_ids(ids: &[&[u8]]) -> File {
-    let raw = encode_ids(ids);
+/// The test file with this ids section, encoded raw.
+fn with_raw_ids(version: u32, raw: Vec<u8>) -> File {
+    let base = if version == 1 {
+        spec_file_v1(Precision::F32)
+    } else {
+        spec_file(Precision::F32)
+    };
     File {
-        header: header(3, 2, "f32", raw.len() as u64),
+        header: header_of(
+            version,
+            (3, 2),
+            "f32",
+            (raw.len() as u64, base.popularity.len() as u64),
+            "test",
+        ),
         ids: raw,
+        ..base
+    }
+}
+
+fn with_ids(version: u32, ids: &[&[u8]]) -> File {
+    with_raw_ids(version, encode_ids(version, ids))
+}
+
+#[test]
+fn bad_item_ids_are_refused() {
+    for version in [1, 2] {
+        let cases: [(&[&[u8]], &str); 4] = [
+            (&[b"a", b"\xc3\x28", b"c"], "item id 1 is not UTF-8"),
+            (&[b"a", b"bb", b"\xff\xfe\xfd"], "item id 2 is not UTF-8"),
+            (
+                &[b"mug", b"tea", b"mug"],
+                "item ids: item id \"mug\" appears twice",
+            ),
+            (&[b"a", b"", b"cccc"], "item ids: item 1 has an empty id"),
+        ];
+        for (ids, message) in cases {
+            assert_eq!(
+                section_error(&with_ids(version, ids)),
+                message,
+                "v{version}"
+            );
+        }
+    }
+
+    // Lengths that disagree with the section.
+    let mut file = spec_file(Precision::F32);
+    file.ids[0] = 100; // the first id claims 100 bytes
+    assert_eq!(section_error(&file), "item id 0 runs past its section");
+    let mut raw = encode_ids(2, &[b"a", b"bb", b"ccc"]);
+    raw.push(0);
+    assert_eq!(
+        section_error(&with_raw_ids(2, raw)),
+        "item id section has 1 bytes left over"
+    );
+    let mut raw = encode_ids(2, &[b"a", b"bb"]);
+    raw.extend([2, b'x']); // the last id claims 2 bytes and has 1
+    assert_eq!(
+        section_error(&with_raw_ids(2, raw)),
+        "item id 2 runs past its section"
+    );
+    let mut raw = encode_ids(2, &[b"a", b"bbbb"]);
+    raw.push(0x81); // half a length
+    assert_eq!(
+        section_error(&with_raw_ids(2, raw)),
+        "item ids end before id 2"
+    );
+
+    // Varint lengths must be minimal and at most 65535.
+    for over_long in [&[0x81u8, 0x00][..], &[0x83, 0x80, 0x00], &[0x80, 0x00]] {
+        let mut raw = encode_ids(2, &[b"a", b"bb"]);
+        raw.extend(over_long);
+        raw.extend(b"ccc");
+        assert_eq!(
+            section_error(&with_raw_ids(2, raw)),
+            "item id 2's length is not a minimal LEB128 varint",
+            "{over_long:x?}"
+        );
+    }
+    let mut raw = encode_ids(2, &[b"a", b"bb"]);
+    raw.extend([0x80, 0x80, 0x04]); // 65536
+    raw.extend(vec![b'c'; 65536]);
+    assert_eq!(
+        section_error(&with_raw_ids(2, raw)),
+        "item id 2's length 65536 exceeds 65535"
+    );
+    let mut raw = encode_ids(2, &[b"a"]);
+    raw.extend([0xff, 0xff, 0xff, 0xff, 0x0f]); // u32::MAX
+    raw.extend(b"bbbbbbb");
+    assert_eq!(
+        section_error(&with_raw_ids(2, raw)),
+        "item id 1's length 4294967295 exceeds 65535"
+    );
+    // The longest id, 65535 bytes, has a 3-byte length.
+    let long = vec![b'c'; 65535];
+    let file = with_ids(2, &[b"a", b"bb", &long]);
+    assert_eq!(&file.ids[5..8], [0xff, 0xff, 0x03]);
+    assert_eq!(
+        Model::from_bytes(&file.bytes()).unwrap().item_ids()[2].len(),
+        65535
+    );
+
+    // Version 1: 2-byte lengths.
+    let mut file = spec_file_v1(Precision::F32);
+    file.ids[0] = 200; // the first id claims 200 bytes
+    assert_eq!(section_error(&file), "item id 0 runs past its section");
+    let mut raw = encode_ids(1, &[b"a", b"bb", b"ccc"]);
+    raw.push(0);
+    assert_eq!(
+        section_error(&with_raw_ids(1, raw)),
+        "item id section has 1 bytes left over"
+    );
+    let mut raw = encode_ids(1, &[b"a", b"bb"]);
+    raw.extend([2, 0, b'x']); // the last id claims 2 bytes and has 1
+    assert_eq!(
+        section_error(&with_raw_ids(1, raw)),
+        "item id 2 runs past its section"
+    );
+    let mut raw = encode_ids(1, &[b"a", b"bbb"]);
+    raw.push(1); // half a length
+    assert_eq!(
+        section_error(&with_raw_ids(1, raw)),
+        "item ids end before id 2"
+    );
+}
+
+/// The test file with this popularity section, encoded raw, and `popularity_bytes` as given.
+fn with_popularity(raw: Vec<u8>, popularity_bytes: u64) -> File {
+    File {
+        header: header_of(2, (3, 2), "f32", (9, popularity_bytes), "test"),
+        popularity: raw,
         ..spec_file(Precision::F32)
     }
 }
 
 #[test]
-fn bad_item_ids_are_refused() {
-    let cases: [(&[&[u8]], &str); 4] = [
-        (&[b"a", b"\xc3\x28", b"c"], "item id 1 is not UTF-8"),
-        (&[b"a", b"bb", b"\xff\xfe\xfd"], "item id 2 is not UTF-8"),
-        (
-            &[b"mug", b"tea", b"mug"],
-            "item ids: item id \"mug\" appears twice",
-        ),
-        (&[b"a", b"", b"cccc"], "item ids: item 1 has an empty id"),
-    ];
-    for (ids, message) in cases {
-        assert_eq!(section_error(&with_ids(ids)), message);
-    }
-
-    // Lengths that disagree with the section.
-    let mut file = spec_file(Precision::F32);
-    file.ids[0] = 200; // the first id claims 200 bytes
-    assert_eq!(section_error(&file), "item id 0 runs past its section");
-    let mut file = spec_file(Precision::F32);
-    file.ids.push(0);
-    file.header = header(3, 2, "f32", file.ids.len() as u64);
+fn bad_popularity_counts_are_refused() {
+    let good = encode_popularity(2, &POPULARITY);
+    assert_eq!(good, [7, 0, 0xac, 0x02]);
+    // The header's byte count must match what the counts use.
+    let mut longer = good.clone();
+    longer.push(0);
     assert_eq!(
-        section_error(&file),
-        "item id section has 1 bytes left over"
+        section_error(&with_popularity(longer, 5)),
+        "popularity section has 1 bytes left over"
     );
-    let mut file = spec_file(Precision::F32);
-    file.ids = encode_ids(&[b"a", b"bb"]);
-    file.ids.extend([2, 0, b'x']); // the last id claims 2 bytes and has 1
-    file.header = header(3, 2, "f32", file.ids.len() as u64);
-    assert_eq!(section_error(&file), "item id 2 runs past its section");
-    let mut file = spec_file(Precision::F32);
-    file.ids = encode_ids(&[b"a", b"bbb"]);
-    file.ids.push(1); // half a length
-    file.header = header(3, 2, "f32", file.ids.len() as u64);
-    assert_eq!(section_error(&file), "item ids end before id 2");
+    assert_eq!(
+        section_error(&with_popularity(good[..3].to_vec(), 3)),
+        "popularity counts end before count 2"
+    );
+    // Minimal varints of at most u32::MAX.
+    for (raw, message) in [
+        (
+            vec![7, 0x80, 0x00, 0xac, 0x02],
+            "popularity count 1 is not a minimal LEB128 varint",
+        ),
+        (
+            vec![0x87, 0x00, 0, 0xac, 0x02],
+            "popularity count 0 is not a minimal LEB128 varint",
+        ),
+        (
+            vec![7, 0, 0xff, 0xff, 0xff, 0xff, 0x8f, 0x00],
+            "popularity count 2 is not a minimal LEB128 varint",
+        ),
+        (
+            vec![7, 0, 0x80, 0x80, 0x80, 0x80, 0x10],
+            "popularity count 2 exceeds 4294967295",
+        ),
+    ] {
+        let len = raw.len() as u64;
+        assert_eq!(section_error(&with_popularity(raw, len)), message);
+    }
+    // The largest count is fine.
+    let raw = vec![7, 0, 0xff, 0xff, 0xff, 0xff, 0x0f];
+    let m = Model::from_bytes(&with_popularity(raw, 7).bytes()).unwrap();
+    assert_eq!(m.popularity(), [7, 0, u32::MAX]);
 }
 
 #[test]
 fn non_finite_factors_are_refused() {
     let message = "factors include a non-finite value";
-    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
-        let mut values = FACTORS;
-        values[3] = bad;
-        let file = File {
-            factors: f32s(&values),
-            ..spec_file(Precision::F32)
-        };
-        assert_eq!(section_error(&file), message);
+    for file in [spec_file(Precision::F32), spec_file_v1(Precision::F32)] {
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            let mut values = FACTORS;
+            values[3] = bad;
+            let file = File {
+                factors: f32s(&values),
+                ..file.clone()
+            };
+            assert_eq!(section_error(&file), message);
+        }
     }
-    for bits in [0x7e00u16, 0x7c00, 0xfc00, 0x7c01] {
-        let mut file = spec_file(Precision::F16);
-        file.factors[4..6].copy_from_slice(&bits.to_le_bytes());
-        assert_eq!(section_error(&file), message, "{bits:#x}");
+    for file in [spec_file(Precision::F16), spec_file_v1(Precision::F16)] {
+        for bits in [0x7e00u16, 0x7c00, 0xfc00, 0x7c01] {
+            let mut file = file.clone();
+            file.factors[4..6].copy_from_slice(&bits.to_le_bytes());
+            assert_eq!(section_error(&file), message, "{bits:#x}");
+        }
     }
-    // A finite scale times 127 that overflows f32.
-    let mut file = spec_file(Precision::Int8);
+    // Version 1: a finite f32 scale times 127 that overflows f32. (Version 2's largest scale,
+    // 65504, times 128 is finite.)
+    let mut file = spec_file_v1(Precision::Int8);
     file.scales[..4].copy_from_slice(&f32::MAX.to_le_bytes());
     file.factors[0] = 127;
     assert_eq!(section_error(&file), message);
+    let mut file = spec_file(Precision::Int8);
+    file.scales[..2].copy_from_slice(&0x7bffu16.to_le_bytes());
+    file.factors[0] = 0x80;
+    let m = Model::from_bytes(&file.bytes()).unwrap();
+    assert_eq!(m.item_factors()[[0, 0]], -128.0 * 65504.0);
+    assert_eq!(m.to_bytes(), file.bytes());
 }
 
 #[test]
 fn bad_int8_scales_are_refused() {
+    for (bits, shown) in [
+        (0x8000u16, "-0"),
+        (0xbc00, "-1"),
+        (0x8001, "-0.000000059604645"),
+        (0x7c00, "inf"),
+        (0xfc00, "-inf"),
+        (0x7e00, "NaN"),
+        (0x7c01, "NaN"),
+        (0xffff, "NaN"),
+    ] {
+        let mut file = spec_file(Precision::Int8);
+        file.scales[2..4].copy_from_slice(&bits.to_le_bytes());
+        assert_eq!(
+            section_error(&file),
+            format!(
+                "int8 scale of item 1 is the f16 {bits:#06x} ({shown}); scales must be finite \
+                 and >= 0, with the sign bit clear"
+            )
+        );
+    }
+    // Zero is a valid scale (an all-zero item), and so is every level, -128 included.
+    let mut file = spec_file(Precision::Int8);
+    file.scales[2..4].copy_from_slice(&0u16.to_le_bytes());
+    file.factors[0] = 0x80;
+    let m = Model::from_bytes(&file.bytes()).unwrap();
+    assert_eq!(m.item_factors().row(1).to_vec(), vec![0.0, 0.0]);
+    assert_eq!(m.to_bytes(), file.bytes());
+    // So is the largest finite f16, and the smallest subnormal.
+    for bits in [0x7bffu16, 0x0001] {
+        let mut file = spec_file(Precision::Int8);
+        file.scales[4..6].copy_from_slice(&bits.to_le_bytes());
+        let m = Model::from_bytes(&file.bytes()).unwrap();
+        assert_eq!(m.to_bytes(), file.bytes());
+    }
+}
+
+#[test]
+fn bad_int8_scales_are_refused_in_version_1() {
     for (scale, shown) in [
         (-1.0f32, "-1"),
         (f32::NAN, "NaN"),
@@ -656,20 +1258,114 @@ fn bad_int8_scales_are_refused() {
             "-0.000000000000000000000000000000000000011754944",
         ),
     ] {
-        let mut file = spec_file(Precision::Int8);
+        let mut file = spec_file_v1(Precision::Int8);
         file.scales[4..8].copy_from_slice(&scale.to_le_bytes());
         assert_eq!(
             section_error(&file),
             format!("int8 scales include {shown}; scales must be finite and >= 0")
         );
     }
-    // Zero is a valid scale (an all-zero item), and so is every level, -128 included.
-    let mut file = spec_file(Precision::Int8);
-    file.scales[4..8].copy_from_slice(&0f32.to_le_bytes());
-    file.factors[0] = 0x80;
-    let m = Model::from_bytes(&file.bytes()).unwrap();
-    assert_eq!(m.item_factors().row(1).to_vec(), vec![0.0, 0.0]);
-    assert_eq!(m.to_bytes(), file.bytes());
+    // Zero is a valid scale (an all-zero item), and so is every level, -128 included; -0 too
+    // (version 1 read it), which version 2 writes as +0.
+    for zero in [0f32, -0.0] {
+        let mut file = spec_file_v1(Precision::Int8);
+        file.scales[4..8].copy_from_slice(&zero.to_le_bytes());
+        file.factors[0] = 0x80;
+        let m = Model::from_bytes(&file.bytes()).unwrap();
+        assert_eq!(m.item_factors().row(1).to_vec(), vec![0.0, 0.0]);
+        check_rewrite(&m);
+        let again = Model::from_bytes(&m.to_bytes()).unwrap();
+        assert!(again.item_factors().row(1).iter().all(|v| v.to_bits() == 0));
+    }
+    // Factors too large for version 2's f16 scales cannot be written as version 2, so they are
+    // refused when read.
+    let mut file = spec_file_v1(Precision::Int8);
+    file.scales[4..8].copy_from_slice(&1e6f32.to_le_bytes());
+    assert_eq!(
+        section_error(&file),
+        "int8 item 1 has factors too large for the f16 scales of format version 2; rebuild the \
+         model with `--precision f32`"
+    );
+    // Unless the item is all zeros.
+    let mut file = spec_file_v1(Precision::Int8);
+    file.scales[4..8].copy_from_slice(&1e6f32.to_le_bytes());
+    file.factors[2..4].copy_from_slice(&[0, 0]);
+    check_rewrite(&Model::from_bytes(&file.bytes()).unwrap());
+}
+
+/// int8 stores `round(y / s)` with the smallest f16 scale `s` at least `max |y| / 127`: the
+/// error is at most half a step of that scale, `s / 2` (plus f32 rounding of the division), the
+/// levels stay within -127..=127, and the scale is the one the specification chooses.
+#[test]
+fn int8_error_is_at_most_half_a_step_of_the_f16_scale() {
+    let (n, k) = (64, 8);
+    // Magnitudes from 2^-44 to 2^19: subnormal, normal and large f16 scales.
+    let factors = Array2::from_shape_fn((n, k), |(i, j)| {
+        let magnitude = 2f32.powi(i as i32 - 44);
+        ((i * k + j) as f32 * 0.37).sin() * magnitude
+    });
+    let m = Model::new(
+        (0..n).map(|i| format!("{i}")).collect(),
+        factors.clone(),
+        fold_in(),
+        vec![1; n],
+        Precision::Int8,
+        provenance(),
+    )
+    .unwrap();
+    let bytes = m.to_bytes();
+    let back = Model::from_bytes(&bytes).unwrap();
+    assert_eq!(back.item_factors(), m.item_factors());
+    // The scales follow the (aligned) ids.
+    let ids_bytes: usize = (0..n).map(|i| 1 + format!("{i}").len()).sum();
+    let scales_at = (16 + header_len(&bytes)).next_multiple_of(8) + ids_bytes.next_multiple_of(8);
+    let levels_at = scales_at + 2 * n;
+    for (i, (row, stored)) in factors
+        .rows()
+        .into_iter()
+        .zip(back.item_factors().rows())
+        .enumerate()
+    {
+        let bits = u16::from_le_bytes([bytes[scales_at + 2 * i], bytes[scales_at + 2 * i + 1]]);
+        let max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
+        assert_eq!(f16_at_least(max / 127.0).to_bits(), bits, "item {i}");
+        let scale = f16::from_bits(bits).to_f32();
+        for (j, (y, q)) in row.iter().zip(stored).enumerate() {
+            let level = bytes[levels_at + i * k + j] as i8;
+            assert!((-127..=127).contains(&level));
+            assert_eq!(*q, level as f32 * scale);
+            assert!(
+                (y - q).abs() <= scale * (0.5 + 1e-5),
+                "item {i}: {y} stored as {q} (scale {scale})"
+            );
+        }
+    }
+}
+
+#[test]
+fn int8_factors_beyond_f16_scales_cannot_be_built() {
+    let build = |v: f32| {
+        Model::new(
+            vec!["x".into()],
+            array![[v, 1.0]],
+            fold_in(),
+            vec![0],
+            Precision::Int8,
+            provenance(),
+        )
+    };
+    let e = build(1e7).unwrap_err();
+    assert!(
+        matches!(&e, Error::Mismatch(m) if m.contains("too large for int8") && m.contains("--precision f32")),
+        "{e}"
+    );
+    // The largest: max / 127 = 65504 exactly.
+    let m = build(65504.0 * 127.0).unwrap();
+    assert_eq!(m.item_factors()[[0, 0]], 65504.0 * 127.0);
+    assert_eq!(
+        Model::from_bytes(&m.to_bytes()).unwrap().item_factors(),
+        m.item_factors()
+    );
 }
 
 #[test]
@@ -724,15 +1420,16 @@ fn a_header_too_long_to_read_cannot_be_built() {
 // ---------------------------------------------------------------------------------------------
 // Seeds for the fuzzer.
 
-/// Writes small valid models into the fuzz corpus:
-/// `cargo test -p tastebud-core --test model_file -- --ignored`.
+/// Writes small valid models, version 2 (`seed-v2-*`), into the fuzz corpus:
+/// `cargo test -p tastebud-core --test model_file -- --ignored`. The `seed-*` files without `v2`
+/// are version 1 files an earlier build wrote, kept to seed the version 1 reader.
 #[test]
 #[ignore = "writes the fuzz seed corpus"]
 fn write_fuzz_seeds() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/model_loader");
     std::fs::create_dir_all(&dir).unwrap();
     for precision in PRECISIONS {
-        let name = format!("seed-3x2-{}.tbm", precision.name());
+        let name = format!("seed-v2-3x2-{}.tbm", precision.name());
         std::fs::write(dir.join(name), model(precision).to_bytes()).unwrap();
     }
     // One item, one factor, and a larger model with every convention.
@@ -745,7 +1442,7 @@ fn write_fuzz_seeds() {
         Provenance::default(),
     )
     .unwrap();
-    std::fs::write(dir.join("seed-1x1-f32.tbm"), one.to_bytes()).unwrap();
+    std::fs::write(dir.join("seed-v2-1x1-f32.tbm"), one.to_bytes()).unwrap();
     let factors = Array2::from_shape_fn((6, 4), |(i, j)| ((i * 4 + j) as f32 * 0.37).sin());
     for (precision, confidence, scaling) in [
         (
@@ -759,8 +1456,11 @@ fn write_fuzz_seeds() {
             RegularizationScaling::ByCount,
         ),
     ] {
+        // One id long enough for a 2-byte length, and counts of 1 to 5 bytes.
+        let mut ids: Vec<String> = (0..6).map(|i| format!("item-{i}")).collect();
+        ids[5] = "long-".repeat(30);
         let m = Model::new(
-            (0..6).map(|i| format!("item-{i}")).collect(),
+            ids,
             factors.clone(),
             FoldInParams {
                 regularization: 0.1,
@@ -768,7 +1468,7 @@ fn write_fuzz_seeds() {
                 confidence,
                 regularization_scaling: scaling,
             },
-            vec![5, 4, 3, 2, 1, 0],
+            vec![5, 400, 70_000, 1 << 22, u32::MAX, 0],
             precision,
             Provenance {
                 source: "tastebud als".into(),
@@ -780,7 +1480,7 @@ fn write_fuzz_seeds() {
             },
         )
         .unwrap();
-        let name = format!("seed-6x4-{}.tbm", precision.name());
+        let name = format!("seed-v2-6x4-{}.tbm", precision.name());
         std::fs::write(dir.join(name), m.to_bytes()).unwrap();
     }
 }

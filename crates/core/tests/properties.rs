@@ -3,6 +3,7 @@
 
 mod common;
 
+use half::f16;
 use ndarray::Array2;
 use proptest::prelude::*;
 use tastebud_core::{
@@ -89,7 +90,8 @@ struct Parts {
 fn parts() -> impl Strategy<Value = Parts> {
     (1usize..12, 1usize..7).prop_flat_map(|(n, k)| {
         (
-            proptest::collection::vec("\\PC{0,6}", n),
+            // Now and then an id long enough for a 2-byte varint length.
+            proptest::collection::vec(prop_oneof![6 => "\\PC{0,6}", 1 => "[a-z]{120,200}"], n),
             proptest::collection::vec(factor(), n * k),
             fold_in_params(),
             proptest::collection::vec(any::<u32>(), n),
@@ -308,15 +310,16 @@ proptest! {
         prop_assert_eq!(back.to_bytes(), bytes);
     }
 
-    /// int8 stores `round(v / s)` with the item's scale `s = max |y| / 127`: the error is at most
-    /// half a step, `s / 2` (plus f32 rounding of the division and product, 1e-5 of `s`).
+    /// int8 stores `round(v / s)` with the item's scale `s`, the smallest f16 at least
+    /// `max |y| / 127`: the error is at most half a step, `s / 2` (plus f32 rounding of the
+    /// division, 1e-5 of `s`).
     #[test]
     fn int8_round_trips_within_half_a_step(p in parts()) {
         let model = build(&p, Precision::Int8);
         let bytes = model.to_bytes();
         let back = Model::from_bytes(&bytes).unwrap();
         for (row, stored) in p.factors.rows().into_iter().zip(back.item_factors().rows()) {
-            let scale = row.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
+            let scale = f16_at_least(row.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0);
             for (v, q) in row.iter().zip(stored) {
                 prop_assert!(
                     (v - q).abs() <= scale * (0.5 + 1e-5),
@@ -327,6 +330,14 @@ proptest! {
         check_same(&model, &back)?;
         prop_assert_eq!(back.to_bytes(), bytes);
     }
+}
+
+/// The smallest f16 at least `target` (which is at most 65504), widened to f32. The bit patterns
+/// of non-negative f16 values are ordered as the values.
+fn f16_at_least(target: f32) -> f32 {
+    let bits = (0u16..0x7c00).collect::<Vec<_>>();
+    let at = bits.partition_point(|&b| f16::from_bits(b).to_f32() < target);
+    f16::from_bits(bits[at]).to_f32()
 }
 
 /// Everything but the factors' precision survives a save and load, and the loaded model scores

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use serde_json::json;
-use tastebud_core::{Filter, Provenance, FORMAT_VERSION};
+use tastebud_core::{Filter, Provenance};
 
 use crate::args::scaling_name;
 use crate::commands::parse_model;
@@ -40,6 +40,12 @@ pub fn run(args: InspectArgs) -> Result<()> {
         return Ok(output::emit(&text)?);
     }
 
+    // The file's own version (a reader accepts older ones), after the 8-byte magic.
+    let version = u32::from_le_bytes(
+        bytes[8..12]
+            .try_into()
+            .expect("a parsed model has a header"),
+    );
     let fold = model.fold_in_params();
     let first: Vec<&str> = model
         .item_ids()
@@ -59,7 +65,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
     if args.json {
         return Ok(output::emit_json(&json!({
             "path": args.model.display().to_string(),
-            "format_version": FORMAT_VERSION,
+            "format_version": version,
             "bytes": bytes.len(),
             "items": model.n_items(),
             "factors": model.n_factors(),
@@ -78,7 +84,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
     }
 
     let mut text = format!(
-        "{}: Tastebud model, format version {FORMAT_VERSION}, {}\n",
+        "{}: Tastebud model, format version {version}, {}\n",
         args.model.display(),
         output::size(bytes.len() as u64)
     );

@@ -7,14 +7,20 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::quantize::{from_f16, from_int8, Precision, Stored};
+use super::quantize::{
+    from_f16, from_f16_scales, from_int8, int8_fits_f16_scales, int8_for_file, Precision, Stored,
+};
 use super::{index_ids, Model, Provenance};
 use crate::als::{Confidence, FoldInParams, RegularizationScaling};
+use crate::linalg::gram_f64;
 
 /// The first eight bytes of every model file (PNG-style: catches text-mode and 7-bit transfers).
 pub const MAGIC: [u8; 8] = *b"\x89TBM\r\n\x1a\n";
-/// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this build writes. It reads this version and every earlier one, back to
+/// version 1 (`docs/model-format.md`, "Version 1").
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format version this build reads.
+const OLDEST_VERSION: u32 = 1;
 
 const PREAMBLE: usize = 16;
 const MAX_HEADER: usize = 64 * 1024;
@@ -25,6 +31,10 @@ pub(super) const MAX_PROVENANCE: usize = MAX_HEADER - 1024;
 const _: () = assert!(MAX_PROVENANCE == 64_512);
 const MAX_FACTORS: u64 = 1024;
 const MAX_ITEMS: u64 = 1 << 31;
+/// The most bytes a minimal LEB128 varint of an id length (at most 65535) takes.
+const MAX_ID_LENGTH_BYTES: u64 = 3;
+/// The most bytes a minimal LEB128 varint of a popularity count (a `u32`) takes.
+const MAX_COUNT_BYTES: u64 = 5;
 
 /// Why a model file could not be read.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -39,7 +49,7 @@ pub enum FormatError {
     #[error("this is not a Tastebud model file (no model signature at the start); build one with `tastebud train` or `tastebud import`")]
     BadMagic,
     /// A version this build does not read.
-    #[error("the model file is format version {found}, this build reads version {FORMAT_VERSION}; update Tastebud or rebuild the model with `tastebud train`")]
+    #[error("the model file is format version {found}, this build reads versions {OLDEST_VERSION} to {FORMAT_VERSION}; update Tastebud or rebuild the model with `tastebud train`")]
     UnsupportedVersion {
         /// The version in the file.
         found: u32,
@@ -74,6 +84,10 @@ struct Header {
     confidence: Confidence,
     regularization_scaling: RegularizationScaling,
     ids_bytes: u64,
+    /// Version 2 on; absent from version 1 headers, whose popularity counts are `4 * items`
+    /// bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    popularity_bytes: Option<u64>,
     #[serde(default)]
     provenance: Provenance,
 }
@@ -93,9 +107,14 @@ struct Layout {
 }
 
 impl Layout {
-    fn of(h: &Header, header_len: u64) -> Layout {
-        // Every product is bounded by MAX_ITEMS * MAX_FACTORS * 8 < 2^45: no overflow in u64.
+    /// The layout of a file of `version` (1 or 2) whose header passed [`check_header`].
+    fn of(h: &Header, header_len: u64, version: u32) -> Layout {
+        // Every product is bounded by MAX_ITEMS * MAX_FACTORS * 8 < 2^45, and `ids_bytes` by
+        // MAX_ITEMS * 65538 < 2^48: no overflow in u64.
         let (n, k) = (h.items, h.factors);
+        // Version 1 stores f32 scales and u32 counts; version 2 f16 scales and varint counts.
+        let scale_bytes = if version == 1 { 4 } else { 2 };
+        let popularity_bytes = h.popularity_bytes.unwrap_or(n * 4);
         let mut at = pad8(PREAMBLE as u64 + header_len);
         let mut take = |len: u64, align: bool| {
             let range = (at, at + len);
@@ -109,10 +128,10 @@ impl Layout {
         let (scales, factors) = match h.precision {
             Precision::F32 => ((0, 0), take(n * k * 4, true)),
             Precision::F16 => ((0, 0), take(n * k * 2, true)),
-            Precision::Int8 => (take(n * 4, false), take(n * k, true)),
+            Precision::Int8 => (take(n * scale_bytes, false), take(n * k, true)),
         };
         let gram = take(k * k * 8, false);
-        let popularity = take(n * 4, true);
+        let popularity = take(popularity_bytes, true);
         Layout {
             ids,
             scales,
@@ -134,7 +153,12 @@ fn slice(bytes: &[u8], (a, b): (u64, u64)) -> &[u8] {
 }
 
 impl Model {
-    /// Reads a model file, validating everything.
+    /// Reads a model file of any version from 1 to [`FORMAT_VERSION`], validating everything.
+    ///
+    /// An int8 model read from a version 1 file keeps that file's f32 scales, so it scores exactly
+    /// as the file says. [`to_bytes`](Self::to_bytes) writes it as the current version, whose
+    /// scales are f16: items whose scale is not an f16 value are quantized again from their
+    /// factors, within half a step.
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, FormatError> {
         if bytes.len() < PREAMBLE + 4 {
             return Err(FormatError::TooShort(bytes.len()));
@@ -143,7 +167,7 @@ impl Model {
             return Err(FormatError::BadMagic);
         }
         let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-        if version != FORMAT_VERSION {
+        if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(FormatError::UnsupportedVersion { found: version });
         }
         let header_len = u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes")) as usize;
@@ -161,7 +185,7 @@ impl Model {
         }
         let header: Header = serde_json::from_slice(&bytes[PREAMBLE..PREAMBLE + header_len])
             .map_err(|e| FormatError::Header(e.to_string()))?;
-        check_header(&header)?;
+        check_header(&header, version)?;
         // One encoding per model: what this build would write, byte for byte, so that reading and
         // writing a file gives it back unchanged (and unknown fields are not silently dropped).
         let canonical = serde_json::to_vec(&header).expect("header serializes");
@@ -172,7 +196,7 @@ impl Model {
                     .into(),
             ));
         }
-        let layout = Layout::of(&header, header_len as u64);
+        let layout = Layout::of(&header, header_len as u64, version);
         if layout.total() != bytes.len() as u64 {
             return Err(FormatError::Size {
                 expected: layout.total(),
@@ -191,7 +215,7 @@ impl Model {
         check_padding(bytes, (PREAMBLE + header_len) as u64, &layout)?;
 
         let (n, k) = (header.items as usize, header.factors as usize);
-        let item_ids = read_ids(slice(bytes, layout.ids), n)?;
+        let item_ids = read_ids(slice(bytes, layout.ids), n, version)?;
         let index =
             index_ids(&item_ids).map_err(|e| FormatError::Section(format!("item ids: {e}")))?;
         let raw = slice(bytes, layout.factors);
@@ -206,12 +230,28 @@ impl Model {
                 (Stored::F16(bits), values)
             }
             Precision::Int8 => {
-                let scales = le_f32s(slice(bytes, layout.scales));
-                if let Some(s) = scales.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
-                    return Err(FormatError::Section(format!(
-                        "int8 scales include {s}; scales must be finite and >= 0"
-                    )));
-                }
+                let raw_scales = slice(bytes, layout.scales);
+                let scales = if version == 1 {
+                    let scales = le_f32s(raw_scales);
+                    if let Some(s) = scales.iter().find(|s| !(s.is_finite() && **s >= 0.0)) {
+                        return Err(FormatError::Section(format!(
+                            "int8 scales include {s}; scales must be finite and >= 0"
+                        )));
+                    }
+                    scales
+                } else {
+                    let bits: Vec<u16> = raw_scales
+                        .chunks_exact(2)
+                        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                        .collect();
+                    from_f16_scales(&bits).map_err(|(i, b)| {
+                        FormatError::Section(format!(
+                            "int8 scale of item {i} is the f16 {b:#06x} ({}); scales must be \
+                             finite and >= 0, with the sign bit clear",
+                            half::f16::from_bits(b)
+                        ))
+                    })?
+                };
                 let q: Vec<i8> = raw.iter().map(|&b| b as i8).collect();
                 let values = from_int8(&scales, &q, k);
                 (Stored::Int8 { scales, values: q }, values)
@@ -222,6 +262,17 @@ impl Model {
                 "factors include a non-finite value".into(),
             ));
         }
+        // Every model read can be written: a version 1 int8 item is written with an f16 scale.
+        if let Stored::Int8 { scales, .. } = &stored {
+            if version == 1 {
+                int8_fits_f16_scales(scales, &values, k).map_err(|i| {
+                    FormatError::Section(format!(
+                        "int8 item {i} has factors too large for the f16 scales of format \
+                         version {FORMAT_VERSION}; rebuild the model with `--precision f32`"
+                    ))
+                })?;
+            }
+        }
         let gram: Vec<f64> = slice(bytes, layout.gram)
             .chunks_exact(8)
             .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
@@ -231,10 +282,14 @@ impl Model {
                 "Y^T Y has a non-finite or negative diagonal entry".into(),
             ));
         }
-        let popularity: Vec<u32> = slice(bytes, layout.popularity)
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
-            .collect();
+        let raw = slice(bytes, layout.popularity);
+        let popularity: Vec<u32> = if version == 1 {
+            raw.chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+                .collect()
+        } else {
+            read_popularity(raw, n)?
+        };
         let fold_in = FoldInParams {
             regularization: header.regularization,
             alpha: header.alpha,
@@ -255,13 +310,18 @@ impl Model {
         ))
     }
 
-    /// Writes the model in the `.tbm` format.
+    /// Writes the model in the `.tbm` format, version [`FORMAT_VERSION`].
     pub fn to_bytes(&self) -> Vec<u8> {
         let (n, k) = (self.n_items(), self.n_factors());
-        let mut ids = Vec::with_capacity(self.item_ids.iter().map(|s| s.len() + 2).sum());
+        let mut ids = Vec::with_capacity(self.item_ids.iter().map(|s| s.len() + 1).sum());
         for id in &self.item_ids {
-            ids.extend_from_slice(&(id.len() as u16).to_le_bytes());
+            // Ids are at most 65535 bytes (`index_ids`).
+            put_varint(&mut ids, id.len() as u32);
             ids.extend_from_slice(id.as_bytes());
+        }
+        let mut pop = Vec::with_capacity(n);
+        for &count in &self.popularity {
+            put_varint(&mut pop, count);
         }
         let header = Header {
             items: n as u64,
@@ -272,10 +332,11 @@ impl Model {
             confidence: self.fold_in.confidence,
             regularization_scaling: self.fold_in.regularization_scaling,
             ids_bytes: ids.len() as u64,
+            popularity_bytes: Some(pop.len() as u64),
             provenance: self.provenance.clone(),
         };
         let header_json = serde_json::to_vec(&header).expect("header serializes");
-        let layout = Layout::of(&header, header_json.len() as u64);
+        let layout = Layout::of(&header, header_json.len() as u64, FORMAT_VERSION);
         let mut out = Vec::with_capacity(layout.total() as usize);
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -287,25 +348,34 @@ impl Model {
         };
         put(&mut out, layout.ids, &ids);
         let values = self.factors.as_slice().expect("standard layout");
+        // `Y^T Y` of the factors as written: the model's own, unless a version 1 int8 model's
+        // items were quantized again for f16 scales.
+        let mut requantized_gram = None;
         match &self.stored {
             Stored::F32 => put(&mut out, layout.factors, &f32s_le(values)),
             Stored::F16(bits) => {
                 let raw: Vec<u8> = bits.iter().flat_map(|b| b.to_le_bytes()).collect();
                 put(&mut out, layout.factors, &raw);
             }
-            Stored::Int8 { scales, values } => {
-                put(&mut out, layout.scales, &f32s_le(scales));
-                let raw: Vec<u8> = values.iter().map(|&q| q as u8).collect();
+            Stored::Int8 {
+                scales,
+                values: levels,
+            } => {
+                let file = int8_for_file(scales, levels, values, k);
+                let raw: Vec<u8> = file.scales.iter().flat_map(|b| b.to_le_bytes()).collect();
+                put(&mut out, layout.scales, &raw);
+                let raw: Vec<u8> = file.levels.iter().map(|&q| q as u8).collect();
                 put(&mut out, layout.factors, &raw);
+                requantized_gram = file.requantized.map(|v| gram_f64(&v, k));
             }
         }
-        let gram: Vec<u8> = self.gram.iter().flat_map(|v| v.to_le_bytes()).collect();
-        put(&mut out, layout.gram, &gram);
-        let pop: Vec<u8> = self
-            .popularity
+        let gram: Vec<u8> = requantized_gram
+            .as_deref()
+            .unwrap_or(&self.gram)
             .iter()
             .flat_map(|v| v.to_le_bytes())
             .collect();
+        put(&mut out, layout.gram, &gram);
         put(&mut out, layout.popularity, &pop);
         out.resize(layout.checksum as usize, 0);
         let crc = crc32(&out);
@@ -341,8 +411,17 @@ fn check_padding(bytes: &[u8], header_end: u64, layout: &Layout) -> Result<(), F
     Ok(())
 }
 
-fn check_header(h: &Header) -> Result<(), FormatError> {
+fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
     let bad = |m: String| Err(FormatError::Header(m));
+    // Present exactly from version 2 on; the canonical check cannot tell, since it re-serializes
+    // whichever the header has.
+    match (version, h.popularity_bytes) {
+        (1, Some(_)) => {
+            return bad("popularity_bytes is not a field of a version 1 header".into());
+        }
+        (2.., None) => return bad("missing field `popularity_bytes`".into()),
+        _ => {}
+    }
     if !(1..=MAX_ITEMS).contains(&h.items) {
         return bad(format!("items is {}, expected 1 to {MAX_ITEMS}", h.items));
     }
@@ -352,12 +431,27 @@ fn check_header(h: &Header) -> Result<(), FormatError> {
             h.factors
         ));
     }
-    // Each id takes a 2-byte length and at least one byte.
-    if h.ids_bytes < 3 * h.items || h.ids_bytes > h.items * (2 + u16::MAX as u64) {
+    // Each id takes its length (2 bytes in version 1, a 1- to 3-byte varint from version 2 on)
+    // and 1 to 65535 bytes.
+    let (least, most) = if version == 1 {
+        (3, 2 + u16::MAX as u64)
+    } else {
+        (2, MAX_ID_LENGTH_BYTES + u16::MAX as u64)
+    };
+    if h.ids_bytes < least * h.items || h.ids_bytes > most * h.items {
         return bad(format!(
             "ids_bytes {} cannot hold {} ids",
             h.ids_bytes, h.items
         ));
+    }
+    // Each count is a 1- to 5-byte varint.
+    if let Some(p) = h.popularity_bytes {
+        if p < h.items || p > MAX_COUNT_BYTES * h.items {
+            return bad(format!(
+                "popularity_bytes {p} cannot hold {} counts",
+                h.items
+            ));
+        }
     }
     let fold_in = FoldInParams {
         regularization: h.regularization,
@@ -370,15 +464,27 @@ fn check_header(h: &Header) -> Result<(), FormatError> {
         .map_err(|e| FormatError::Header(e.to_string()))
 }
 
-fn read_ids(raw: &[u8], n: usize) -> Result<Vec<String>, FormatError> {
+fn read_ids(raw: &[u8], n: usize, version: u32) -> Result<Vec<String>, FormatError> {
     let mut ids = Vec::with_capacity(n);
     let mut at = 0;
+    let end = |i| FormatError::Section(format!("item ids end before id {i}"));
     for i in 0..n {
-        let Some(len) = raw.get(at..at + 2) else {
-            return Err(FormatError::Section(format!("item ids end before id {i}")));
+        let len = if version == 1 {
+            let len = raw.get(at..at + 2).ok_or_else(|| end(i))?;
+            at += 2;
+            u16::from_le_bytes([len[0], len[1]]) as usize
+        } else {
+            read_varint(raw, &mut at, u16::MAX as u32).map_err(|e| match e {
+                Varint::End => end(i),
+                Varint::NotMinimal => FormatError::Section(format!(
+                    "item id {i}'s length is not a minimal LEB128 varint"
+                )),
+                Varint::TooLarge(len) => {
+                    FormatError::Section(format!("item id {i}'s length {len} exceeds 65535"))
+                }
+            })? as usize
         };
-        let len = u16::from_le_bytes([len[0], len[1]]) as usize;
-        let Some(text) = raw.get(at + 2..at + 2 + len) else {
+        let Some(text) = raw.get(at..at + len) else {
             return Err(FormatError::Section(format!(
                 "item id {i} runs past its section"
             )));
@@ -386,7 +492,7 @@ fn read_ids(raw: &[u8], n: usize) -> Result<Vec<String>, FormatError> {
         let id = std::str::from_utf8(text)
             .map_err(|_| FormatError::Section(format!("item id {i} is not UTF-8")))?;
         ids.push(id.to_owned());
-        at += 2 + len;
+        at += len;
     }
     if at != raw.len() {
         return Err(FormatError::Section(format!(
@@ -395,6 +501,80 @@ fn read_ids(raw: &[u8], n: usize) -> Result<Vec<String>, FormatError> {
         )));
     }
     Ok(ids)
+}
+
+/// Version 2's popularity section: `n` varint counts that use all of `raw`.
+fn read_popularity(raw: &[u8], n: usize) -> Result<Vec<u32>, FormatError> {
+    let mut counts = Vec::with_capacity(n);
+    let mut at = 0;
+    for i in 0..n {
+        let count = read_varint(raw, &mut at, u32::MAX).map_err(|e| {
+            FormatError::Section(match e {
+                Varint::End => format!("popularity counts end before count {i}"),
+                Varint::NotMinimal => {
+                    format!("popularity count {i} is not a minimal LEB128 varint")
+                }
+                Varint::TooLarge(_) => format!("popularity count {i} exceeds 4294967295"),
+            })
+        })?;
+        counts.push(count);
+    }
+    if at != raw.len() {
+        return Err(FormatError::Section(format!(
+            "popularity section has {} bytes left over",
+            raw.len() - at
+        )));
+    }
+    Ok(counts)
+}
+
+/// Why [`read_varint`] refused a varint.
+enum Varint {
+    /// The input ends inside it (or before it).
+    End,
+    /// It has a redundant zero group: its last byte is `0x00` and not its only byte.
+    NotMinimal,
+    /// Its value is above the limit (saturated at `u64::MAX`).
+    TooLarge(u64),
+}
+
+/// Reads an unsigned LEB128 varint at `*at` (7 bits per byte, least significant group first, the
+/// high bit set on every byte but the last), in its minimal encoding and at most `max`, and moves
+/// `*at` past it.
+fn read_varint(raw: &[u8], at: &mut usize, max: u32) -> Result<u32, Varint> {
+    let start = *at;
+    let mut value = 0u64;
+    let mut shift = 0u32;
+    loop {
+        let &byte = raw.get(*at).ok_or(Varint::End)?;
+        *at += 1;
+        let group = u64::from(byte & 0x7f);
+        if shift < 35 {
+            value |= group << shift;
+        } else if group != 0 {
+            // At bit 35 or above: too large for a u32 whatever follows.
+            value = u64::MAX;
+        }
+        if byte & 0x80 == 0 {
+            if byte == 0 && *at - start > 1 {
+                return Err(Varint::NotMinimal);
+            }
+            return u32::try_from(value)
+                .ok()
+                .filter(|&v| v <= max)
+                .ok_or(Varint::TooLarge(value));
+        }
+        shift = shift.saturating_add(7);
+    }
+}
+
+/// Appends `value` as a minimal unsigned LEB128 varint.
+fn put_varint(out: &mut Vec<u8>, mut value: u32) {
+    while value >= 0x80 {
+        out.push(value as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
 }
 
 fn le_f32s(raw: &[u8]) -> Vec<f32> {
@@ -445,6 +625,72 @@ fn crc32_small(bytes: &[u8]) -> u32 {
     !bytes.iter().fold(!0u32, |c, &b| {
         TABLE[((c ^ b as u32) & 0xFF) as usize] ^ (c >> 8)
     })
+}
+
+#[cfg(test)]
+mod varint_tests {
+    use super::{put_varint, read_varint, Varint};
+
+    fn read(raw: &[u8], max: u32) -> Result<(u32, usize), Varint> {
+        let mut at = 0;
+        read_varint(raw, &mut at, max).map(|v| (v, at))
+    }
+
+    #[test]
+    fn varints_round_trip_in_their_minimal_encoding() {
+        let cases: [(u32, &[u8]); 9] = [
+            (0, &[0x00]),
+            (1, &[0x01]),
+            (127, &[0x7f]),
+            (128, &[0x80, 0x01]),
+            (300, &[0xac, 0x02]),
+            (16383, &[0xff, 0x7f]),
+            (16384, &[0x80, 0x80, 0x01]),
+            (65535, &[0xff, 0xff, 0x03]),
+            (u32::MAX, &[0xff, 0xff, 0xff, 0xff, 0x0f]),
+        ];
+        for (value, bytes) in cases {
+            let mut out = Vec::new();
+            put_varint(&mut out, value);
+            assert_eq!(out, bytes, "{value}");
+            assert!(matches!(read(bytes, u32::MAX), Ok((v, n)) if v == value && n == bytes.len()));
+        }
+    }
+
+    #[test]
+    fn over_long_large_or_cut_varints_are_refused() {
+        for bytes in [
+            &[0x80, 0x00][..],
+            &[0x81, 0x00],
+            &[0xff, 0xff, 0x83, 0x00],
+            &[
+                0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00,
+            ],
+        ] {
+            assert!(
+                matches!(read(bytes, u32::MAX), Err(Varint::NotMinimal)),
+                "{bytes:x?}"
+            );
+        }
+        assert!(matches!(
+            read(&[0x80, 0x80, 0x04], 65535),
+            Err(Varint::TooLarge(65536))
+        ));
+        assert!(matches!(
+            read(&[0x80, 0x80, 0x80, 0x80, 0x10], u32::MAX),
+            Err(Varint::TooLarge(0x1_0000_0000))
+        ));
+        assert!(matches!(
+            read(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], u32::MAX),
+            Err(Varint::TooLarge(u64::MAX))
+        ));
+        for bytes in [&[][..], &[0x80], &[0xff, 0xff]] {
+            assert!(
+                matches!(read(bytes, u32::MAX), Err(Varint::End)),
+                "{bytes:x?}"
+            );
+        }
+    }
 }
 
 #[cfg(test)]
