@@ -15,6 +15,7 @@ mkdir -p "$TOOLS"
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132.0.0
 PLAYWRIGHT_VERSION=1.65.1
+ESBUILD_VERSION=0.28.2
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
@@ -57,16 +58,19 @@ need_chromium() {
 }
 
 need_node_tools() {
-  # wasm-opt from npm: Debian's binaryen is too old to read current wasm.
-  local have_opt have_pw
+  # wasm-opt from npm: Debian's binaryen is too old to read current wasm. esbuild minifies the
+  # widget's JavaScript.
+  local have_opt have_pw have_es
   have_opt=$(node -p "require('$TOOLS/node/node_modules/binaryen/package.json').version" 2>/dev/null || true)
   have_pw=$(node -p "require('$TOOLS/node/node_modules/playwright-core/package.json').version" 2>/dev/null || true)
-  if [ "$have_opt" = "$BINARYEN_VERSION" ] && [ "$have_pw" = "$PLAYWRIGHT_VERSION" ]; then return; fi
-  say "installing binaryen $BINARYEN_VERSION (wasm-opt) and playwright-core $PLAYWRIGHT_VERSION from npm"
+  have_es=$(node -p "require('$TOOLS/node/node_modules/esbuild/package.json').version" 2>/dev/null || true)
+  if [ "$have_opt" = "$BINARYEN_VERSION" ] && [ "$have_pw" = "$PLAYWRIGHT_VERSION" ] \
+    && [ "$have_es" = "$ESBUILD_VERSION" ]; then return; fi
+  say "installing binaryen $BINARYEN_VERSION (wasm-opt), playwright-core $PLAYWRIGHT_VERSION and esbuild $ESBUILD_VERSION from npm"
   mkdir -p "$TOOLS/node"
   [ -f "$TOOLS/node/package.json" ] || echo '{"private": true}' > "$TOOLS/node/package.json"
   npm install --prefix "$TOOLS/node" --no-audit --no-fund --silent \
-    "binaryen@$BINARYEN_VERSION" "playwright-core@$PLAYWRIGHT_VERSION"
+    "binaryen@$BINARYEN_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" "esbuild@$ESBUILD_VERSION"
 }
 
 need_python_bench() {

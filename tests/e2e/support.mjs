@@ -22,8 +22,10 @@ const TYPES = {
 };
 
 /** Serves `dir` under `prefix` (a sub-path, to prove relative URLs work), adding `headers`
- * (e.g. CORS, for the widget served from another origin than the page) to every file. */
-export async function serve(dir = join(root, 'dist'), prefix = '/shop/', { headers = {} } = {}) {
+ * (e.g. CORS, for the widget served from another origin than the page) to every file. Files
+ * whose path matches `slow.match` are sent in `slow.chunk`-byte pieces `slow.delayMs` apart, as
+ * a big model arrives over a real network. */
+export async function serve(dir = join(root, 'dist'), prefix = '/shop/', { headers = {}, slow } = {}) {
   const requests = [];
   const server = createServer(async (req, res) => {
     requests.push(req.url);
@@ -40,8 +42,20 @@ export async function serve(dir = join(root, 'dist'), prefix = '/shop/', { heade
     }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-      res.end(body);
+      res.writeHead(200, {
+        ...headers,
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'content-length': body.length,
+      });
+      if (!slow?.match.test(file)) {
+        res.end(body);
+        return;
+      }
+      for (let at = 0; at < body.length; at += slow.chunk) {
+        res.write(body.subarray(at, at + slow.chunk));
+        await new Promise((ok) => setTimeout(ok, slow.delayMs));
+      }
+      res.end();
     } catch {
       res.writeHead(404).end('not found');
     }

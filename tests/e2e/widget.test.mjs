@@ -14,6 +14,7 @@ const LOG_KEY = 'tastebud:v1:log';
 const BROWSER_NOISE = /Failed to load resource/;
 
 let site;
+let slowSite;
 let cdn;
 let browser;
 let catalog;
@@ -29,6 +30,23 @@ const TEST_PAGES = {
     <span class="price" id="host-price">host text</span>
     <tastebud-recs id="missing" catalog="../data/catalog.json" model="../data/missing.tbm"></tastebud-recs>
     <tastebud-recs id="garbage" catalog="../data/catalog.json" model="../data/catalog.json"></tastebud-recs>
+    <script>
+      window.failures = [];
+      document.addEventListener('tastebud:error', (e) => failures.push([e.target.id, e.detail.message]));
+    </script>`),
+  // One widget that may rank in a Web Worker ("on"), or must stay on the page ("off"), recording
+  // where its engine ran and the download progress it reported.
+  ...Object.fromEntries(['on', 'off'].map((worker) => [`worker-${worker}.html`, hostPage(`
+    <tastebud-recs id="recs" worker="${worker}" limit="8" catalog="../data/catalog.json"
+                   model="../data/model.tbm" item-base="../"></tastebud-recs>
+    <script>
+      window.ready = [];
+      window.progress = [];
+      document.addEventListener('tastebud:ready', (e) => ready.push(e.detail));
+      document.addEventListener('tastebud:progress', (e) => progress.push(e.detail));
+    </script>`)])),
+  'worker-broken.html': hostPage(`
+    <tastebud-recs id="garbage" worker="on" catalog="../data/catalog.json" model="../data/catalog.json"></tastebud-recs>
     <script>
       window.failures = [];
       document.addEventListener('tastebud:error', (e) => failures.push([e.target.id, e.detail.message]));
@@ -59,6 +77,8 @@ before(async () => {
     await writeFile(join(siteDir, 'examples', f), html.replaceAll('../widget/tastebud-widget.js', `${cdn.url}widget/tastebud-widget.js`));
   }
   site = await serve(siteDir, '/site/');
+  // The same site with its models trickling in, 8 KB every 40 ms.
+  slowSite = await serve(siteDir, '/site/', { slow: { match: /\.tbm$/, chunk: 8192, delayMs: 40 } });
   browser = await launch();
   catalog = await demoCatalog();
 });
@@ -66,6 +86,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   site?.close();
+  slowSite?.close();
   cdn?.close();
   if (siteDir) await rm(siteDir, { recursive: true, force: true });
 });
@@ -74,7 +95,7 @@ const inCategory = (id, n) => catalog.items.filter((i) => i.category === id).sli
 
 /** Opens a page of the site under examples/ (none for `null`), recording requests that leave
  * the two origins and every page error. */
-async function open(name, { init } = {}) {
+async function open(name, { init, from = site } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
   if (init) await context.addInitScript(...init);
   const page = await context.newPage();
@@ -82,13 +103,13 @@ async function open(name, { init } = {}) {
   const errors = [];
   page.on('request', (r) => {
     const url = r.url();
-    if (![site.origin, cdn.origin, 'data:', 'blob:'].some((o) => url.startsWith(o))) outside.push(url);
+    if (![from.origin, cdn.origin, 'data:', 'blob:'].some((o) => url.startsWith(o))) outside.push(url);
   });
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => {
     if (m.type() === 'error' && !BROWSER_NOISE.test(m.text())) errors.push(m.text());
   });
-  if (name) await page.goto(`${site.url}examples/${name}`);
+  if (name) await page.goto(`${from.url}examples/${name}`);
   return { context, page, outside, errors };
 }
 
@@ -99,7 +120,7 @@ const storedLog = (page) => page.evaluate((k) => localStorage.getItem(k), LOG_KE
 test('the widget and its wasm load from their own origin and fit the 150 KB gzip budget', async () => {
   let raw = 0;
   let gz = 0;
-  for (const f of ['tastebud-widget.js', 'tastebud_widget.js', 'tastebud_widget_bg.wasm']) {
+  for (const f of ['tastebud-widget.js', 'tastebud-worker.js', 'tastebud_widget.js', 'tastebud_widget_bg.wasm']) {
     const bytes = await readFile(join(dist, 'widget', f));
     raw += bytes.length;
     gz += gzipSync(bytes, { level: 9 }).length;
@@ -307,4 +328,71 @@ test('the storefront and the widget share one visitor on one origin', async () =
   assert.deepEqual(outside, []);
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('in a Web Worker the widget ranks exactly as on the page, and follows track', async () => {
+  const visitor = inCategory('astronomy', 2).concat(inCategory('tea', 1))
+    .map((item, n) => JSON.stringify({ item, kind: 'like', timestamp: 1_700_000_000 + n })).join('\n');
+  const init = [([k, log]) => localStorage.setItem(k, log), [LOG_KEY, `${visitor}\n`]];
+  const lists = {};
+  for (const worker of ['off', 'on']) {
+    const { context, page, outside, errors } = await open(`worker-${worker}.html`, { init });
+    const recs = page.locator('#recs');
+    await widgetCards(recs).first().waitFor();
+    const ready = await page.evaluate(() => window.ready);
+    assert.deepEqual(ready.map((r) => r.engine), [worker === 'on' ? 'worker' : 'page']);
+    lists[worker] = await ids(recs);
+    lists[`${worker} why`] = await recs.locator('[part="why"]').allInnerTexts();
+    if (worker === 'on') {
+      // A worker script from the widget's origin, started through a same-origin module.
+      assert.ok(cdn.requests.some((r) => r.endsWith('/widget/tastebud-worker.js')));
+      for (const id of inCategory('knitting', 3)) await page.evaluate((i) => Tastebud.track(i, 'purchase'), id);
+      await page.waitForFunction(
+        ([w, old]) => [...w.shadowRoot.querySelectorAll('li[part="card"]')].map((e) => e.dataset.itemId).join() !== old,
+        [await recs.elementHandle(), lists.on.join()]);
+      const cats = await widgetCards(recs).evaluateAll((els) => els.map((e) => e.dataset.category));
+      assert.ok(cats.includes('knitting'), cats.join(' '));
+    }
+    assert.deepEqual(outside, []);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+  assert.equal(lists.on.length, 8);
+  assert.deepEqual(lists.on, lists.off);
+  assert.deepEqual(lists['on why'], lists['off why']);
+});
+
+test('a model that downloads slowly shows its progress, then the recommendations', async () => {
+  const size = (await readFile(join(dist, 'data', 'model.tbm'))).length;
+  for (const worker of ['off', 'on']) {
+    const { context, page, errors } = await open(`worker-${worker}.html`, { from: slowSite });
+    const bar = page.locator('#recs progress[part="progress"]');
+    await bar.waitFor({ state: 'visible' });
+    assert.equal(await bar.getAttribute('aria-label'), 'Loading recommendations…');
+    const midway = await bar.evaluate((b) => [b.value, b.max]);
+    assert.ok(midway[0] > 0 && midway[0] < midway[1] && midway[1] === size, String(midway));
+    await screenshot(page, `widget-progress-${worker}`);
+    await widgetCards(page.locator('#recs')).first().waitFor();
+    assert.ok(await bar.isHidden());
+    const progress = await page.evaluate(() => window.progress);
+    assert.ok(progress.length >= Math.floor(size / 8192), `${progress.length} progress events`);
+    assert.ok(progress.every((p, i) => p.total === size && (i === 0 || p.loaded > progress[i - 1].loaded)));
+    assert.equal(progress.at(-1).loaded, size);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
+
+test('a broken model fails in the worker as on the page: a message and tastebud:error', async () => {
+  const messages = {};
+  for (const name of ['broken.html', 'worker-broken.html']) {
+    const { context, page, errors } = await open(name);
+    await page.waitForFunction(() => window.failures.some(([id]) => id === 'garbage'));
+    messages[name] = (await page.evaluate(() => window.failures)).find(([id]) => id === 'garbage')[1];
+    assert.equal(await page.locator('#garbage [part="status"]').innerText(), 'Recommendations are unavailable right now.');
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+  assert.match(messages['broken.html'], /model/);
+  assert.equal(messages['worker-broken.html'], messages['broken.html']);
 });

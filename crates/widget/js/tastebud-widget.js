@@ -4,7 +4,7 @@
 // file); this module fetches, renders into a Shadow DOM and talks to the host page. Catalog text
 // is only ever set as textContent, and links are the catalog's after `is_safe_url` (checked again
 // here once resolved). Every failure stays in the widget: a short message and `tastebud:error`.
-import init, { Recommender, track as trackEvent, erase as eraseLog, loggedEvents } from './tastebud_widget.js';
+import init, { Recommender, track as trackEvent, erase as eraseLog, loggedEvents, visitorSnapshot } from './tastebud_widget.js';
 
 const TEXT = {
   en: {
@@ -52,6 +52,9 @@ li { all: unset; display: block; flex: 0 0 var(--tb-card-width, 180px); }
 .why { font-size: .85em; color: var(--tb-muted, #57606a); }
 .status { all: unset; display: block; font-size: .9em; color: var(--tb-muted, #57606a); }
 .status:empty { display: none; }
+progress { display: block; width: 100%; max-width: 24em; height: .5em; margin: .2em 0 .6em;
+  accent-color: var(--tb-accent, #b4532a); }
+progress[hidden] { display: none; }
 `;
 
 let wasm;
@@ -67,6 +70,11 @@ function ready() {
   return wasm;
 }
 
+/** Catalogs whose model has at least this many items are parsed and ranked in a Web Worker
+ * (README, "Big catalogs"), so the page never stalls; a widget's `worker` attribute ("on",
+ * "off", default "auto") overrides it. */
+export const WORKER_MIN_ITEMS = 20000;
+
 async function fetched(url, what) {
   let response;
   try {
@@ -78,15 +86,184 @@ async function fetched(url, what) {
   return response;
 }
 
+/** The whole body of `url`, read as it streams in: `onProgress(loaded, total)` after each chunk
+ * (`total` 0 when unknown). The result's buffer holds exactly the body, ready to transfer. */
+async function download(url, what, onProgress = () => {}) {
+  const response = await fetched(url, what);
+  // A compressed response's length is not the length of the bytes it decodes to.
+  const total = response.headers.get('content-encoding') ? 0 : Number(response.headers.get('content-length')) || 0;
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  let bytes = new Uint8Array(total || 1 << 16);
+  let loaded = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (loaded + value.length > bytes.length) {
+        const grown = new Uint8Array(Math.max(bytes.length * 2, loaded + value.length));
+        grown.set(bytes.subarray(0, loaded));
+        bytes = grown;
+      }
+      bytes.set(value, loaded);
+      loaded += value.length;
+      onProgress(loaded, loaded <= total ? total : 0);
+    }
+  } catch {
+    throw new Error(`the ${what} download from ${url} was interrupted`);
+  }
+  return loaded === bytes.length ? bytes : bytes.slice(0, loaded);
+}
+
+/** The item count in a model file's header (docs/model-format.md), or 0 if it has none: the
+ * engine then reports what is wrong with the file. */
+function modelItems(bytes) {
+  if (bytes.length < 16) return 0;
+  const length = new DataView(bytes.buffer, bytes.byteOffset, 16).getUint32(12, true);
+  if (16 + length > bytes.length) return 0;
+  try {
+    return Number(JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + length))).items) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function catalogText(bytes) {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new Error('the catalog is not UTF-8 text');
+  }
+}
+
+/** The engine on the page's main thread: small catalogs, or where no worker can start. */
+class PageEngine {
+  where = 'page';
+  #recommender;
+
+  constructor(catalog, model) {
+    this.#recommender = new Recommender(catalogText(catalog), model);
+  }
+
+  async recommend(mode, limit, lang) {
+    return JSON.parse(this.#recommender.recommend(mode, limit, lang));
+  }
+}
+
+/** Starts tastebud-worker.js. A worker must come from the page's origin, so a widget served from
+ * elsewhere starts it through a same-origin module that imports it. */
+function spawnWorker() {
+  const url = new URL('./tastebud-worker.js', import.meta.url);
+  if (url.origin === location.origin) return { worker: new Worker(url, { type: 'module' }), shim: null };
+  const shim = URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' }));
+  return { worker: new Worker(shim, { type: 'module' }), shim };
+}
+
+/** The engine in a Web Worker: the catalog and model are transferred to it and parsed there; each
+ * request carries the visitor's log, which stays in this page's storage. */
+class WorkerEngine {
+  where = 'worker';
+  #worker;
+  #calls = new Map();
+  #next = 0;
+
+  /** A started worker with its engine's wasm loaded, or null when this page cannot run one (a
+   * Content-Security-Policy without blob: workers, say). */
+  static async start() {
+    let spawned;
+    try {
+      spawned = spawnWorker();
+    } catch {
+      return null;
+    }
+    const { worker, shim } = spawned;
+    const started = await new Promise((ok) => {
+      worker.onmessage = ({ data }) => ok(data.type === 'ready');
+      worker.onerror = (e) => {
+        e.preventDefault();
+        ok(false);
+      };
+    });
+    if (shim) URL.revokeObjectURL(shim);
+    if (!started) {
+      worker.terminate();
+      return null;
+    }
+    return new WorkerEngine(worker);
+  }
+
+  constructor(worker) {
+    this.#worker = worker;
+    worker.onmessage = ({ data }) => {
+      const call = this.#calls.get(data.id);
+      if (!call) return;
+      this.#calls.delete(data.id);
+      if (data.ok) call.ok(data);
+      else call.fail(new Error(data.message));
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      this.#failAll(new Error(`the Tastebud worker stopped (${e.message || 'unknown error'})`));
+    };
+  }
+
+  #failAll(error) {
+    for (const call of this.#calls.values()) call.fail(error);
+    this.#calls.clear();
+  }
+
+  #call(message, transfer = []) {
+    const id = ++this.#next;
+    return new Promise((ok, fail) => {
+      this.#calls.set(id, { ok, fail });
+      this.#worker.postMessage({ ...message, id }, transfer);
+    });
+  }
+
+  /** Hands the downloaded files over (their buffers move to the worker) and parses them there. */
+  async load(catalog, model) {
+    try {
+      await this.#call({ type: 'load', catalog: catalog.buffer, model: model.buffer }, [catalog.buffer, model.buffer]);
+    } catch (e) {
+      this.#worker.terminate();
+      throw e;
+    }
+  }
+
+  async recommend(mode, limit, lang) {
+    const [log, prefs] = visitorSnapshot();
+    const { json } = await this.#call({ type: 'recommend', log, prefs, mode, limit, lang });
+    return JSON.parse(json);
+  }
+}
+
+/** Model download progress, for every widget showing that model: `progress` events with
+ * `{ model, loaded, total }`. */
+const downloads = new EventTarget();
+
 /** One loaded engine per (catalog URL, model URL), shared by every widget and `recommend`. */
-function engine(catalog, model) {
+function engine(catalog, model, worker = 'auto') {
   const key = `${catalog}\n${model}`;
   if (!engines.has(key)) {
-    const loading = Promise.all([
-      ready(),
-      fetched(catalog, 'catalog').then((r) => r.text()),
-      fetched(model, 'model').then((r) => r.arrayBuffer()),
-    ]).then(([, text, bytes]) => new Recommender(text, new Uint8Array(bytes)));
+    const report = (loaded, total) =>
+      downloads.dispatchEvent(new CustomEvent('progress', { detail: { model, loaded, total } }));
+    const loading = (async () => {
+      const [catalogBytes, modelBytes] = await Promise.all([
+        download(catalog, 'catalog'),
+        download(model, 'model', report),
+        ready(),
+      ]);
+      const big = modelItems(modelBytes) >= WORKER_MIN_ITEMS;
+      if (worker === 'on' || (worker !== 'off' && big)) {
+        const inWorker = typeof Worker === 'function' ? await WorkerEngine.start() : null;
+        if (inWorker) {
+          await inWorker.load(catalogBytes, modelBytes);
+          return inWorker;
+        }
+        console.warn('Tastebud: no Web Worker could be started on this page; ranking on the main thread');
+      }
+      return new PageEngine(catalogBytes, modelBytes);
+    })();
     // A failure is reported to every widget waiting on it; a later render tries again.
     loading.catch(() => engines.delete(key));
     engines.set(key, loading);
@@ -111,13 +288,19 @@ function limitOf(value, fallback) {
   return Number.isFinite(n) && n > 0 ? Math.min(n, 50) : fallback;
 }
 
+/** The `worker` setting: "on", "off" or "auto" (by catalog size). */
+function workerOf(setting) {
+  return ['on', 'off'].includes(setting) ? setting : 'auto';
+}
+
 async function recommend(options = {}) {
   const [catalog, model] = sources(options);
-  const recommender = await engine(catalog, model);
+  const loaded = await engine(catalog, model, workerOf(options.worker ?? document.querySelector('tastebud-recs[worker]')?.getAttribute('worker')));
   const mode = options.mode ?? 'items';
   const lang = options.lang ?? hostLang();
-  return JSON.parse(recommender.recommend(mode, limitOf(options.limit, 6), lang));
+  return loaded.recommend(mode, limitOf(options.limit, 6), lang);
 }
+
 
 function refreshAll() {
   for (const w of widgets) w.refresh();
@@ -162,11 +345,12 @@ function money(amount, currency, lang) {
 }
 
 class TastebudRecs extends HTMLElement {
-  static observedAttributes = ['catalog', 'model', 'limit', 'lang', 'mode', 'heading', 'item-base'];
+  static observedAttributes = ['catalog', 'model', 'limit', 'lang', 'mode', 'heading', 'item-base', 'worker'];
 
   #root;
   #heading;
   #status;
+  #bar;
   #list;
   #renders = 0;
   #scheduled = false;
@@ -185,8 +369,11 @@ class TastebudRecs extends HTMLElement {
     this.#status = el('p', 'status');
     this.#status.className = 'status';
     this.#status.setAttribute('role', 'status');
+    // While a model downloads; its accessible name is the loading text.
+    this.#bar = el('progress', 'progress');
+    this.#bar.hidden = true;
     this.#list = el('ul', 'list');
-    this.#root.append(this.#heading, this.#status, this.#list);
+    this.#root.append(this.#heading, this.#status, this.#bar, this.#list);
     shadow.append(style, this.#root);
     shadow.addEventListener('click', (e) => this.#pick(e));
   }
@@ -229,10 +416,14 @@ class TastebudRecs extends HTMLElement {
     const model = this.getAttribute('model');
     if (!this.#list.childElementCount) this.#status.textContent = text.loading;
     this.#root.setAttribute('aria-busy', 'true');
+    let unwatch = () => {};
     try {
       if (!catalog || !model) throw new Error('<tastebud-recs> needs catalog and model attributes');
       const base = absolute(this.getAttribute('item-base') || document.baseURI);
-      const found = await recommend({ catalog, model, mode, lang, limit: this.getAttribute('limit') });
+      const modelUrl = absolute(model);
+      unwatch = this.#watchDownload(modelUrl, text.loading);
+      const loaded = await engine(absolute(catalog), modelUrl, workerOf(this.getAttribute('worker')));
+      const found = await loaded.recommend(mode, limitOf(this.getAttribute('limit'), 6), lang);
       if (token !== this.#renders) return;
       const list = mode === 'items'
         ? found.map((item) => this.#card(item, lang, base))
@@ -243,7 +434,7 @@ class TastebudRecs extends HTMLElement {
       this.#root.removeAttribute('aria-busy');
       if (!this.#readyFired) {
         this.#readyFired = true;
-        this.#emit('tastebud:ready', { mode, count: list.length });
+        this.#emit('tastebud:ready', { mode, count: list.length, engine: loaded.where });
       }
     } catch (e) {
       if (token !== this.#renders) return;
@@ -251,7 +442,29 @@ class TastebudRecs extends HTMLElement {
       this.#status.textContent = text.failed;
       this.#root.removeAttribute('aria-busy');
       this.#emit('tastebud:error', { message: String(e?.message ?? e) });
+    } finally {
+      unwatch();
+      if (token === this.#renders) this.#bar.hidden = true;
     }
+  }
+
+  /** Shows the model's download progress (a bar, and `tastebud:progress` events with
+   * `{ loaded, total }` bytes, `total` 0 when unknown) until the returned function is called. */
+  #watchDownload(modelUrl, label) {
+    const show = ({ detail }) => {
+      if (detail.model !== modelUrl) return;
+      this.#bar.hidden = false;
+      this.#bar.setAttribute('aria-label', label);
+      if (detail.total > 0) {
+        this.#bar.max = detail.total;
+        this.#bar.value = detail.loaded;
+      } else {
+        this.#bar.removeAttribute('value');
+      }
+      this.#emit('tastebud:progress', { loaded: detail.loaded, total: detail.total });
+    };
+    downloads.addEventListener('progress', show);
+    return () => downloads.removeEventListener('progress', show);
   }
 
   #emit(type, detail) {

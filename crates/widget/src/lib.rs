@@ -21,6 +21,7 @@ mod boundary {
     use tastebud_core::EventKind;
     use tastebud_web::engine::{Engine, StoredEvent};
     use tastebud_web::i18n::Lang;
+    use tastebud_web::services::storage::Prefs;
     use wasm_bindgen::prelude::*;
 
     use crate::lists::{self, Mode};
@@ -46,25 +47,48 @@ mod boundary {
         /// The widget's list for the current visitor log, as JSON: an array of items
         /// (`mode` "items") or of interests (`mode` "interests"), explained in `lang`.
         pub fn recommend(&self, mode: &str, limit: usize, lang: &str) -> Result<String, JsError> {
+            let (log, prefs) = visitor::read();
+            self.list(&log, &prefs, mode, limit, lang)
+        }
+
+        /// [`recommend`](Self::recommend) for the visitor whose log and settings
+        /// [`visitor_snapshot`] returned: how a Web Worker, which has no localStorage, ranks for
+        /// the page's visitor.
+        #[wasm_bindgen(js_name = recommendFor)]
+        pub fn recommend_for(
+            &self,
+            log: &str,
+            prefs: &str,
+            mode: &str,
+            limit: usize,
+            lang: &str,
+        ) -> Result<String, JsError> {
+            let (log, prefs) = visitor::from_snapshot(log, prefs);
+            self.list(&log, &prefs, mode, limit, lang)
+        }
+
+        fn list(
+            &self,
+            log: &[StoredEvent],
+            prefs: &Prefs,
+            mode: &str,
+            limit: usize,
+            lang: &str,
+        ) -> Result<String, JsError> {
             let mode = Mode::from_name(mode).ok_or_else(|| {
                 JsError::new(&format!(
                     "mode must be \"items\" or \"interests\", got \"{mode}\""
                 ))
             })?;
-            let (log, prefs) = visitor::read();
             let lang = Lang::from_tag(lang);
             let limit = limit.clamp(1, 50);
             let json = match mode {
                 Mode::Items => {
-                    serde_json::to_string(&lists::items(&self.engine, &log, &prefs, lang, limit))
+                    serde_json::to_string(&lists::items(&self.engine, log, prefs, lang, limit))
                 }
-                Mode::Interests => serde_json::to_string(&lists::interests(
-                    &self.engine,
-                    &log,
-                    &prefs,
-                    lang,
-                    limit,
-                )),
+                Mode::Interests => {
+                    serde_json::to_string(&lists::interests(&self.engine, log, prefs, lang, limit))
+                }
             };
             json.map_err(|e| JsError::new(&e.to_string()))
         }
@@ -104,6 +128,14 @@ mod boundary {
         visitor::erase();
     }
 
+    /// The visitor's log and settings in their stored form, `[log, prefs]`, for
+    /// [`Recommender::recommend_for`] in a Web Worker.
+    #[wasm_bindgen(js_name = visitorSnapshot)]
+    pub fn visitor_snapshot() -> Vec<String> {
+        let (log, prefs) = visitor::snapshot();
+        vec![log, prefs]
+    }
+
     /// How many interactions are stored for this visitor.
     #[wasm_bindgen(js_name = loggedEvents)]
     pub fn logged_events() -> usize {
@@ -116,7 +148,7 @@ mod boundary {
 /// times exactly what TensorFlow.js and a JavaScript loop are timed on.
 #[cfg(all(target_arch = "wasm32", feature = "bench"))]
 mod bench {
-    use tastebud_core::{top_k, Model, Scored};
+    use tastebud_core::{Model, Scored, TopK};
     use wasm_bindgen::prelude::*;
 
     /// A parsed model, the last folded-in visitor and a score buffer reused by every query.
@@ -125,6 +157,7 @@ mod bench {
         model: Model,
         user: Vec<f32>,
         scores: Vec<f32>,
+        select: TopK,
         top: Vec<Scored>,
     }
 
@@ -139,6 +172,7 @@ mod bench {
                 model,
                 user: Vec::new(),
                 scores,
+                select: TopK::new(),
                 top: Vec::new(),
             })
         }
@@ -163,16 +197,16 @@ mod bench {
 
         /// Scores every item for the folded-in visitor and selects the top `n`, `reps` times
         /// (one timer reading can then cover many queries); returns the last top `n` indices.
+        /// The scores, the selection heap and the top list are reused: after the first query,
+        /// scoring and selecting allocate nothing.
         pub fn query(&mut self, n: usize, reps: usize) -> Vec<u32> {
             for _ in 0..reps {
                 self.model.score_into(&self.user, &mut self.scores);
-                self.top = top_k(
-                    self.scores.iter().enumerate().map(|(i, &score)| Scored {
-                        item: i as u32,
-                        score,
-                    }),
-                    n,
-                );
+                let scored = self.scores.iter().enumerate().map(|(i, &score)| Scored {
+                    item: i as u32,
+                    score,
+                });
+                self.select.select_into(scored, n, &mut self.top);
             }
             self.top.iter().map(|s| s.item).collect()
         }

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 
 use tastebud_web::engine::StoredEvent;
-use tastebud_web::services::storage::{self, append, Health, Prefs};
+use tastebud_web::services::storage::{self, append, serialize_log, Health, Prefs};
 
 thread_local! {
     /// `Some` once storage has failed on this page: the log lives here instead.
@@ -38,4 +38,18 @@ pub fn record(event: StoredEvent) {
 pub fn erase() {
     MEMORY.with(|m| *m.borrow_mut() = None);
     storage::erase_all();
+}
+
+/// The visitor in their stored form, the log's lines and the settings' JSON, for a Web Worker,
+/// which cannot read localStorage.
+pub fn snapshot() -> (String, String) {
+    let (log, prefs) = read();
+    let prefs = serde_json::to_string(&prefs).unwrap_or_default();
+    (serialize_log(&log), prefs)
+}
+
+/// A [`snapshot`] read back, exactly as storage reads it.
+pub fn from_snapshot(log: &str, prefs: &str) -> (Vec<StoredEvent>, Prefs) {
+    let loaded = storage::read(Some(log.to_owned()), Some(prefs.to_owned()), None);
+    (loaded.log, loaded.prefs)
 }
