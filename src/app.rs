@@ -12,6 +12,7 @@ use crate::components::{
 };
 use crate::engine::{Engine, StoredEvent};
 use crate::i18n::{t, tf, Key, Lang};
+use crate::services::download::{self, Progress};
 use crate::services::storage::{self, Health};
 use crate::state::{Action, Notice, State, View};
 
@@ -89,30 +90,52 @@ pub fn use_app() -> AppContext {
 }
 
 enum Load {
-    Loading,
+    /// Downloading, with the progress so far once the first bytes arrive.
+    Loading(Option<Progress>),
     Ready(Rc<Engine>),
     Failed(String),
 }
 
-async fn fetch_engine() -> Result<Engine, String> {
-    use gloo::net::http::Request;
-    let get = |url: &'static str| async move {
-        let resp = Request::get(url)
-            .send()
-            .await
-            .map_err(|e| format!("{url} could not be fetched ({e})"))?;
-        if !resp.ok() {
-            return Err(format!("{url} answered HTTP {}", resp.status()));
-        }
-        resp.binary()
-            .await
-            .map_err(|e| format!("{url} could not be read ({e})"))
-    };
-    let catalog = get(CATALOG_URL).await?;
-    let model = get(MODEL_URL).await?;
+async fn fetch_engine(on_progress: impl FnMut(Progress)) -> Result<Engine, String> {
+    let files = download::fetch_all(&[CATALOG_URL, MODEL_URL], on_progress).await?;
+    let [catalog, model]: [Vec<u8>; 2] = files
+        .try_into()
+        .map_err(|_| "the shop's files did not all arrive".to_owned())?;
     let catalog =
         String::from_utf8(catalog).map_err(|_| format!("{CATALOG_URL} is not UTF-8 text"))?;
     Engine::load(&catalog, &model)
+}
+
+/// Megabytes, to one decimal.
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / 1e6)
+}
+
+/// The loading page: a progress bar once the download's size is known, or the bytes so far.
+fn loading_view(lang: Lang, progress: Option<Progress>) -> Html {
+    let label = t(lang, Key::Loading);
+    let bar = progress.map(|p| match (p.percent(), p.total) {
+        (Some(percent), Some(total)) => html! {
+            <>
+                <progress data-testid="load-progress" aria-label={label} max="100" value={percent.to_string()}></progress>
+                <p class="hint" aria-hidden="true">{ format!("{percent}% · {} / {} MB", megabytes(p.loaded), megabytes(total)) }</p>
+            </>
+        },
+        _ => html! {
+            <>
+                <progress data-testid="load-progress" aria-label={label}></progress>
+                <p class="hint" aria-hidden="true">{ format!("{} MB", megabytes(p.loaded)) }</p>
+            </>
+        },
+    });
+    html! {
+        <main id="main" class="loading">
+            <div class="loading-box">
+                <p class="status" role="status">{ label }</p>
+                { for bar }
+            </div>
+        </main>
+    }
 }
 
 /// Moves focus to the main content without touching the hash (which is the router's).
@@ -191,14 +214,25 @@ pub fn app(props: &AppProps) -> Html {
     let preloaded = props.engine.clone();
     let load = use_state(|| match &preloaded {
         Some(engine) => Load::Ready(engine.clone()),
-        None => Load::Loading,
+        None => Load::Loading(None),
     });
     {
         let load = load.clone();
         use_effect_with((), move |_| {
             if preloaded.is_none() {
                 yew::platform::spawn_local(async move {
-                    load.set(match fetch_engine().await {
+                    // A new state only when the whole percent (or, size unknown, the tenth of a
+                    // megabyte) changes: a few hundred renders at most, however big the model.
+                    let mut shown = None;
+                    let progress = load.clone();
+                    let on_progress = move |p: Progress| {
+                        let step = p.percent().map_or(p.loaded / 100_000, u64::from);
+                        if shown != Some(step) {
+                            shown = Some(step);
+                            progress.set(Load::Loading(Some(p)));
+                        }
+                    };
+                    load.set(match fetch_engine(on_progress).await {
                         Ok(engine) => Load::Ready(Rc::new(engine)),
                         Err(e) => Load::Failed(e),
                     });
@@ -250,9 +284,7 @@ pub fn app(props: &AppProps) -> Html {
     };
     let lang = state.lang;
     match &*load {
-        Load::Loading => html! {
-            <main id="main" class="loading"><p class="status" role="status">{ t(lang, Key::Loading) }</p></main>
-        },
+        Load::Loading(progress) => loading_view(lang, *progress),
         Load::Failed(e) => html! {
             <main id="main">
                 <div class="error" role="alert" data-testid="load-error">{ tf(lang, Key::LoadFailed, e) }</div>

@@ -228,3 +228,28 @@ test('the privacy dialog keeps focus inside and returns it to its opener; a dism
   await page.getByTestId('dismissed-note').waitFor({ state: 'detached' });
   await context.close();
 });
+
+test('while the shop\'s files download slowly, a progress bar shows how far along they are', async () => {
+  const slow = await serve(undefined, '/shop/', { slow: { match: /\/data\//, chunk: 65536, delayMs: 60 } });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(slow.url);
+    const bar = page.getByTestId('load-progress');
+    await page.waitForFunction(() => {
+      const v = Number(document.querySelector('[data-testid="load-progress"]')?.getAttribute('value'));
+      return v > 0 && v < 100;
+    });
+    assert.equal(await bar.getAttribute('aria-label'), 'Loading the shop…');
+    assert.match(await page.locator('.loading-box .hint').innerText(), /^\d+% · \d+\.\d \/ \d+\.\d MB$/);
+    await screenshot(page, 'loading-progress');
+    await page.locator('header.top').waitFor({ timeout: 20000 });
+    assert.equal(await bar.count(), 0);
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    slow.close();
+  }
+});
