@@ -1417,6 +1417,34 @@ fn a_header_too_long_to_read_cannot_be_built() {
     );
 }
 
+/// A version 1 header could hold a provenance of up to 65,536 bytes less the other fields, but
+/// version 2 adds `popularity_bytes`: a provenance over `Model::new`'s limit is refused on
+/// reading, so that every model read can be written again.
+#[test]
+fn a_version_1_provenance_too_long_to_write_again_is_refused() {
+    let source = |n: usize| {
+        let mut file = spec_file_v1(Precision::F32);
+        file.header = file.header.replace(
+            r#""source":"test""#,
+            &format!(r#""source":"{}""#, "x".repeat(n)),
+        );
+        file
+    };
+    // `{"source":"..."}` is 13 bytes around the string.
+    let fits = source(64_512 - 13);
+    let model = Model::from_bytes(&fits.bytes()).unwrap();
+    assert_eq!(
+        Model::from_bytes(&model.to_bytes()).unwrap().provenance(),
+        model.provenance()
+    );
+    let over = source(64_512 - 12);
+    assert!(over.header.len() <= 65_536);
+    match format_error(&over.bytes()) {
+        FormatError::Header(m) => assert!(m.contains("64513 bytes of JSON"), "{m}"),
+        e => panic!("{e}"),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Seeds for the fuzzer.
 

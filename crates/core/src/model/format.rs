@@ -422,6 +422,14 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
         (2.., None) => return bad("missing field `popularity_bytes`".into()),
         _ => {}
     }
+    // What `Model::new` accepts, so that every model read can be written again (a version 1
+    // header near the size limit would not fit once `popularity_bytes` is added).
+    let provenance_len = serde_json::to_vec(&h.provenance).map_or(usize::MAX, |j| j.len());
+    if provenance_len > MAX_PROVENANCE {
+        return bad(format!(
+            "its provenance is {provenance_len} bytes of JSON, over the {MAX_PROVENANCE}-byte limit"
+        ));
+    }
     if !(1..=MAX_ITEMS).contains(&h.items) {
         return bad(format!("items is {}, expected 1 to {MAX_ITEMS}", h.items));
     }
