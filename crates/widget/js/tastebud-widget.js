@@ -54,7 +54,7 @@ li { all: unset; display: block; flex: 0 0 var(--tb-card-width, 180px); }
 .status:empty { display: none; }
 progress { display: block; width: 100%; max-width: 24em; height: .5em; margin: .2em 0 .6em;
   accent-color: var(--tb-accent, #b4532a); }
-progress[hidden] { display: none; }
+progress[hidden] { display: none !important; }
 `;
 
 let wasm;
@@ -74,11 +74,13 @@ function ready() {
  * (README, "Big catalogs"), so the page never stalls; a widget's `worker` attribute ("on",
  * "off", default "auto") overrides it. */
 export const WORKER_MIN_ITEMS = 20000;
+/** How long a worker may take to load its engine before the widget ranks on the page instead. */
+const WORKER_START_MS = 15000;
 
-async function fetched(url, what) {
+async function fetched(url, what, signal) {
   let response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, { signal });
   } catch {
     throw new Error(`the ${what} could not be fetched from ${url}`);
   }
@@ -86,33 +88,78 @@ async function fetched(url, what) {
   return response;
 }
 
-/** The whole body of `url`, read as it streams in: `onProgress(loaded, total)` after each chunk
- * (`total` 0 when unknown). The result's buffer holds exactly the body, ready to transfer. */
-async function download(url, what, onProgress = () => {}) {
-  const response = await fetched(url, what);
-  // A compressed response's length is not the length of the bytes it decodes to.
-  const total = response.headers.get('content-encoding') ? 0 : Number(response.headers.get('content-length')) || 0;
-  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+/** The length a response's body will have, or 0 when unknown. A compressed response's
+ * Content-Length counts the compressed bytes; another origin's Content-Encoding is hidden unless
+ * that server exposes it, so there a length is trusted only while the bytes stay within it. */
+function bodyLength(response) {
+  if (response.headers.get('content-encoding')) return 0;
+  return Number(response.headers.get('content-length')) || 0;
+}
+
+/** The whole body of `response`, read as it streams in: `onChunk(bytes)` after each chunk. The
+ * result's buffer holds exactly the body, ready to transfer; at most one copy is made, and only
+ * when the length was not known in advance. */
+async function readBody(response, url, what, expected, onChunk) {
+  if (!response.body) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    onChunk(bytes.length);
+    return bytes;
+  }
   const reader = response.body.getReader();
-  let bytes = new Uint8Array(total || 1 << 16);
+  let into = expected ? new Uint8Array(expected) : null;
+  const chunks = [];
   let loaded = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (loaded + value.length > bytes.length) {
-        const grown = new Uint8Array(Math.max(bytes.length * 2, loaded + value.length));
-        grown.set(bytes.subarray(0, loaded));
-        bytes = grown;
+      if (into && loaded + value.length > into.length) {
+        // More than announced (a compressed body): keep what came, collect the rest.
+        chunks.push(into.subarray(0, loaded));
+        into = null;
       }
-      bytes.set(value, loaded);
+      if (into) into.set(value, loaded);
+      else chunks.push(value);
       loaded += value.length;
-      onProgress(loaded, loaded <= total ? total : 0);
+      onChunk(value.length);
     }
   } catch {
     throw new Error(`the ${what} download from ${url} was interrupted`);
   }
-  return loaded === bytes.length ? bytes : bytes.slice(0, loaded);
+  if (into) return loaded === into.length ? into : into.slice(0, loaded);
+  const bytes = new Uint8Array(loaded);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+/** Downloads the catalog and the model together: `onProgress(loaded, total)` after each chunk,
+ * over both files (`total` 0 when unknown). A failure of either cancels the other. */
+async function downloadShop(catalog, model, onProgress) {
+  const abort = new AbortController();
+  try {
+    const responses = await Promise.all([
+      fetched(catalog, 'catalog', abort.signal),
+      fetched(model, 'model', abort.signal),
+    ]);
+    const lengths = responses.map(bodyLength);
+    const total = lengths.every((n) => n > 0) ? lengths[0] + lengths[1] : 0;
+    let loaded = 0;
+    const onChunk = (n) => {
+      loaded += n;
+      onProgress(loaded, loaded <= total ? total : 0);
+    };
+    return await Promise.all([
+      readBody(responses[0], catalog, 'catalog', lengths[0], onChunk),
+      readBody(responses[1], model, 'model', lengths[1], onChunk),
+    ]);
+  } catch (e) {
+    abort.abort();
+    throw e;
+  }
 }
 
 /** The item count in a model file's header (docs/model-format.md), or 0 if it has none: the
@@ -167,29 +214,35 @@ class WorkerEngine {
   #calls = new Map();
   #next = 0;
 
-  /** A started worker with its engine's wasm loaded, or null when this page cannot run one (a
-   * Content-Security-Policy without blob: workers, say). */
+  /** A started worker with its engine's wasm loaded, or why none could start (a
+   * Content-Security-Policy without blob: workers, a CDN without CORS for the worker script, or
+   * no answer within `WORKER_START_MS`). */
   static async start() {
     let spawned;
     try {
       spawned = spawnWorker();
-    } catch {
-      return null;
+    } catch (e) {
+      return { failed: String(e?.message ?? e) };
     }
     const { worker, shim } = spawned;
-    const started = await new Promise((ok) => {
-      worker.onmessage = ({ data }) => ok(data.type === 'ready');
+    const failed = await new Promise((ok) => {
+      const timer = setTimeout(() => ok(`no answer within ${WORKER_START_MS / 1000} s`), WORKER_START_MS);
+      const done = (why) => {
+        clearTimeout(timer);
+        ok(why);
+      };
+      worker.onmessage = ({ data }) => done(data.type === 'ready' ? null : data.message ?? 'it failed to start');
       worker.onerror = (e) => {
         e.preventDefault();
-        ok(false);
+        done(e.message || 'its script could not be loaded');
       };
     });
     if (shim) URL.revokeObjectURL(shim);
-    if (!started) {
+    if (failed) {
       worker.terminate();
-      return null;
+      return { failed };
     }
-    return new WorkerEngine(worker);
+    return { engine: new WorkerEngine(worker) };
   }
 
   constructor(worker) {
@@ -237,30 +290,36 @@ class WorkerEngine {
   }
 }
 
-/** Model download progress, for every widget showing that model: `progress` events with
- * `{ model, loaded, total }`. */
+/** Download progress of every engine that is loading: `progress` events with
+ * `{ key, loaded, total }`, `key` being the engine's. */
 const downloads = new EventTarget();
 
-/** One loaded engine per (catalog URL, model URL), shared by every widget and `recommend`. */
-function engine(catalog, model, worker = 'auto') {
-  const key = `${catalog}\n${model}`;
+/** The setting a `worker` attribute or option stands for: "on", "off" or "auto". */
+function workerOf(setting) {
+  return ['on', 'off'].includes(setting) ? setting : 'auto';
+}
+
+/** The key of the engine for a catalog, a model and a worker setting: widgets that agree on all
+ * three share one engine (one download, one parse, one worker). Engines live as long as the page. */
+const engineKey = (catalog, model, worker) => `${catalog}\n${model}\n${workerOf(worker)}`;
+
+function engine(catalog, model, worker) {
+  const key = engineKey(catalog, model, worker);
   if (!engines.has(key)) {
     const report = (loaded, total) =>
-      downloads.dispatchEvent(new CustomEvent('progress', { detail: { model, loaded, total } }));
+      downloads.dispatchEvent(new CustomEvent('progress', { detail: { key, loaded, total } }));
+    const setting = workerOf(worker);
     const loading = (async () => {
-      const [catalogBytes, modelBytes] = await Promise.all([
-        download(catalog, 'catalog'),
-        download(model, 'model', report),
-        ready(),
-      ]);
+      const [[catalogBytes, modelBytes]] = await Promise.all([downloadShop(catalog, model, report), ready()]);
       const big = modelItems(modelBytes) >= WORKER_MIN_ITEMS;
-      if (worker === 'on' || (worker !== 'off' && big)) {
-        const inWorker = typeof Worker === 'function' ? await WorkerEngine.start() : null;
-        if (inWorker) {
-          await inWorker.load(catalogBytes, modelBytes);
-          return inWorker;
+      if (setting === 'on' || (setting === 'auto' && big)) {
+        const started = typeof Worker === 'function' ? await WorkerEngine.start() : { failed: 'this browser has no Web Workers' };
+        if (started.engine) {
+          await started.engine.load(catalogBytes, modelBytes);
+          return started.engine;
         }
-        console.warn('Tastebud: no Web Worker could be started on this page; ranking on the main thread');
+        console.warn(`Tastebud: ranking on the main thread, as no Web Worker could be started (${started.failed}). ` +
+          'A widget served from another origin needs CORS on tastebud-worker.js and a page CSP that allows blob: workers.');
       }
       return new PageEngine(catalogBytes, modelBytes);
     })();
@@ -288,14 +347,12 @@ function limitOf(value, fallback) {
   return Number.isFinite(n) && n > 0 ? Math.min(n, 50) : fallback;
 }
 
-/** The `worker` setting: "on", "off" or "auto" (by catalog size). */
-function workerOf(setting) {
-  return ['on', 'off'].includes(setting) ? setting : 'auto';
-}
-
 async function recommend(options = {}) {
   const [catalog, model] = sources(options);
-  const loaded = await engine(catalog, model, workerOf(options.worker ?? document.querySelector('tastebud-recs[worker]')?.getAttribute('worker')));
+  // By default, the setting of a widget on the page that shows the same catalog and model.
+  const twin = [...document.querySelectorAll('tastebud-recs[catalog][model]')]
+    .find((w) => absolute(w.getAttribute('catalog')) === catalog && absolute(w.getAttribute('model')) === model);
+  const loaded = await engine(catalog, model, options.worker ?? twin?.getAttribute('worker'));
   const mode = options.mode ?? 'items';
   const lang = options.lang ?? hostLang();
   return loaded.recommend(mode, limitOf(options.limit, 6), lang);
@@ -351,6 +408,7 @@ class TastebudRecs extends HTMLElement {
   #heading;
   #status;
   #bar;
+  #unwatch = null;
   #list;
   #renders = 0;
   #scheduled = false;
@@ -420,9 +478,9 @@ class TastebudRecs extends HTMLElement {
     try {
       if (!catalog || !model) throw new Error('<tastebud-recs> needs catalog and model attributes');
       const base = absolute(this.getAttribute('item-base') || document.baseURI);
-      const modelUrl = absolute(model);
-      unwatch = this.#watchDownload(modelUrl, text.loading);
-      const loaded = await engine(absolute(catalog), modelUrl, workerOf(this.getAttribute('worker')));
+      const [catalogUrl, modelUrl, worker] = [absolute(catalog), absolute(model), this.getAttribute('worker')];
+      unwatch = this.#watchDownload(engineKey(catalogUrl, modelUrl, worker), text.loading);
+      const loaded = await engine(catalogUrl, modelUrl, worker);
       const found = await loaded.recommend(mode, limitOf(this.getAttribute('limit'), 6), lang);
       if (token !== this.#renders) return;
       const list = mode === 'items'
@@ -448,11 +506,13 @@ class TastebudRecs extends HTMLElement {
     }
   }
 
-  /** Shows the model's download progress (a bar, and `tastebud:progress` events with
-   * `{ loaded, total }` bytes, `total` 0 when unknown) until the returned function is called. */
-  #watchDownload(modelUrl, label) {
+  /** Shows the download progress of the engine `key` (a bar, and `tastebud:progress` events with
+   * `{ loaded, total }` bytes, `total` 0 when unknown) until the returned function is called. One
+   * subscription per widget: a render that starts while another waits takes it over. */
+  #watchDownload(key, label) {
+    this.#unwatch?.();
     const show = ({ detail }) => {
-      if (detail.model !== modelUrl) return;
+      if (detail.key !== key) return;
       this.#bar.hidden = false;
       this.#bar.setAttribute('aria-label', label);
       if (detail.total > 0) {
@@ -464,7 +524,12 @@ class TastebudRecs extends HTMLElement {
       this.#emit('tastebud:progress', { loaded: detail.loaded, total: detail.total });
     };
     downloads.addEventListener('progress', show);
-    return () => downloads.removeEventListener('progress', show);
+    const unwatch = () => {
+      downloads.removeEventListener('progress', show);
+      if (this.#unwatch === unwatch) this.#unwatch = null;
+    };
+    this.#unwatch = unwatch;
+    return unwatch;
   }
 
   #emit(type, detail) {
