@@ -232,7 +232,7 @@ impl Engine {
         let n = self.model.n_items();
         let k = self.model.n_factors();
         if (item as usize) < n {
-            self.model.item_factors().row(item as usize).to_vec()
+            self.model.item_row(item as usize)
         } else {
             let at = (item as usize - n) * k;
             self.cold[at..at + k].to_vec()
@@ -324,9 +324,7 @@ impl Engine {
         visitor: &Visitor,
         item: u32,
     ) -> (Vec<usize>, Vec<String>) {
-        let Ok((history, seeds)) =
-            system.contributions_to(self.model.item_factors(), &self.factors(item))
-        else {
+        let Ok((history, seeds)) = system.contributions_to(&self.model, &self.factors(item)) else {
             return (Vec::new(), Vec::new());
         };
         let mut terms: Vec<(f32, Result<usize, String>)> = history

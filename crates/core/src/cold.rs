@@ -6,17 +6,19 @@
 //! the mean of its category's and its brand's centroids ([`cold_item_factors`]), so it can be
 //! scored, recommended and explained like any other.
 
+use crate::als::ItemRows;
 use crate::model::Model;
 use crate::rank::ItemCategories;
 
 /// The mean factor vector of `items` (indices into the model), or `None` if there are none.
 pub fn centroid(model: &Model, items: &[u32]) -> Option<Vec<f32>> {
-    let factors = model.item_factors();
     let mut sum = vec![0f64; model.n_factors()];
+    let mut row = vec![0f32; model.n_factors()];
     let mut n = 0usize;
     for &i in items {
         if (i as usize) < model.n_items() {
-            for (s, v) in sum.iter_mut().zip(factors.row(i as usize)) {
+            model.row_into(i as usize, &mut row);
+            for (s, v) in sum.iter_mut().zip(&row) {
                 *s += *v as f64;
             }
             n += 1;
@@ -93,8 +95,8 @@ mod tests {
         let top = model.recommend(system.vector(), 5, &Filter::new());
         assert!(top.iter().all(|s| s.item >= 10), "{top:?}");
         // The seed explains the whole score.
-        let y: Vec<f32> = model.item_factors().row(top[0].item as usize).to_vec();
-        let (history, seeds) = system.contributions_to(model.item_factors(), &y).unwrap();
+        let y = model.item_row(top[0].item as usize);
+        let (history, seeds) = system.contributions_to(&model, &y).unwrap();
         assert!(history.is_empty());
         assert!((seeds[0] - top[0].score).abs() < 1e-4 * top[0].score.abs().max(1.0));
     }

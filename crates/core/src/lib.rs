@@ -78,7 +78,7 @@ mod rerank;
 mod sparse;
 
 pub use als::{
-    fit, fold_in, AlsParams, Confidence, Factors, FoldInParams, IterationReport,
+    fit, fold_in, AlsParams, Confidence, Factors, FoldInParams, ItemRows, IterationReport,
     RegularizationScaling, Solver, UserSystem, ValidAlsParams,
 };
 pub use catalog::{

@@ -92,3 +92,37 @@ fn a_vector_of_the_wrong_length_scores_nan() {
     assert_eq!(scores.len(), 10);
     assert!(scores.iter().all(|s| s.is_nan()));
 }
+
+/// An int8 model keeps no f32 matrix; fold-in and explanations widen the rows they read, and
+/// must give exactly what the dequantized matrix gives.
+#[test]
+fn int8_row_reads_match_the_dequantized_matrix() {
+    use tastebud_core::{fold_in, ItemRows, UserSystem};
+    let fold = AlsParams::new().factors(16).check().unwrap().fold_in();
+    let model = model_of(random_factors(500, 16, 1.2, 5), fold, Precision::Int8);
+    let dense = model.item_factors().into_owned();
+    let history = [(3, 1.0), (40, 2.0), (499, 1.0), (40, 1.0)];
+    let from_model = model.fold_in(&history).unwrap();
+    let from_dense = fold_in(dense.view(), model.gram(), &fold, &history).unwrap();
+    assert_eq!(from_model, from_dense);
+    let system = UserSystem::solve(dense.view(), model.gram(), &fold, &history).unwrap();
+    let explained = model.explain(&history, 7).unwrap();
+    let mut expected = system.contributions(dense.view(), 7).unwrap();
+    expected.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    assert_eq!(explained.contributions, expected);
+    let mut row = vec![0.0; 16];
+    for i in [0, 250, 499] {
+        model.row_into(i, &mut row);
+        assert_eq!(row, dense.row(i).to_vec());
+        assert_eq!(model.item_row(i), row);
+    }
+    // Similar items by cosine: the same order as from the dense rows, up to f32 rounding.
+    let similar = model.similar_items(10, 5, &Filter::new()).unwrap();
+    let y = dense.row(10);
+    let norm = |v: ndarray::ArrayView1<f32>| v.dot(&v).sqrt();
+    for s in &similar {
+        let yj = dense.row(s.item as usize);
+        let cosine = y.dot(&yj) / (norm(y) * norm(yj));
+        assert!((s.score - cosine).abs() < 1e-5, "{} vs {cosine}", s.score);
+    }
+}

@@ -5,6 +5,38 @@ use super::solve::{normal_equations, Row};
 use crate::error::{Error, Result};
 use crate::linalg::{add_outer_lower, cholesky_factor, cholesky_solve_factored, dot};
 
+/// Item factors a user system reads: an `n x k` matrix such as an `ArrayView2<f32>`, or a
+/// [`Model`](crate::Model), which keeps int8 factors quantized and widens only the rows asked
+/// for. Fold-in and explanations read the rows of the visitor's items, never the whole matrix.
+pub trait ItemRows {
+    /// `(items, factors)`.
+    fn dim(&self) -> (usize, usize);
+    /// Writes item `item`'s `k` factors, as f32, into `out`.
+    fn row_into(&self, item: usize, out: &mut [f32]);
+}
+
+impl ItemRows for ArrayView2<'_, f32> {
+    fn dim(&self) -> (usize, usize) {
+        ArrayView2::dim(self)
+    }
+
+    fn row_into(&self, item: usize, out: &mut [f32]) {
+        for (o, v) in out.iter_mut().zip(self.row(item)) {
+            *o = *v;
+        }
+    }
+}
+
+impl<T: ItemRows + ?Sized> ItemRows for &T {
+    fn dim(&self) -> (usize, usize) {
+        (**self).dim()
+    }
+
+    fn row_into(&self, item: usize, out: &mut [f32]) {
+        (**self).row_into(item, out)
+    }
+}
+
 /// Contributions to one score: `(history item, contribution)` pairs, then one per seed.
 pub type Contributions = (Vec<(u32, f32)>, Vec<f32>);
 
@@ -33,7 +65,7 @@ impl UserSystem {
     ///
     /// `items` are the item factors and `gram` their `Y^T Y` (row-major, f64).
     pub fn solve(
-        items: ArrayView2<f32>,
+        items: impl ItemRows,
         gram: &[f64],
         params: &FoldInParams,
         history: &[(u32, f32)],
@@ -45,7 +77,7 @@ impl UserSystem {
     /// equations exactly like history items whose factors are `vector` (cold start from picked
     /// interests). Seeds of the wrong length or with `r <= 0` are ignored.
     pub fn solve_with_seeds(
-        items: ArrayView2<f32>,
+        items: impl ItemRows,
         gram: &[f64],
         params: &FoldInParams,
         history: &[(u32, f32)],
@@ -82,17 +114,15 @@ impl UserSystem {
             .iter()
             .map(|&(i, r)| (i, params.confidence.apply(params.alpha, r)))
             .unzip();
-        let owned;
-        let rows = match items.as_slice() {
-            Some(s) => s,
-            None => {
-                owned = items.iter().copied().collect::<Vec<f32>>();
-                &owned
-            }
-        };
+        // The history items' rows, gathered: the normal equations read nothing else.
+        let mut rows = vec![0f32; cols.len() * k];
+        for (&i, out) in cols.iter().zip(rows.chunks_exact_mut(k)) {
+            items.row_into(i as usize, out);
+        }
+        let local: Vec<u32> = (0..cols.len() as u32).collect();
         let row = Row {
-            other: rows,
-            cols: &cols,
+            other: &rows,
+            cols: &local,
             conf: &conf,
             // With no history the solution is 0 whatever lambda is; keep the system positive
             // definite even when scaling by count would make lambda 0.
@@ -151,23 +181,24 @@ impl UserSystem {
 
     /// Each history item's contribution to `item`'s score, as `(history item, contribution)` in
     /// ascending item order. The contributions sum to the score `y_item . x` (up to rounding).
-    pub fn contributions(&self, items: ArrayView2<f32>, item: u32) -> Result<Vec<(u32, f32)>> {
-        let (n, _) = items.dim();
+    pub fn contributions(&self, items: impl ItemRows, item: u32) -> Result<Vec<(u32, f32)>> {
+        let (n, k) = items.dim();
         if item as usize >= n {
             return Err(Error::UnknownItem(format!(
                 "index {item} (the model has {n} items)"
             )));
         }
-        let y: Vec<f32> = items.row(item as usize).iter().copied().collect();
+        let mut y = vec![0f32; k];
+        items.row_into(item as usize, &mut y);
         Ok(self.contributions_to(items, &y)?.0)
     }
 
     /// The contributions to the score `y . x` of an item given by its factors `y` (which need
     /// not be in the model): `(history contributions as in `contributions`, one per seed)`.
     /// Together they sum to the score.
-    pub fn contributions_to(&self, items: ArrayView2<f32>, y: &[f32]) -> Result<Contributions> {
+    pub fn contributions_to(&self, items: impl ItemRows, y: &[f32]) -> Result<Contributions> {
         let k = self.k;
-        if items.ncols() != k || y.len() != k {
+        if items.dim().1 != k || y.len() != k {
             return Err(Error::Mismatch(format!(
                 "a {}-factor vector cannot be explained by a {k}-factor system",
                 y.len()
@@ -177,16 +208,13 @@ impl UserSystem {
         let mut z: Vec<f64> = y.iter().map(|&v| v as f64).collect();
         cholesky_solve_factored(&self.factor, &mut z, k);
         let z32: Vec<f32> = z.iter().map(|&v| v as f32).collect();
+        let mut yj = vec![0f32; k];
         let history = self
             .history
             .iter()
             .map(|&(j, c)| {
-                let yj = items.row(j as usize);
-                let s = match yj.as_slice() {
-                    Some(yj) => dot(&z32, yj),
-                    None => yj.iter().zip(&z32).map(|(a, b)| a * b).sum(),
-                };
-                (j, c * s)
+                items.row_into(j as usize, &mut yj);
+                (j, c * dot(&z32, &yj))
             })
             .collect();
         let seeds = self.seeds.iter().map(|(v, c)| c * dot(&z32, v)).collect();
@@ -197,7 +225,7 @@ impl UserSystem {
 /// Folds a visitor into the model: the user vector that training would have given a user with
 /// this history, by an exact solve against the cached `Y^T Y`. Stores nothing.
 pub fn fold_in(
-    items: ArrayView2<f32>,
+    items: impl ItemRows,
     gram: &[f64],
     params: &FoldInParams,
     history: &[(u32, f32)],

@@ -6,7 +6,7 @@ mod params;
 mod solve;
 mod train;
 
-pub use foldin::{fold_in, UserSystem};
+pub use foldin::{fold_in, ItemRows, UserSystem};
 pub use params::{
     AlsParams, Confidence, FoldInParams, RegularizationScaling, Solver, ValidAlsParams,
 };

@@ -347,12 +347,11 @@ impl Model {
             out.extend_from_slice(data);
         };
         put(&mut out, layout.ids, &ids);
-        let values = self.factors.as_slice().expect("standard layout");
         // `Y^T Y` of the factors as written: the model's own, unless a version 1 int8 model's
         // items were quantized again for f16 scales.
         let mut requantized_gram = None;
         match &self.stored {
-            Stored::F32 => put(&mut out, layout.factors, &f32s_le(values)),
+            Stored::F32 => put(&mut out, layout.factors, &f32s_le(self.f32_rows())),
             Stored::F16(bits) => {
                 let raw: Vec<u8> = bits.iter().flat_map(|b| b.to_le_bytes()).collect();
                 put(&mut out, layout.factors, &raw);
@@ -361,7 +360,7 @@ impl Model {
                 scales,
                 values: levels,
             } => {
-                let file = int8_for_file(scales, levels, values, k);
+                let file = int8_for_file(scales, levels, k);
                 let raw: Vec<u8> = file.scales.iter().flat_map(|b| b.to_le_bytes()).collect();
                 put(&mut out, layout.scales, &raw);
                 let raw: Vec<u8> = file.levels.iter().map(|&q| q as u8).collect();

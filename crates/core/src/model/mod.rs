@@ -6,14 +6,14 @@ mod quantize;
 
 use std::collections::HashMap;
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, CowArray, Ix2};
 use serde::{Deserialize, Serialize};
 
 pub use format::{FormatError, FORMAT_VERSION, MAGIC};
 pub use quantize::Precision;
-use quantize::{quantize, Stored};
+use quantize::{from_int8, quantize, Stored};
 
-use crate::als::{FoldInParams, UserSystem};
+use crate::als::{FoldInParams, ItemRows, UserSystem};
 use crate::error::{invalid, Error, Result};
 use crate::linalg::{dot, dot_i8, gram_f64};
 use crate::rank::{top_k, Filter, Scored};
@@ -60,7 +60,10 @@ pub struct Model {
     item_ids: Vec<String>,
     index: HashMap<String, u32>,
     stored: Stored,
-    factors: Array2<f32>,
+    /// The f32 factors, for f32 and f16 models. An int8 model has none: it scores from its
+    /// levels and widens the rows that fold-in and explanations read.
+    factors: Option<Array2<f32>>,
+    k: usize,
     norms: Vec<f32>,
     gram: Vec<f64>,
     popularity: Vec<u32>,
@@ -133,7 +136,10 @@ impl Model {
         let n = item_ids.len();
         let norms = values.chunks_exact(k).map(|y| dot(y, y).sqrt()).collect();
         let gram = gram.unwrap_or_else(|| gram_f64(&values, k));
-        let factors = Array2::from_shape_vec((n, k), values).expect("n x k values");
+        let factors = match stored {
+            Stored::Int8 { .. } => None,
+            _ => Some(Array2::from_shape_vec((n, k), values).expect("n x k values")),
+        };
         Model {
             fold_in,
             precision,
@@ -142,6 +148,7 @@ impl Model {
             index,
             stored,
             factors,
+            k,
             norms,
             gram,
             popularity,
@@ -155,7 +162,7 @@ impl Model {
 
     /// Number of factors.
     pub fn n_factors(&self) -> usize {
-        self.factors.ncols()
+        self.k
     }
 
     /// The fold-in settings (and so the confidence convention) the model was trained with.
@@ -184,8 +191,29 @@ impl Model {
     }
 
     /// The item factors as f32 (dequantized for f16 and int8 models).
-    pub fn item_factors(&self) -> ArrayView2<'_, f32> {
-        self.factors.view()
+    ///
+    /// An int8 model keeps no f32 matrix, so for it this widens every row into a new one
+    /// (`4nk` bytes); [`item_row`](Self::item_row) widens one.
+    pub fn item_factors(&self) -> CowArray<'_, f32, Ix2> {
+        match (&self.factors, &self.stored) {
+            (Some(f), _) => f.view().into(),
+            (None, Stored::Int8 { scales, values }) => {
+                Array2::from_shape_vec((self.n_items(), self.k), from_int8(scales, values, self.k))
+                    .expect("n x k values")
+                    .into()
+            }
+            (None, _) => unreachable!("only int8 models keep no f32 factors"),
+        }
+    }
+
+    /// One item's factors as f32 (dequantized for f16 and int8 models).
+    ///
+    /// # Panics
+    /// If `item` is not below [`n_items`](Self::n_items).
+    pub fn item_row(&self, item: usize) -> Vec<f32> {
+        let mut out = vec![0f32; self.k];
+        self.row_into(item, &mut out);
+        out
     }
 
     /// `Y^T Y`, row-major f64.
@@ -205,7 +233,7 @@ impl Model {
 
     /// The solved normal equations of a history, for the vector and explanations both.
     pub fn user_system(&self, history: &[(u32, f32)]) -> Result<UserSystem> {
-        UserSystem::solve(self.factors.view(), &self.gram, &self.fold_in, history)
+        UserSystem::solve(self, &self.gram, &self.fold_in, history)
     }
 
     /// [`user_system`](Self::user_system) with seed vectors (see
@@ -215,13 +243,7 @@ impl Model {
         history: &[(u32, f32)],
         seeds: &[(Vec<f32>, f32)],
     ) -> Result<UserSystem> {
-        UserSystem::solve_with_seeds(
-            self.factors.view(),
-            &self.gram,
-            &self.fold_in,
-            history,
-            seeds,
-        )
+        UserSystem::solve_with_seeds(self, &self.gram, &self.fold_in, history, seeds)
     }
 
     /// Every item's score for a user vector, written into `out` (resized to the catalog; reuse
@@ -244,8 +266,16 @@ impl Model {
             );
             return;
         }
-        let rows = self.factors.as_slice().expect("standard layout");
+        let rows = self.f32_rows();
         out.extend(rows.chunks_exact(k).map(|y| dot(y, user)));
+    }
+
+    /// The f32 factors, row-major, of an f32 or f16 model.
+    fn f32_rows(&self) -> &[f32] {
+        self.factors
+            .as_ref()
+            .and_then(|f| f.as_slice())
+            .expect("f32 and f16 models keep standard-layout f32 factors")
     }
 
     /// The top `n` items for a user vector, best first, among those `filter` allows. Ties break
@@ -284,19 +314,20 @@ impl Model {
         if item as usize >= self.n_items() {
             return Err(Error::UnknownItem(format!("index {item}")));
         }
-        let y = self.factors.row(item as usize);
-        let y = y.as_slice().expect("standard layout");
+        let y = self.item_row(item as usize);
         let norm = self.norms[item as usize];
-        let rows = self.factors.as_slice().expect("standard layout");
+        // The dot products with `y`, as `score_into` computes them for a user vector.
+        let mut dots = Vec::new();
+        self.score_into(&y, &mut dots);
         Ok(top_k(
-            rows.chunks_exact(y.len())
+            dots.iter()
                 .zip(&self.norms)
                 .enumerate()
                 .filter(|&(j, _)| j as u32 != item && filter.allows(j as u32))
-                .map(|(j, (yj, &nj))| Scored {
+                .map(|(j, (&d, &nj))| Scored {
                     item: j as u32,
                     score: if norm > 0.0 && nj > 0.0 {
-                        dot(y, yj) / (norm * nj)
+                        d / (norm * nj)
                     } else {
                         0.0
                     },
@@ -313,10 +344,9 @@ impl Model {
 
     /// [`explain`](Self::explain) with an already solved system (one solve for many items).
     pub fn explain_with(&self, system: &UserSystem, item: u32) -> Result<Explanation> {
-        let mut contributions = system.contributions(self.factors.view(), item)?;
+        let mut contributions = system.contributions(self, item)?;
         contributions.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let y = self.factors.row(item as usize);
-        let score = dot(y.as_slice().expect("standard layout"), system.vector());
+        let score = dot(&self.item_row(item as usize), system.vector());
         Ok(Explanation {
             item,
             score,
@@ -340,6 +370,28 @@ impl Model {
     }
 }
 
+impl ItemRows for Model {
+    fn dim(&self) -> (usize, usize) {
+        (self.n_items(), self.k)
+    }
+
+    fn row_into(&self, item: usize, out: &mut [f32]) {
+        let k = self.k;
+        match (&self.factors, &self.stored) {
+            (Some(f), _) => {
+                out.copy_from_slice(&f.as_slice().expect("standard layout")[item * k..][..k])
+            }
+            (None, Stored::Int8 { scales, values }) => {
+                let scale = scales[item];
+                for (o, &q) in out.iter_mut().zip(&values[item * k..][..k]) {
+                    *o = q as f32 * scale;
+                }
+            }
+            (None, _) => unreachable!("only int8 models keep no f32 factors"),
+        }
+    }
+}
+
 fn index_ids(ids: &[String]) -> std::result::Result<HashMap<String, u32>, String> {
     let mut index = HashMap::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
@@ -357,4 +409,33 @@ fn index_ids(ids: &[String]) -> std::result::Result<HashMap<String, u32>, String
         }
     }
     Ok(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AlsParams;
+
+    /// An int8 model holds its levels and scales only: no f32 copy of the factors.
+    #[test]
+    fn int8_models_keep_no_f32_copy() {
+        let fold_in = AlsParams::new().factors(2).check().unwrap().fold_in();
+        let factors = Array2::from_shape_vec((2, 2), vec![0.5, -1.0, 0.25, 2.0]).unwrap();
+        let ids = vec!["a".to_owned(), "b".to_owned()];
+        for precision in [Precision::F32, Precision::F16, Precision::Int8] {
+            let model = Model::new(
+                ids.clone(),
+                factors.clone(),
+                fold_in,
+                vec![1, 2],
+                precision,
+                Provenance::default(),
+            )
+            .unwrap();
+            let again = Model::from_bytes(&model.to_bytes()).unwrap();
+            for m in [&model, &again] {
+                assert_eq!(m.factors.is_none(), precision == Precision::Int8);
+            }
+        }
+    }
 }

@@ -157,12 +157,12 @@ pub(crate) struct Int8File {
 /// Converts an int8 model's storage to version 2's f16 scales. A model built by [`quantize`] or
 /// read from a version 2 file already has f16 scales and is written unchanged. A model read from
 /// a version 1 file has f32 scales: each item whose scale is not an f16 value (or is -0) is
-/// quantized again from its dequantized `factors`, as [`quantize`] would.
+/// quantized again from its dequantized factors (levels times scale), as [`quantize`] would.
 ///
 /// # Panics
 /// If such an item's scale does not fit f16, which the reader refuses beforehand
 /// ([`int8_fits_f16_scales`]).
-pub(crate) fn int8_for_file(scales: &[f32], levels: &[i8], factors: &[f32], k: usize) -> Int8File {
+pub(crate) fn int8_for_file(scales: &[f32], levels: &[i8], k: usize) -> Int8File {
     let mut file = Int8File {
         scales: Vec::with_capacity(scales.len()),
         levels: levels.to_vec(),
@@ -173,11 +173,17 @@ pub(crate) fn int8_for_file(scales: &[f32], levels: &[i8], factors: &[f32], k: u
             file.scales.push(h.to_bits());
             continue;
         }
-        let row = &factors[i * k..(i + 1) * k];
-        let scale = int8_scale(max_abs(row)).expect("readers refuse scales beyond f16");
+        // The item's factors are its levels times its scale, exactly.
+        let row: Vec<f32> = levels[i * k..(i + 1) * k]
+            .iter()
+            .map(|&q| q as f32 * s)
+            .collect();
+        let scale = int8_scale(max_abs(&row)).expect("readers refuse scales beyond f16");
         file.scales.push(scale.to_bits());
         let scale = scale.to_f32();
-        let values = file.requantized.get_or_insert_with(|| factors.to_vec());
+        let values = file
+            .requantized
+            .get_or_insert_with(|| from_int8(scales, levels, k));
         for (j, &v) in row.iter().enumerate() {
             let q = level(v, scale);
             file.levels[i * k + j] = q;
@@ -309,7 +315,7 @@ mod tests {
         let scales = [exact, inexact, -0.0, 0.0];
         let levels = [-128i8, 3, 127, -127, 0, 0, 0, 0];
         let factors = from_int8(&scales, &levels, 2);
-        let file = int8_for_file(&scales, &levels, &factors, 2);
+        let file = int8_for_file(&scales, &levels, 2);
         let s1 = int8_scale(1.0).unwrap();
         assert_eq!(file.scales, [0x3800, s1.to_bits(), 0, 0]);
         assert_eq!(file.levels, [-128, 3, 127, -127, 0, 0, 0, 0]);
@@ -324,7 +330,7 @@ mod tests {
         let Stored::Int8 { scales, values } = stored else {
             unreachable!()
         };
-        let file = int8_for_file(&scales, &values, &deq, 2);
+        let file = int8_for_file(&scales, &values, 2);
         assert_eq!(file.levels, values);
         assert!(file.requantized.is_none());
         assert_eq!(int8_fits_f16_scales(&scales, &deq, 2), Ok(()));
