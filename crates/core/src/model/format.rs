@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::quantize::{
-    from_f16, from_f16_scales, from_int8, int8_fits_f16_scales, int8_for_file, Precision, Stored,
+    from_f16, from_f16_scales, int8_fits_f16_scales, int8_for_file, Precision, Stored,
 };
 use super::{index_ids, Model, Provenance};
 use crate::als::{Confidence, FoldInParams, RegularizationScaling};
@@ -253,19 +253,27 @@ impl Model {
                     })?
                 };
                 let q: Vec<i8> = raw.iter().map(|&b| b as i8).collect();
-                let values = from_int8(&scales, &q, k);
-                (Stored::Int8 { scales, values: q }, values)
+                // No f32 copy: the model scores from the levels (see `Model::assemble`).
+                (Stored::Int8 { scales, values: q }, Vec::new())
             }
         };
-        if values.iter().any(|v| !v.is_finite()) {
+        let non_finite = match &stored {
+            // A version 1 scale near f32's limit could overflow once multiplied by a level.
+            Stored::Int8 { scales, values: q } => scales
+                .iter()
+                .zip(q.chunks_exact(k))
+                .any(|(&s, row)| row.iter().any(|&l| !(l as f32 * s).is_finite())),
+            _ => values.iter().any(|v| !v.is_finite()),
+        };
+        if non_finite {
             return Err(FormatError::Section(
                 "factors include a non-finite value".into(),
             ));
         }
         // Every model read can be written: a version 1 int8 item is written with an f16 scale.
-        if let Stored::Int8 { scales, .. } = &stored {
+        if let Stored::Int8 { scales, values: q } = &stored {
             if version == 1 {
-                int8_fits_f16_scales(scales, &values, k).map_err(|i| {
+                int8_fits_f16_scales(scales, q, k).map_err(|i| {
                     FormatError::Section(format!(
                         "int8 item {i} has factors too large for the f16 scales of format \
                          version {FORMAT_VERSION}; rebuild the model with `--precision f32`"

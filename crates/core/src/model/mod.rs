@@ -120,6 +120,8 @@ impl Model {
         ))
     }
 
+    /// A model from its parts. `values` are the f32 factors, row-major; an int8 model read from a
+    /// file passes none (and its `gram`), and keeps only its levels and scales.
     #[allow(clippy::too_many_arguments)]
     fn assemble(
         fold_in: FoldInParams,
@@ -134,7 +136,23 @@ impl Model {
         popularity: Vec<u32>,
     ) -> Model {
         let n = item_ids.len();
-        let norms = values.chunks_exact(k).map(|y| dot(y, y).sqrt()).collect();
+        let norms = match &stored {
+            // Read from a file, an int8 model comes without its dequantized values: the norms
+            // are taken row by row, each row widened exactly as `row_into` widens it.
+            Stored::Int8 { scales, values: q } if values.is_empty() => {
+                let mut row = vec![0f32; k];
+                q.chunks_exact(k)
+                    .zip(scales)
+                    .map(|(q, &s)| {
+                        for (r, &l) in row.iter_mut().zip(q) {
+                            *r = l as f32 * s;
+                        }
+                        dot(&row, &row).sqrt()
+                    })
+                    .collect()
+            }
+            _ => values.chunks_exact(k).map(|y| dot(y, y).sqrt()).collect(),
+        };
         let gram = gram.unwrap_or_else(|| gram_f64(&values, k));
         let factors = match stored {
             Stored::Int8 { .. } => None,

@@ -129,14 +129,16 @@ fn exact_f16_scale(scale: f32) -> Option<f16> {
     (scale.is_sign_positive() && h.to_f32() == scale).then_some(h)
 }
 
-/// Checks that an int8 model read from a version 1 file, with f32 `scales` and dequantized
-/// `values`, can be written as version 2: every item whose scale is not an f16 value can be
-/// quantized again (see [`int8_for_file`]). On failure, the index of the first item that cannot.
-pub(crate) fn int8_fits_f16_scales(scales: &[f32], values: &[f32], k: usize) -> Result<(), usize> {
+/// Checks that an int8 model read from a version 1 file, with f32 `scales` and its `levels`, can
+/// be written as version 2: every item whose scale is not an f16 value can be quantized again
+/// (see [`int8_for_file`]). On failure, the index of the first item that cannot.
+pub(crate) fn int8_fits_f16_scales(scales: &[f32], levels: &[i8], k: usize) -> Result<(), usize> {
+    // The largest dequantized value of the row, without widening the row into memory.
+    let max = |s: f32, row: &[i8]| row.iter().fold(0f32, |m, &q| m.max((q as f32 * s).abs()));
     match scales
         .iter()
-        .zip(values.chunks_exact(k))
-        .position(|(&s, row)| exact_f16_scale(s).is_none() && int8_scale(max_abs(row)).is_none())
+        .zip(levels.chunks_exact(k))
+        .position(|(&s, row)| exact_f16_scale(s).is_none() && int8_scale(max(s, row)).is_none())
     {
         Some(i) => Err(i),
         None => Ok(()),
@@ -326,17 +328,17 @@ mod tests {
         assert_eq!(requantized[4].to_bits(), 0, "+0, not -0");
         assert_eq!(&requantized[6..], &factors[6..]);
         // Already f16: nothing changes.
-        let (stored, deq) = quantize(&factors, 2, Precision::Int8).unwrap();
+        let (stored, _) = quantize(&factors, 2, Precision::Int8).unwrap();
         let Stored::Int8 { scales, values } = stored else {
             unreachable!()
         };
         let file = int8_for_file(&scales, &values, 2);
         assert_eq!(file.levels, values);
         assert!(file.requantized.is_none());
-        assert_eq!(int8_fits_f16_scales(&scales, &deq, 2), Ok(()));
+        assert_eq!(int8_fits_f16_scales(&scales, &values, 2), Ok(()));
         // A version 1 scale too large to convert is caught before writing.
         assert_eq!(
-            int8_fits_f16_scales(&[1.0, 1e6], &[1.0, 127.0, 1e6, 1.27e8], 2),
+            int8_fits_f16_scales(&[1.0, 1e6], &[1, 127, 1, 127], 2),
             Err(1)
         );
     }
