@@ -362,6 +362,35 @@ test('in a Web Worker the widget ranks exactly as on the page, and follows track
   assert.deepEqual(lists['on why'], lists['off why']);
 });
 
+test('a widget that leaves the page stops its worker; one that comes back starts another', async () => {
+  const { context, page, errors } = await open('worker-on.html');
+  const recs = page.locator('#recs');
+  await widgetCards(recs).first().waitFor();
+  assert.equal(page.workers().length, 1);
+  const [worker] = page.workers();
+  const closed = new Promise((ok) => worker.once('close', ok));
+  const first = await ids(recs);
+  const element = await recs.elementHandle();
+  await element.evaluate((el) => { window.kept = el; el.remove(); });
+  await closed;
+  assert.equal(page.workers().length, 0);
+  // A new widget for the same model starts a new worker...
+  await page.evaluate(() => document.body.append(window.kept.cloneNode()));
+  await page.waitForFunction(() => window.ready.length === 2);
+  assert.equal(page.workers().length, 1);
+  // ...and moving it in the DOM keeps that one.
+  const second = page.workers()[0];
+  let stopped = false;
+  second.once('close', () => { stopped = true; });
+  await page.evaluate(() => { const el = document.querySelector('#recs'); el.remove(); document.body.prepend(el); });
+  await page.waitForTimeout(300);
+  assert.ok(!stopped);
+  assert.deepEqual(await page.evaluate(() => window.ready.map((r) => r.engine)), ['worker', 'worker']);
+  assert.deepEqual(await ids(page.locator('#recs')), first);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a model that downloads slowly shows its progress, then the recommendations', async () => {
   const model = (await readFile(join(dist, 'data', 'model.tbm'))).length;
   const size = model + (await readFile(join(dist, 'data', 'catalog.json'))).length;

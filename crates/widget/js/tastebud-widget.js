@@ -60,6 +60,8 @@ progress[hidden] { display: none !important; }
 let wasm;
 const engines = new Map();
 const widgets = new Set();
+/** Keys of engines `Tastebud.recommend` used: kept for the page's life, as its caller may ask again. */
+const pinned = new Set();
 
 /** Loads the engine's wasm once per page; a failed load is retried by the next caller. */
 function ready() {
@@ -193,7 +195,13 @@ class PageEngine {
   }
 
   async recommend(mode, limit, lang) {
+    if (!this.#recommender) throw new Error('this engine was released');
     return JSON.parse(this.#recommender.recommend(mode, limit, lang));
+  }
+
+  close() {
+    this.#recommender?.free();
+    this.#recommender = null;
   }
 }
 
@@ -258,6 +266,12 @@ class WorkerEngine {
       e.preventDefault();
       this.#failAll(new Error(`the Tastebud worker stopped (${e.message || 'unknown error'})`));
     };
+  }
+
+  /** Stops the worker, which frees everything it held. */
+  close() {
+    this.#worker.terminate();
+    this.#failAll(new Error('this engine was released'));
   }
 
   #failAll(error) {
@@ -330,6 +344,20 @@ function engine(catalog, model, worker) {
   return engines.get(key);
 }
 
+/** Releases, soon after a widget leaves the page or changes its sources, every engine that no
+ * connected widget shows and `Tastebud.recommend` never used: a worker is stopped, a page engine
+ * freed. The delay lets a widget that is only being moved in the DOM reconnect first. */
+function releaseUnused() {
+  setTimeout(() => {
+    const shown = new Set([...widgets].map((w) => w.engineKey()));
+    for (const [key, loading] of engines) {
+      if (shown.has(key) || pinned.has(key)) continue;
+      engines.delete(key);
+      loading.then((e) => e.close(), () => {});
+    }
+  }, 0);
+}
+
 const absolute = (url) => new URL(url, document.baseURI).href;
 const textFor = (lang) => (lang.toLowerCase().startsWith('zh') ? TEXT.zh : TEXT.en);
 const hostLang = () => document.documentElement.lang || navigator.language || 'en';
@@ -352,7 +380,9 @@ async function recommend(options = {}) {
   // By default, the setting of a widget on the page that shows the same catalog and model.
   const twin = [...document.querySelectorAll('tastebud-recs[catalog][model]')]
     .find((w) => absolute(w.getAttribute('catalog')) === catalog && absolute(w.getAttribute('model')) === model);
-  const loaded = await engine(catalog, model, options.worker ?? twin?.getAttribute('worker'));
+  const worker = options.worker ?? twin?.getAttribute('worker');
+  pinned.add(engineKey(catalog, model, worker));
+  const loaded = await engine(catalog, model, worker);
   const mode = options.mode ?? 'items';
   const lang = options.lang ?? hostLang();
   return loaded.recommend(mode, limitOf(options.limit, 6), lang);
@@ -443,10 +473,19 @@ class TastebudRecs extends HTMLElement {
 
   disconnectedCallback() {
     widgets.delete(this);
+    releaseUnused();
   }
 
-  attributeChangedCallback() {
-    if (this.isConnected) this.refresh();
+  attributeChangedCallback(name) {
+    if (!this.isConnected) return;
+    this.refresh();
+    if (['catalog', 'model', 'worker'].includes(name)) releaseUnused();
+  }
+
+  /** The key of the engine this widget shows, or null without a catalog and model. */
+  engineKey() {
+    const [catalog, model] = [this.getAttribute('catalog'), this.getAttribute('model')];
+    return catalog && model ? engineKey(absolute(catalog), absolute(model), this.getAttribute('worker')) : null;
   }
 
   #lang() {
