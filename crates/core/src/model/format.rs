@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::quantize::{
-    from_f16, from_f16_scales, int8_fits_f16_scales, int8_for_file, Precision, Stored,
+    from_f16, from_f16_scales, int8_fits_f16_scales, int8_for_file, widen_int8, Precision, Stored,
 };
 use super::{index_ids, Model, Provenance};
 use crate::als::{Confidence, FoldInParams, RegularizationScaling};
@@ -26,9 +26,16 @@ const PREAMBLE: usize = 16;
 const MAX_HEADER: usize = 64 * 1024;
 /// The most provenance JSON a model may carry: the rest of the header takes under 300 bytes, so
 /// any model [`Model::new`] accepts writes a header [`Model::from_bytes`] reads.
-pub(super) const MAX_PROVENANCE: usize = MAX_HEADER - 1024;
+const MAX_PROVENANCE: usize = MAX_HEADER - 1024;
 // `Model::new`'s error message spells the limit out.
 const _: () = assert!(MAX_PROVENANCE == 64_512);
+
+/// The provenance's length as header JSON, when over [`MAX_PROVENANCE`]: the one limit that both
+/// `Model::new` and the reader apply, so every model read can be written.
+pub(super) fn provenance_too_long(provenance: &Provenance) -> Option<usize> {
+    let len = serde_json::to_vec(provenance).map_or(usize::MAX, |j| j.len());
+    (len > MAX_PROVENANCE).then_some(len)
+}
 const MAX_FACTORS: u64 = 1024;
 const MAX_ITEMS: u64 = 1 << 31;
 /// The most bytes a minimal LEB128 varint of an id length (at most 65535) takes.
@@ -259,10 +266,13 @@ impl Model {
         };
         let non_finite = match &stored {
             // A version 1 scale near f32's limit could overflow once multiplied by a level.
-            Stored::Int8 { scales, values: q } => scales
-                .iter()
-                .zip(q.chunks_exact(k))
-                .any(|(&s, row)| row.iter().any(|&l| !(l as f32 * s).is_finite())),
+            Stored::Int8 { scales, values: q } => {
+                let mut row = vec![0f32; k];
+                scales.iter().zip(q.chunks_exact(k)).any(|(&s, q)| {
+                    widen_int8(q, s, &mut row);
+                    row.iter().any(|v| !v.is_finite())
+                })
+            }
             _ => values.iter().any(|v| !v.is_finite()),
         };
         if non_finite {
@@ -431,8 +441,7 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
     }
     // What `Model::new` accepts, so that every model read can be written again (a version 1
     // header near the size limit would not fit once `popularity_bytes` is added).
-    let provenance_len = serde_json::to_vec(&h.provenance).map_or(usize::MAX, |j| j.len());
-    if provenance_len > MAX_PROVENANCE {
+    if let Some(provenance_len) = provenance_too_long(&h.provenance) {
         return bad(format!(
             "its provenance is {provenance_len} bytes of JSON, over the {MAX_PROVENANCE}-byte limit"
         ));

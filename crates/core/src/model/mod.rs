@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub use format::{FormatError, FORMAT_VERSION, MAGIC};
 pub use quantize::Precision;
-use quantize::{from_int8, quantize, Stored};
+use quantize::{from_int8, quantize, widen_int8, Stored};
 
 use crate::als::{FoldInParams, ItemRows, UserSystem};
 use crate::error::{invalid, Error, Result};
@@ -104,8 +104,7 @@ impl Model {
                 item_ids[i / k]
             )));
         }
-        let provenance_len = serde_json::to_vec(&provenance).map_or(usize::MAX, |j| j.len());
-        if provenance_len > format::MAX_PROVENANCE {
+        if let Some(provenance_len) = format::provenance_too_long(&provenance) {
             return Err(invalid(
                 "provenance",
                 "at most 64512 bytes as JSON",
@@ -144,9 +143,7 @@ impl Model {
                 q.chunks_exact(k)
                     .zip(scales)
                     .map(|(q, &s)| {
-                        for (r, &l) in row.iter_mut().zip(q) {
-                            *r = l as f32 * s;
-                        }
+                        widen_int8(q, s, &mut row);
                         dot(&row, &row).sqrt()
                     })
                     .collect()
@@ -400,10 +397,7 @@ impl ItemRows for Model {
                 out.copy_from_slice(&f.as_slice().expect("standard layout")[item * k..][..k])
             }
             (None, Stored::Int8 { scales, values }) => {
-                let scale = scales[item];
-                for (o, &q) in out.iter_mut().zip(&values[item * k..][..k]) {
-                    *o = q as f32 * scale;
-                }
+                widen_int8(&values[item * k..][..k], scales[item], out)
             }
             (None, _) => unreachable!("only int8 models keep no f32 factors"),
         }

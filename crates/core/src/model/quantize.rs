@@ -133,13 +133,14 @@ fn exact_f16_scale(scale: f32) -> Option<f16> {
 /// be written as version 2: every item whose scale is not an f16 value can be quantized again
 /// (see [`int8_for_file`]). On failure, the index of the first item that cannot.
 pub(crate) fn int8_fits_f16_scales(scales: &[f32], levels: &[i8], k: usize) -> Result<(), usize> {
-    // The largest dequantized value of the row, without widening the row into memory.
-    let max = |s: f32, row: &[i8]| row.iter().fold(0f32, |m, &q| m.max((q as f32 * s).abs()));
+    let mut row = vec![0f32; k];
     match scales
         .iter()
         .zip(levels.chunks_exact(k))
-        .position(|(&s, row)| exact_f16_scale(s).is_none() && int8_scale(max(s, row)).is_none())
-    {
+        .position(|(&s, q)| {
+            widen_int8(q, s, &mut row);
+            exact_f16_scale(s).is_none() && int8_scale(max_abs(&row)).is_none()
+        }) {
         Some(i) => Err(i),
         None => Ok(()),
     }
@@ -176,10 +177,8 @@ pub(crate) fn int8_for_file(scales: &[f32], levels: &[i8], k: usize) -> Int8File
             continue;
         }
         // The item's factors are its levels times its scale, exactly.
-        let row: Vec<f32> = levels[i * k..(i + 1) * k]
-            .iter()
-            .map(|&q| q as f32 * s)
-            .collect();
+        let mut row = vec![0f32; k];
+        widen_int8(&levels[i * k..(i + 1) * k], s, &mut row);
         let scale = int8_scale(max_abs(&row)).expect("readers refuse scales beyond f16");
         file.scales.push(scale.to_bits());
         let scale = scale.to_f32();
@@ -215,11 +214,24 @@ pub(crate) fn from_f16_scales(bits: &[u16]) -> Result<Vec<f32>, (usize, u16)> {
 
 /// The f32 factors of a stored int8 matrix.
 pub(crate) fn from_int8(scales: &[f32], values: &[i8], k: usize) -> Vec<f32> {
-    values
+    let mut out = vec![0f32; values.len()];
+    for ((row, &s), out) in values
         .chunks_exact(k)
         .zip(scales)
-        .flat_map(|(row, &s)| row.iter().map(move |&q| q as f32 * s))
-        .collect()
+        .zip(out.chunks_exact_mut(k))
+    {
+        widen_int8(row, s, out);
+    }
+    out
+}
+
+/// One int8 item's f32 factors, `level * scale` each, written into `out`: the one definition
+/// of an int8 value that scoring, fold-in, norms and file conversion all share.
+#[inline]
+pub(crate) fn widen_int8(levels: &[i8], scale: f32, out: &mut [f32]) {
+    for (o, &q) in out.iter_mut().zip(levels) {
+        *o = q as f32 * scale;
+    }
 }
 
 #[cfg(test)]
