@@ -49,23 +49,14 @@ pub enum ScalingArg {
     Constant,
     /// `lambda * n`, as Spark.
     ByCount,
-}
-
-impl From<ScalingArg> for RegularizationScaling {
-    fn from(s: ScalingArg) -> Self {
-        match s {
-            ScalingArg::Constant => RegularizationScaling::Constant,
-            ScalingArg::ByCount => RegularizationScaling::ByCount,
-        }
-    }
+    /// `lambda * (n + unobserved_weight * m)^exponent`, as Rendle et al.'s iALS (m: the other
+    /// side's rows).
+    Frequency,
 }
 
 /// The name `--regularization-scaling` and the model header use.
 pub fn scaling_name(s: RegularizationScaling) -> &'static str {
-    match s {
-        RegularizationScaling::Constant => "constant",
-        RegularizationScaling::ByCount => "by-count",
-    }
+    s.name()
 }
 
 /// The ALS row solver.

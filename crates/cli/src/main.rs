@@ -29,6 +29,7 @@ struct Cli {
 enum Command {
     Train(commands::train::TrainArgs),
     Evaluate(commands::evaluate::EvaluateArgs),
+    Tune(commands::tune::TuneArgs),
     Recommend(commands::recommend::RecommendArgs),
     Import(commands::import::ImportArgs),
     FoldIn(commands::fold_in::FoldInArgs),
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Train(a) => commands::train::run(a),
         Command::Evaluate(a) => commands::evaluate::run(a),
+        Command::Tune(a) => commands::tune::run(a),
         Command::Recommend(a) => commands::recommend::run(a),
         Command::Import(a) => commands::import::run(a),
         Command::FoldIn(a) => commands::fold_in::run(a),

@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use tastebud_core::Metrics;
+use tastebud_core::{Calibration, Metrics, Trial, BALANCED_KEEPS, DISCOVERY_KEEPS};
 
 /// Series colors (Okabe-Ito, readable in grayscale and for color-blind readers).
 const BLUE: &str = "#0072b2";
@@ -72,27 +72,56 @@ pub fn escape(text: &str) -> String {
 }
 
 /// The whole page.
-pub fn render(r: &Report) -> String {
-    let mut html = String::new();
-    let w = &mut html;
+/// The command line as typed, quoted for a POSIX shell where needed.
+pub fn command_line() -> String {
+    std::env::args_os()
+        .map(|a| {
+            let a = a.to_string_lossy();
+            let plain = !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
+            if plain {
+                a.into_owned()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The page's head, up to and including its `<h1>`.
+fn page_start(w: &mut String, title: &str) {
     w.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     w.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     // No favicon request either.
     w.push_str("<link rel=\"icon\" href=\"data:,\">\n");
-    let _ = writeln!(w, "<title>{}</title>", escape(&r.title));
+    let _ = writeln!(w, "<title>{}</title>", escape(title));
     let _ = writeln!(w, "<style>{CSS}</style>\n</head>\n<body>");
-    let _ = writeln!(w, "<h1>{}</h1>", escape(&r.title));
+    let _ = writeln!(w, "<h1>{}</h1>", escape(title));
+}
 
+/// The `(label, value)` facts, then the command that made the page.
+fn facts_list(w: &mut String, facts: &[(String, String)], command: &str) {
     w.push_str("<dl class=\"facts\">\n");
-    for (label, value) in &r.facts {
+    for (label, value) in facts {
         let _ = writeln!(w, "<dt>{}</dt><dd>{}</dd>", escape(label), escape(value));
     }
     let _ = writeln!(
         w,
-        "<dt>tail</dt><dd>{}</dd>\n<dt>command</dt><dd><code>{}</code></dd>\n</dl>",
-        escape(&r.tail_definition),
-        escape(&r.command)
+        "<dt>command</dt><dd><code>{}</code></dd>\n</dl>",
+        escape(command)
     );
+}
+
+pub fn render(r: &Report) -> String {
+    let mut html = String::new();
+    let w = &mut html;
+    page_start(w, &r.title);
+
+    let mut facts = r.facts.clone();
+    facts.push(("tail".into(), r.tail_definition.clone()));
+    facts_list(w, &facts, &r.command);
 
     if !r.target.is_empty() {
         w.push_str("<h2>Discovery against plain ALS</h2>\n<ul class=\"target\">\n");
@@ -149,6 +178,7 @@ svg .axis-title { font-size: 12px; font-weight: 600; }
 svg .title { font-size: 13px; font-weight: 600; }
 svg .small { font-size: 9px; fill: #444; }
 .glossary { font-size: .9rem; color: #444; }
+tr.best td { background: #fff3e0; font-weight: 600; }
 ";
 
 const GLOSSARY: &str = "<ul class=\"glossary\">
@@ -377,6 +407,230 @@ fn exposure_chart(r: &Report, e: &Exposure, color: &str) -> String {
         "tail share {:.1}% of recommendations",
         100.0 * e.tail_share
     ));
+    c.finish()
+}
+
+/// Everything `tastebud tune --report` shows.
+pub struct TunePage {
+    pub title: String,
+    pub facts: Vec<(String, String)>,
+    pub command: String,
+    /// The catalog's items (to turn `rho` into `lambda`).
+    pub items: usize,
+    pub trials: Vec<Trial>,
+    /// Index of the best trial.
+    pub best: usize,
+    pub calibration: Calibration,
+    pub has_categories: bool,
+}
+
+/// The tuning report: validation nDCG against each searched parameter, the loss per iteration
+/// of every trial, the discovery calibration and a table of every trial.
+pub fn render_tune(p: &TunePage) -> String {
+    let mut html = String::new();
+    let w = &mut html;
+    page_start(w, &p.title);
+    facts_list(w, &p.facts, &p.command);
+    w.push_str("<h2>Validation nDCG@10 against each parameter</h2>\n");
+    w.push_str(
+        "<p>Each dot is one trained setting; the best is the orange square. Settings of the \
+         search stage are blue, those of the dimension stage green.</p>\n<div class=\"panels\">\n",
+    );
+    let items = p.items;
+    type Pick = fn(&Trial, usize) -> f64;
+    let params: [(&str, bool, Pick); 4] = [
+        ("regularization lambda", true, |t, n| {
+            t.setting.regularization(n)
+        }),
+        ("unobserved weight alpha0", true, |t, _| {
+            t.setting.unobserved_weight
+        }),
+        ("exponent nu", false, |t, _| t.setting.exponent),
+        ("factors", true, |t, _| t.setting.factors as f64),
+    ];
+    for (name, log, pick) in params {
+        w.push_str(&parameter_chart(p, name, log, pick, items));
+    }
+    w.push_str("</div>\n<h2>Training loss per iteration</h2>\n");
+    w.push_str(&loss_chart(p));
+    w.push_str("<h2>Discovery calibration</h2>\n");
+    let _ = writeln!(
+        w,
+        "<p>The <code>discovery</code> preset's strengths scaled by <var>t</var>, measured on the \
+         validation split with the best setting. <code>balanced</code> is the strongest <var>t</var> \
+         keeping {BALANCED_KEEPS}x of plain nDCG@10, <code>discovery</code> the strongest keeping \
+         {DISCOVERY_KEEPS}x (each a little above the 0.95x and 0.90x they promise, for the gap \
+         between validation and test).{}</p>",
+        if p.has_categories {
+            ""
+        } else {
+            " Without categories, the presets re-rank by popularity alone and category coverage \
+             is not measured."
+        }
+    );
+    w.push_str(&calibration_chart(&p.calibration));
+    w.push_str("<h2>Every trial</h2>\n<table>\n<thead><tr><th>trial</th><th>stage</th><th>factors</th><th>lambda</th><th>rho</th><th>alpha0</th><th>nu</th><th>nDCG@10</th><th>R@10</th><th>fit s</th></tr></thead>\n<tbody>\n");
+    for (i, t) in p.trials.iter().enumerate() {
+        let _ = writeln!(
+            w,
+            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{:.4}</td><td>{:.3}</td><td>{:.4}</td><td>{}</td><td>{:.4}</td><td>{:.4}</td><td>{:.2}</td></tr>",
+            if i == p.best { " class=\"best\"" } else { "" },
+            t.number,
+            t.stage,
+            t.setting.factors,
+            t.setting.regularization(items),
+            t.setting.rho,
+            t.setting.unobserved_weight,
+            t.setting.exponent,
+            t.ndcg,
+            t.recall,
+            t.fit_seconds
+        );
+    }
+    w.push_str("</tbody>\n</table>\n</body>\n</html>\n");
+    html
+}
+
+fn parameter_chart(
+    p: &TunePage,
+    name: &str,
+    log: bool,
+    pick: fn(&Trial, usize) -> f64,
+    items: usize,
+) -> String {
+    let xs: Vec<f64> = p.trials.iter().map(|t| pick(t, items)).collect();
+    let (lo, hi) = xs
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    let ndcg_hi = p.trials.iter().map(|t| t.ndcg).fold(0.0, f64::max);
+    let ndcg_lo = p.trials.iter().map(|t| t.ndcg).fold(ndcg_hi, f64::min);
+    let pad = ((ndcg_hi - ndcg_lo) * 0.08).max(1e-4);
+    let x = if log {
+        Axis::log(lo, hi, name)
+    } else {
+        let pad = ((hi - lo) * 0.1).max(0.05);
+        Axis::linear(lo - pad, hi + pad, name)
+    };
+    let mut c = Chart::new(
+        380.0,
+        280.0,
+        x,
+        Axis::linear(
+            (ndcg_lo - pad).max(0.0),
+            ndcg_hi + pad,
+            "validation nDCG@10",
+        ),
+    );
+    c.title(&format!("nDCG@10 against {name}"));
+    for (t, &x) in p.trials.iter().zip(&xs) {
+        let color = if t.stage == "dimension" { GREEN } else { BLUE };
+        let tip = format!("trial {}: nDCG@10 {:.4}", t.number, t.ndcg);
+        c.circle(x, t.ndcg, 4.0, color, Some(&tip));
+    }
+    let best = &p.trials[p.best];
+    c.square(
+        xs[p.best],
+        best.ndcg,
+        5.0,
+        ORANGE,
+        &format!("best, trial {}: nDCG@10 {:.4}", best.number, best.ndcg),
+    );
+    c.finish()
+}
+
+fn loss_chart(p: &TunePage) -> String {
+    let iterations = p.trials.iter().map(|t| t.losses.len()).max().unwrap_or(1);
+    let losses = || p.trials.iter().flat_map(|t| t.losses.iter().copied());
+    let hi = losses().fold(0.0, f64::max);
+    let lo = losses().fold(hi, f64::min);
+    let mut c = Chart::new(
+        800.0,
+        320.0,
+        Axis::linear(1.0, iterations.max(2) as f64, "iteration"),
+        Axis::log(
+            lo.max(1e-9),
+            hi.max(lo * 1.01).max(1e-9),
+            "training loss (log scale)",
+        ),
+    );
+    c.right = 200.0;
+    c.title("Training loss of every trial");
+    for (i, t) in p.trials.iter().enumerate() {
+        if i != p.best && !t.losses.is_empty() {
+            let pts: Vec<(f64, f64)> = t
+                .losses
+                .iter()
+                .enumerate()
+                .map(|(j, &l)| ((j + 1) as f64, l))
+                .collect();
+            c.polyline(&pts, "#c8c8c8", false);
+        }
+    }
+    let best: Vec<(f64, f64)> = p.trials[p.best]
+        .losses
+        .iter()
+        .enumerate()
+        .map(|(j, &l)| ((j + 1) as f64, l))
+        .collect();
+    c.polyline(&best, ORANGE, false);
+    c.legend(&[
+        ("best setting".into(), ORANGE, Marker::Line),
+        ("other trials".into(), "#c8c8c8", Marker::Line),
+    ]);
+    c.finish()
+}
+
+fn calibration_chart(cal: &Calibration) -> String {
+    let top = cal
+        .tail_share
+        .iter()
+        .chain(&cal.category_coverage)
+        .chain(&cal.ndcg_ratio)
+        .fold(1.0f32, |a, &b| a.max(b)) as f64;
+    let mut c = Chart::new(
+        800.0,
+        360.0,
+        Axis::linear(0.0, cal.max_strength() as f64, "strength t"),
+        Axis::linear(0.0, top * 1.05, "share"),
+    );
+    c.right = 230.0;
+    c.title("What each strength keeps and reaches (validation)");
+    let series = |v: &[f32]| -> Vec<(f64, f64)> {
+        cal.strengths
+            .iter()
+            .zip(v)
+            .map(|(&t, &y)| (t as f64, y as f64))
+            .collect()
+    };
+    for (values, color) in [
+        (&cal.ndcg_ratio, BLUE),
+        (&cal.tail_share, ORANGE),
+        (&cal.category_coverage, GREEN),
+    ] {
+        let pts = series(values);
+        c.polyline(&pts, color, false);
+        for &(x, y) in &pts {
+            c.circle(x, y, 3.5, color, Some(&format!("t = {x}: {y:.4}")));
+        }
+    }
+    c.hline(DISCOVERY_KEEPS as f64, GRAY, "discovery keeps");
+    c.hline(BALANCED_KEEPS as f64, GRAY, "balanced keeps");
+    for (name, keeps) in [("balanced", BALANCED_KEEPS), ("discovery", DISCOVERY_KEEPS)] {
+        let t = cal.strength_keeping(keeps) as f64;
+        let (px, y0) = c.at(t, 0.0);
+        let (_, y1) = c.at(t, top * 1.05);
+        c.raw(&format!(
+            "<line x1=\"{px:.1}\" y1=\"{y0:.1}\" x2=\"{px:.1}\" y2=\"{y1:.1}\" stroke=\"{GRAY}\" stroke-dasharray=\"2 3\"/>"
+        ));
+        c.label((t, top * 1.0), (4.0, 0.0), "start", name, "small");
+    }
+    c.legend(&[
+        ("nDCG@10 over plain".into(), BLUE, Marker::Line),
+        ("tail share".into(), ORANGE, Marker::Line),
+        ("category coverage".into(), GREEN, Marker::Line),
+    ]);
     c.finish()
 }
 

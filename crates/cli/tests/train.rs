@@ -35,9 +35,14 @@ fn trains_a_model_that_inspect_describes() {
     let info = json(["inspect", s(&model), "--json"]);
     assert_eq!(info["items"], 16);
     assert_eq!(info["factors"], 2);
-    assert_eq!(info["format_version"], 2);
-    assert_eq!(info["confidence"], "alpha-times");
-    assert_eq!(info["regularization"], 0.05);
+    // The untuned default: frequency-scaled iALS, a version 3 field.
+    assert_eq!(info["format_version"], 3);
+    assert_eq!(info["confidence"], "one-plus");
+    assert_eq!(info["alpha"], 10.0);
+    assert_eq!(info["regularization_scaling"], "frequency");
+    assert_eq!(info["regularization_exponent"], 0.5);
+    assert_eq!(info["unobserved_weight"], 0.1);
+    assert!(info["discovery_calibration"].is_null());
     assert_eq!(info["provenance"]["source"], "tastebud als");
     assert_eq!(info["provenance"]["seed"], 7);
     assert_eq!(
@@ -47,7 +52,12 @@ fn trains_a_model_that_inspect_describes() {
     assert_eq!(info["most_popular"].as_array().unwrap().len(), 5);
 
     let text = ok(["inspect", s(&model)]);
-    assert!(text.contains("format version 2"), "{text}");
+    assert!(text.contains("format version 3"), "{text}");
+    assert!(
+        text.contains("frequency: lambda * (n + 0.1 * 16 items)^0.5"),
+        "{text}"
+    );
+    assert!(text.contains("not calibrated"), "{text}");
     assert!(text.contains("tastebud als: 10 iterations"), "{text}");
     let ids = ok(["inspect", s(&model), "--ids"]);
     assert_eq!(ids.lines().count(), 16);

@@ -76,6 +76,7 @@ mod model;
 mod rank;
 mod rerank;
 mod sparse;
+mod tune;
 
 pub use als::{
     fit, fold_in, AlsParams, Confidence, Factors, FoldInParams, ItemRows, IterationReport,
@@ -96,5 +97,12 @@ pub use interactions::{
 pub use interests::{category_interests, Interest, InterestOptions};
 pub use model::{Explanation, FormatError, Model, Precision, Provenance, FORMAT_VERSION, MAGIC};
 pub use rank::{top_k, Filter, ItemCategories, ItemSet, Scored, TopK};
-pub use rerank::{rerank, RerankContext, RerankParams, PRESETS, RELEVANCE_FLOOR};
+pub use rerank::{
+    rerank, Calibration, RerankContext, RerankParams, BALANCED_KEEPS, DISCOVERY_KEEPS, PRESETS,
+    RELEVANCE_FLOOR,
+};
 pub use sparse::CsrMatrix;
+pub use tune::{
+    calibrate, default_params, default_setting, train_model, tune, validation_metrics, Setting,
+    Trial, TuneObserver, TuneOptions, Tuned, CALIBRATION_STRENGTHS, INIT_STD,
+};

@@ -462,6 +462,12 @@ impl SplitMix64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
+    /// Approximately standard normal: the sum of 12 uniforms less 6 (Irwin-Hall), which has mean
+    /// 0 and variance 1 and, being plain arithmetic, the same value on every platform.
+    pub(crate) fn next_normal(&mut self) -> f64 {
+        (0..12).map(|_| self.next_f64()).sum::<f64>() - 6.0
+    }
+
     /// Uniform in `0..n` (n > 0), without modulo bias worth caring about for n < 2^32.
     pub(crate) fn below(&mut self, n: usize) -> usize {
         (((self.next_u64() >> 32) * n as u64) >> 32) as usize

@@ -131,6 +131,120 @@ impl RerankParams {
     }
 }
 
+/// The most strengths a [`Calibration`] holds.
+pub const MAX_CALIBRATION_POINTS: usize = 16;
+/// The most bytes a [`Calibration`] takes as JSON, so that it fits the model header beside the
+/// largest provenance (`tune` rounds its figures to 4 decimals, about 450 bytes for 16 points).
+pub const MAX_CALIBRATION_JSON: usize = 600;
+// `Calibration::validate`'s messages spell the limits out.
+const _: () = assert!(MAX_CALIBRATION_POINTS == 16 && MAX_CALIBRATION_JSON == 600);
+
+/// The share of `accurate`'s validation nDCG that `balanced` keeps on a calibrated model.
+pub const BALANCED_KEEPS: f32 = 0.95;
+/// The share of `accurate`'s validation nDCG that `discovery` keeps on a calibrated model.
+pub const DISCOVERY_KEEPS: f32 = 0.90;
+
+/// How discovery re-ranking traded accuracy for the long tail on a model's own validation split
+/// (`tastebud tune --categories`), stored in the model header.
+///
+/// Each column is one strength `t` of the `discovery` preset's direction
+/// ([`RerankParams::scaled`]), from `t = 0` (plain ranking) up. With it, `balanced` and
+/// `discovery` are the strongest measured settings that keep [`BALANCED_KEEPS`] and
+/// [`DISCOVERY_KEEPS`] of plain ranking's validation nDCG on this shop's data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    /// Strengths, ascending, the first 0, all in `[0, 2]`.
+    pub strengths: Vec<f32>,
+    /// Validation nDCG at each strength over plain ranking's (1 at `t = 0`).
+    pub ndcg_ratio: Vec<f32>,
+    /// Share of recommended items in the long tail at each strength.
+    pub tail_share: Vec<f32>,
+    /// Share of the catalog's categories reached by the lists at each strength (0 without
+    /// categories).
+    pub category_coverage: Vec<f32>,
+}
+
+impl Calibration {
+    /// Checks the shape and ranges a model file or `tune` gives.
+    pub fn validate(&self) -> Result<()> {
+        let n = self.strengths.len();
+        if !(2..=MAX_CALIBRATION_POINTS).contains(&n) {
+            return Err(invalid("calibration strengths", "2 to 16 of them", n));
+        }
+        for (name, column) in [
+            ("ndcg_ratio", &self.ndcg_ratio),
+            ("tail_share", &self.tail_share),
+            ("category_coverage", &self.category_coverage),
+        ] {
+            if column.len() != n {
+                return Err(invalid(name, "one value per strength", column.len()));
+            }
+            if let Some(v) = column
+                .iter()
+                .find(|v| !(v.is_finite() && (0.0..=10.0).contains(*v)))
+            {
+                return Err(invalid(name, "values between 0 and 10", v));
+            }
+        }
+        if self.strengths[0] != 0.0 {
+            return Err(invalid(
+                "calibration strengths",
+                "starting at 0",
+                self.strengths[0],
+            ));
+        }
+        if let Some(w) = self
+            .strengths
+            .windows(2)
+            .find(|w| !(w[1].is_finite() && w[1] > w[0] && w[1] <= 2.0))
+        {
+            return Err(invalid(
+                "calibration strengths",
+                "ascending and at most 2",
+                w[1],
+            ));
+        }
+        let json = serde_json::to_vec(self).map_or(usize::MAX, |j| j.len());
+        if json > MAX_CALIBRATION_JSON {
+            return Err(invalid(
+                "calibration",
+                "at most 600 bytes as JSON",
+                format!("{json} bytes"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The strongest measured strength that keeps at least `keeps` of plain ranking's nDCG (0
+    /// when none does).
+    pub fn strength_keeping(&self, keeps: f32) -> f32 {
+        self.strengths
+            .iter()
+            .zip(&self.ndcg_ratio)
+            .filter(|&(_, &r)| r >= keeps)
+            .map(|(&t, _)| t)
+            .fold(0.0, f32::max)
+    }
+
+    /// The strongest measured strength, the end of the "more niche" range.
+    pub fn max_strength(&self) -> f32 {
+        *self.strengths.last().expect("validated: at least 2")
+    }
+
+    /// A named preset on this model: `accurate` is plain, `balanced` and `discovery` the
+    /// `discovery` direction at [`strength_keeping`](Self::strength_keeping) their share.
+    pub fn preset(&self, name: &str) -> Option<RerankParams> {
+        let direction = RerankParams::preset("discovery")?;
+        match name {
+            "accurate" => RerankParams::preset("accurate"),
+            "balanced" => Some(direction.scaled(self.strength_keeping(BALANCED_KEEPS))),
+            "discovery" => Some(direction.scaled(self.strength_keeping(DISCOVERY_KEEPS))),
+            _ => None,
+        }
+    }
+}
+
 /// What re-ranking needs to know besides the scores.
 #[derive(Debug, Clone, Copy)]
 pub struct RerankContext<'a> {

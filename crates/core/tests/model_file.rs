@@ -312,6 +312,19 @@ fn header_len(bytes: &[u8]) -> usize {
     u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize
 }
 
+/// The version a writer picks: 3 for a model that uses a version 3 field, 2 otherwise.
+fn written_version(model: &Model) -> u32 {
+    let frequency = matches!(
+        model.fold_in_params().regularization_scaling,
+        RegularizationScaling::Frequency { .. }
+    );
+    if frequency || model.calibration().is_some() {
+        3
+    } else {
+        2
+    }
+}
+
 fn version_of(bytes: &[u8]) -> u32 {
     u32::from_le_bytes(bytes[8..12].try_into().unwrap())
 }
@@ -320,7 +333,7 @@ fn version_of(bytes: &[u8]) -> u32 {
 /// model (factors aside for int8, which version 2 stores with f16 scales) and writes itself.
 fn check_rewrite(model: &Model) {
     let bytes = model.to_bytes();
-    assert_eq!(version_of(&bytes), FORMAT_VERSION);
+    assert_eq!(version_of(&bytes), written_version(model));
     let again = Model::from_bytes(&bytes).expect("a written model reads back");
     assert_eq!(again.to_bytes(), bytes);
     assert_eq!(again.item_ids(), model.item_ids());
@@ -608,14 +621,18 @@ fn every_corrupted_byte_is_an_error() {
     for (name, bytes) in every_file() {
         let header_end = 16 + header_len(&bytes);
         for at in 0..bytes.len() {
-            // None of these masks turns version 1 into 2 or back.
+            // Of these masks only 0x01 turns one read version into another (2 into 3 and back),
+            // and a version 3 header must use a version 3 field.
             for mask in [0x01u8, 0x10, 0x80, 0xff] {
                 let mut bad = bytes.clone();
                 bad[at] ^= mask;
                 let e = format_error(&bad);
                 let ok = match at {
                     0..8 => e == FormatError::BadMagic,
-                    8..12 => matches!(e, FormatError::UnsupportedVersion { .. }),
+                    8..12 => matches!(
+                        e,
+                        FormatError::UnsupportedVersion { .. } | FormatError::Header(_)
+                    ),
                     12..16 => matches!(e, FormatError::Header(_) | FormatError::Size { .. }),
                     _ if at < header_end => matches!(
                         e,
@@ -642,7 +659,7 @@ fn corruption_behind_a_valid_checksum_is_caught_or_harmless() {
                 bad[at] ^= mask;
                 fix_crc(&mut bad);
                 match Model::from_bytes(&bad) {
-                    Ok(m) if version_of(&bad) == FORMAT_VERSION => {
+                    Ok(m) if version_of(&bad) >= 2 => {
                         assert_eq!(m.to_bytes(), bad, "{name}, byte {at}")
                     }
                     Ok(m) => check_rewrite(&m),
@@ -946,8 +963,8 @@ fn popularity_bytes_belongs_to_version_2_headers_only() {
 
 #[test]
 fn a_future_version_says_what_to_do() {
-    assert_eq!(FORMAT_VERSION, 2);
-    for version in [0, 3, u32::MAX] {
+    assert_eq!(FORMAT_VERSION, 3);
+    for version in [0, 4, u32::MAX] {
         let bytes = File {
             version,
             ..spec_file(Precision::F32)
@@ -1554,4 +1571,162 @@ fn canonical_number_spelling_is_pinned() {
         assert!(header.contains(&expected), "{value:e}: {header}");
         assert!(Model::from_bytes(&bytes).is_ok());
     }
+}
+
+/// A calibration table as `tune` writes it.
+fn calibration() -> tastebud_core::Calibration {
+    tastebud_core::Calibration {
+        strengths: vec![0.0, 0.5, 1.0, 2.0],
+        ndcg_ratio: vec![1.0, 0.97, 0.91, 0.7],
+        tail_share: vec![0.01, 0.05, 0.12, 0.3],
+        category_coverage: vec![0.2, 0.3, 0.45, 0.6],
+    }
+}
+
+fn frequency_model(precision: Precision) -> Model {
+    let mut fold = fold_in();
+    fold.confidence = Confidence::OnePlus;
+    fold.regularization_scaling = RegularizationScaling::Frequency {
+        exponent: 0.5,
+        unobserved_weight: 0.1,
+    };
+    Model::new(
+        IDS.iter().map(|s| s.to_string()).collect(),
+        Array2::from_shape_vec((3, K), FACTORS.to_vec()).unwrap(),
+        fold,
+        POPULARITY.to_vec(),
+        precision,
+        provenance(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn version_3_fields_round_trip_and_only_they_make_a_version_3_file() {
+    for precision in PRECISIONS {
+        // Neither field: version 2, byte for byte as before.
+        assert_eq!(version_of(&model(precision).to_bytes()), 2);
+
+        let plain = frequency_model(precision);
+        let mut calibrated = model(precision);
+        calibrated.set_calibration(Some(calibration())).unwrap();
+        let mut both = frequency_model(precision);
+        both.set_calibration(Some(calibration())).unwrap();
+        for m in [&plain, &calibrated, &both] {
+            let bytes = m.to_bytes();
+            assert_eq!(version_of(&bytes), 3);
+            let again = Model::from_bytes(&bytes).unwrap();
+            assert_eq!(again.to_bytes(), bytes);
+            assert_eq!(again.fold_in_params(), m.fold_in_params());
+            assert_eq!(again.calibration(), m.calibration());
+            let history = [(0, 1.0), (2, 2.0)];
+            assert_eq!(
+                again.fold_in(&history).unwrap(),
+                m.fold_in(&history).unwrap()
+            );
+        }
+        // Dropping the calibration of a version-2-able model writes version 2 again.
+        calibrated.set_calibration(None).unwrap();
+        assert_eq!(calibrated.to_bytes(), model(precision).to_bytes());
+    }
+}
+
+#[test]
+fn version_3_fields_are_refused_in_older_versions_and_needed_in_version_3() {
+    let mut both = frequency_model(Precision::F32);
+    both.set_calibration(Some(calibration())).unwrap();
+    // (A version 1 header is refused earlier, for its `popularity_bytes`.)
+    let mut bad = both.to_bytes();
+    bad[8..12].copy_from_slice(&2u32.to_le_bytes());
+    fix_crc(&mut bad);
+    let e = header_error(&bad);
+    assert!(e.contains("version 3 fields"), "{e}");
+    let mut bad = model(Precision::F32).to_bytes();
+    bad[8..12].copy_from_slice(&3u32.to_le_bytes());
+    fix_crc(&mut bad);
+    let e = header_error(&bad);
+    assert!(e.contains("must use a version 3 field"), "{e}");
+}
+
+#[test]
+fn malformed_calibrations_are_refused() {
+    let mut m = model(Precision::F32);
+    type Damage = Box<dyn Fn(&mut tastebud_core::Calibration)>;
+    let cases: Vec<(Damage, &str)> = vec![
+        (
+            Box::new(|c| c.tail_share.pop().map(|_| ()).unwrap()),
+            "tail_share must be one value per strength",
+        ),
+        (Box::new(|c| c.strengths[0] = 0.25), "must be starting at 0"),
+        (
+            Box::new(|c| c.strengths[2] = 0.5),
+            "ascending and at most 2",
+        ),
+        (
+            Box::new(|c| c.strengths[3] = 3.0),
+            "ascending and at most 2",
+        ),
+        (
+            Box::new(|c| c.ndcg_ratio[1] = f32::NAN),
+            "ndcg_ratio must be values between 0 and 10",
+        ),
+        (
+            Box::new(|c| {
+                c.strengths = vec![0.0];
+                c.ndcg_ratio = vec![1.0];
+                c.tail_share = vec![0.0];
+                c.category_coverage = vec![0.0];
+            }),
+            "2 to 16 of them",
+        ),
+        (
+            Box::new(|c| {
+                let n = 16;
+                c.strengths = (0..n).map(|i| i as f32 * 0.123_456_7).collect();
+                c.ndcg_ratio = vec![0.123_456_79; n];
+                c.tail_share = vec![0.123_456_79; n];
+                c.category_coverage = vec![0.123_456_79; n];
+            }),
+            "at most 600 bytes as JSON",
+        ),
+    ];
+    for (damage, message) in cases {
+        let mut c = calibration();
+        damage(&mut c);
+        let e = m.set_calibration(Some(c.clone())).unwrap_err().to_string();
+        assert!(e.contains(message), "{e} (wanted {message})");
+    }
+    // The reader refuses a bad table too: strength 0.5 made 2.5, the same length, so only the
+    // table is wrong.
+    let mut good = model(Precision::F32);
+    good.set_calibration(Some(calibration())).unwrap();
+    let mut bytes = good.to_bytes();
+    let header = 16..16 + header_len(&bytes);
+    let text = String::from_utf8(bytes[header.clone()].to_vec()).unwrap();
+    let bad = text.replace("\"strengths\":[0.0,0.5,", "\"strengths\":[0.0,2.5,");
+    assert_ne!(bad, text);
+    bytes[header].copy_from_slice(bad.as_bytes());
+    fix_crc(&mut bytes);
+    let e = header_error(&bytes);
+    assert!(e.contains("ascending and at most 2"), "{e}");
+    assert!(m.calibration().is_none());
+}
+
+#[test]
+fn calibrated_presets_follow_the_table() {
+    let mut m = model(Precision::F32);
+    let fixed = |n: &str| tastebud_core::RerankParams::preset(n).unwrap();
+    // Without a table: the fixed presets.
+    assert_eq!(m.preset("discovery"), Some(fixed("discovery")));
+    m.set_calibration(Some(calibration())).unwrap();
+    // balanced keeps 0.95x: t = 0.5 (0.97); discovery keeps 0.90x: t = 1 (0.91).
+    assert_eq!(m.preset("balanced"), Some(fixed("discovery").scaled(0.5)));
+    assert_eq!(m.preset("discovery"), Some(fixed("discovery").scaled(1.0)));
+    assert_eq!(m.preset("accurate"), Some(fixed("accurate")));
+    assert_eq!(m.preset("nonsense"), None);
+    // A shop where every step costs too much: both presets fall back to plain ranking.
+    let mut harsh = calibration();
+    harsh.ndcg_ratio = vec![1.0, 0.8, 0.6, 0.4];
+    m.set_calibration(Some(harsh)).unwrap();
+    assert!(m.preset("discovery").unwrap().is_plain());
 }

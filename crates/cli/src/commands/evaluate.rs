@@ -4,7 +4,6 @@
 //! trade-off.
 
 use std::collections::HashMap;
-use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -23,6 +22,7 @@ use tastebud_core::{
 
 use crate::categories::{self, CategoryFile};
 use crate::commands::train::{fit_with_progress, provenance, AlsArgs};
+use crate::commands::tune::{self as tuning, SearchArgs};
 use crate::commands::{load_model, write_atomically};
 use crate::input::{self, Format};
 use crate::output::{self, metrics_json};
@@ -88,6 +88,15 @@ pub struct EvaluateArgs {
     report: Option<PathBuf>,
     #[command(flatten)]
     als: AlsArgs,
+    /// With --interactions: first tune the hyperparameters as `tastebud tune` does, on a
+    /// validation split carved from the training part alone, and calibrate the presets there;
+    /// then train the best setting on the whole training part. The test part is never seen by
+    /// the search, so the figures are honest. The training flags other than --iterations,
+    /// --seed, --threads and --precision are ignored.
+    #[arg(long, requires = "interactions")]
+    tune: bool,
+    #[command(flatten)]
+    search: SearchArgs,
     /// Print JSON instead of a table: with --interactions, one object per row ("most_popular",
     /// "als", and the --rerank preset's name unless it is accurate).
     #[arg(long)]
@@ -116,7 +125,7 @@ fn against_model(args: &EvaluateArgs, model_path: &Path, train: &Path, test: &Pa
     let (test_cells, skipped_test) = model_cells(&model, &test, &mut users);
     let history = CsrMatrix::from_triplets(users.len(), model.n_items(), &history);
     let test = CsrMatrix::from_triplets(users.len(), model.n_items(), &test_cells);
-    let categories = load_categories(args, &model)?;
+    let categories = load_categories(args, model.item_ids())?;
     let opts = EvalOptions {
         k: args.k,
         popularity: model.popularity(),
@@ -125,7 +134,7 @@ fn against_model(args: &EvaluateArgs, model_path: &Path, train: &Path, test: &Pa
         users: model.provenance().users.unwrap_or(history.n_rows()),
         categories: categories.as_ref().map(|c| &c.items),
     };
-    let params = preset(&args.rerank)?;
+    let params = model_preset(&model, &args.rerank)?;
     let bar = output::bar(test.n_rows() as u64, "users", args.json);
     let lists = ranked_lists(
         &model,
@@ -197,9 +206,10 @@ fn model_cells<'a>(
 }
 
 fn holdout(args: &EvaluateArgs, log: &Path) -> Result<()> {
-    let params = args.als.params()?;
+    args.als.check()?;
     let reading = args.als.reading(args.format)?;
     let data = input::read_dataset(log, &reading)?;
+    let params = args.als.params_for(&data.matrix)?;
     let (seed, fraction, min) = (params.seed, args.test_fraction, args.min_interactions);
     let (split, protocol) = match args.strong_generalization {
         Some(users) => (
@@ -223,18 +233,47 @@ fn holdout(args: &EvaluateArgs, log: &Path) -> Result<()> {
         bail!("no user has {min} or more interactions, so nobody was held out; lower --min-interactions");
     }
 
+    let categories = load_categories(args, &data.items)?;
+    let cats = categories.as_ref().map(|c| &c.items);
+    // With --tune: the search sees the training part only.
+    let searched = if args.tune {
+        Some(tuning::search(
+            &split.train,
+            &data.items,
+            &args.search,
+            tuning::Fits {
+                iterations: params.iterations,
+                seed,
+                threads: params.threads,
+            },
+            cats,
+            args.json,
+        )?)
+    } else {
+        None
+    };
+    let params = match &searched {
+        Some(s) => s.tuned.best().setting.params(
+            split.train.n_cols(),
+            params.iterations,
+            seed,
+            params.threads,
+        )?,
+        None => params,
+    };
     let fitted = fit_with_progress(&split.train, &params, args.json)?;
-    let model = Model::new(
+    let mut model = Model::new(
         data.items,
         fitted.factors.items,
         params.fold_in(),
         split.train.column_counts(),
-        Precision::from(args.als.precision),
+        Precision::from(args.als.run.precision),
         provenance(&params, &split.train),
     )
     .context("cannot build the model")?;
-    let categories = load_categories(args, &model)?;
-    let cats = categories.as_ref().map(|c| &c.items);
+    if let Some(s) = &searched {
+        model.set_calibration(Some(s.calibration.clone()))?;
+    }
     let opts = EvalOptions {
         k: args.k,
         popularity: model.popularity(),
@@ -244,7 +283,7 @@ fn holdout(args: &EvaluateArgs, log: &Path) -> Result<()> {
 
     // One fold-in and one scoring per user serve every setting: the report's whole sweep, or
     // plain ALS and the chosen preset.
-    let settings = settings(&args.rerank, args.report.is_some())?;
+    let settings = settings(&model, &args.rerank, args.report.is_some())?;
     let strengths: Vec<RerankParams> = settings.iter().map(|s| s.params.clone()).collect();
     let started = Instant::now();
     let bar = output::bar(split.test.n_rows() as u64, "users", args.json);
@@ -356,6 +395,9 @@ fn holdout(args: &EvaluateArgs, log: &Path) -> Result<()> {
         if let Some(m) = chosen {
             out.insert(args.rerank.clone(), Value::Object(metrics_json(m)));
         }
+        if let Some(s) = &searched {
+            out.insert("tune".into(), tune_json(s, split.train.n_cols()));
+        }
         return Ok(output::emit_json(&Value::Object(out))?);
     }
     let mut text = format!("{protocol}; {} users evaluated\n", als.users);
@@ -370,6 +412,22 @@ fn holdout(args: &EvaluateArgs, log: &Path) -> Result<()> {
         "als: {} factors, {} iterations, alpha {}, regularization {}; fit in {:.2} s",
         params.factors, params.iterations, params.alpha, params.regularization, fitted.seconds
     )?;
+    if let Some(s) = &searched {
+        let best = s.tuned.best();
+        writeln!(
+            text,
+            "tuned on a validation split of the training part: {} settings in {:.1} s; best (validation nDCG@10 {:.4}): {}",
+            s.tuned.trials.len(),
+            s.seconds,
+            best.ndcg,
+            tuning::describe(&best.setting, split.train.n_cols())
+        )?;
+        if chosen.is_some() {
+            for line in tuning::calibration_lines(&s.calibration) {
+                writeln!(text, "  {line}")?;
+            }
+        }
+    }
     if let Some(c) = &categories {
         writeln!(text, "categories: {}", c.summary())?;
     } else if chosen.is_some() {
@@ -396,6 +454,31 @@ fn preset(name: &str) -> Result<RerankParams> {
         .ok_or_else(|| anyhow!("unknown preset {name:?}; presets: {}", PRESETS.join(", ")))
 }
 
+/// What `--tune` found, for the JSON output.
+fn tune_json(s: &tuning::Searched, items: usize) -> Value {
+    let best = s.tuned.best();
+    json!({
+        "settings": s.tuned.trials.len(),
+        "tune_seconds": s.seconds,
+        "factors": best.setting.factors,
+        "regularization": best.setting.regularization(items),
+        "rho": best.setting.rho,
+        "unobserved_weight": best.setting.unobserved_weight,
+        "exponent": best.setting.exponent,
+        "validation_ndcg": best.ndcg,
+        "calibration": s.calibration,
+        "balanced_strength": s.calibration.strength_keeping(tastebud_core::BALANCED_KEEPS),
+        "discovery_strength": s.calibration.strength_keeping(tastebud_core::DISCOVERY_KEEPS),
+    })
+}
+
+/// A preset as `model` means it: from its discovery calibration when it has one.
+fn model_preset(model: &Model, name: &str) -> Result<RerankParams> {
+    model
+        .preset(name)
+        .ok_or_else(|| anyhow!("unknown preset {name:?}; presets: {}", PRESETS.join(", ")))
+}
+
 /// One re-ranking setting evaluated: a preset at strength `t` (`accurate` is plain ALS).
 struct Setting {
     preset: &'static str,
@@ -405,14 +488,14 @@ struct Setting {
 
 /// Plain ALS and the chosen preset; with `sweep`, every preset at every strength of
 /// [`STRENGTHS`] instead (strength 0 of each preset is plain ALS, evaluated once).
-fn settings(chosen: &str, sweep: bool) -> Result<Vec<Setting>> {
+fn settings(model: &Model, chosen: &str, sweep: bool) -> Result<Vec<Setting>> {
     let mut out = vec![Setting {
         preset: "accurate",
         t: 1.0,
         params: preset("accurate")?,
     }];
     for name in PRESETS.into_iter().filter(|&p| p != "accurate") {
-        let params = preset(name)?;
+        let params = model_preset(model, name)?;
         if sweep {
             for t in STRENGTHS.into_iter().filter(|&t| t > 0.0) {
                 out.push(Setting {
@@ -458,12 +541,12 @@ impl LoadedCategories {
     }
 }
 
-fn load_categories(args: &EvaluateArgs, model: &Model) -> Result<Option<LoadedCategories>> {
+fn load_categories(args: &EvaluateArgs, item_ids: &[String]) -> Result<Option<LoadedCategories>> {
     let Some(path) = &args.categories else {
         return Ok(None);
     };
     let file: CategoryFile = categories::read(path, args.category_level)?;
-    let items = file.for_items(model.item_ids());
+    let items = file.for_items(item_ids);
     let categorized = items.of_item.iter().flatten().count();
     if categorized == 0 {
         bail!(
@@ -575,24 +658,6 @@ fn format_name(format: Format) -> String {
     clap::ValueEnum::to_possible_value(&format)
         .map(|v| v.get_name().to_owned())
         .unwrap_or_default()
-}
-
-/// The command line as typed, quoted for a POSIX shell where needed.
-fn command_line() -> String {
-    std::env::args_os()
-        .map(|a: OsString| {
-            let a = a.to_string_lossy();
-            let plain = !a.is_empty()
-                && a.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
-            if plain {
-                a.into_owned()
-            } else {
-                format!("'{}'", a.replace('\'', "'\\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// The report's content: the sweep, exposure of plain ALS and discovery, the table and the
@@ -728,7 +793,7 @@ fn build_report(
         title: "Tastebud: discovery re-ranking on held-out data".to_owned(),
         facts,
         tail_definition,
-        command: command_line(),
+        command: report::command_line(),
         rows,
         popular: popular.clone(),
         als: als.clone(),

@@ -148,7 +148,14 @@ fn from_arrays(args: &ImportArgs) -> Result<Imported> {
             regularization: args.regularization,
             alpha: args.alpha,
             confidence: confidence.into(),
-            regularization_scaling: args.regularization_scaling.into(),
+            regularization_scaling: match args.regularization_scaling {
+                ScalingArg::Constant => RegularizationScaling::Constant,
+                ScalingArg::ByCount => RegularizationScaling::ByCount,
+                ScalingArg::Frequency => bail!(
+                    "--regularization-scaling frequency is for models `tastebud train` and \
+                     `tastebud tune` write; an import is constant (implicit) or by-count (Spark)"
+                ),
+            },
         },
         popularity,
         source: "import".into(),

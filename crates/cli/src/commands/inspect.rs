@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use serde_json::json;
-use tastebud_core::{Filter, Provenance};
+use tastebud_core::{Filter, Provenance, RegularizationScaling};
 
 use crate::args::scaling_name;
 use crate::commands::parse_model;
+use crate::commands::tune::calibration_lines;
 use crate::input::read_file;
 use crate::output;
 
@@ -62,6 +63,13 @@ pub fn run(args: InspectArgs) -> Result<()> {
             (model.item_ids()[i].as_str(), model.popularity()[i])
         })
         .collect();
+    let (exponent, unobserved_weight) = match fold.regularization_scaling {
+        RegularizationScaling::Frequency {
+            exponent,
+            unobserved_weight,
+        } => (Some(exponent), Some(unobserved_weight)),
+        _ => (None, None),
+    };
     if args.json {
         return Ok(output::emit_json(&json!({
             "path": args.model.display().to_string(),
@@ -74,6 +82,13 @@ pub fn run(args: InspectArgs) -> Result<()> {
             "alpha": output::short(fold.alpha),
             "regularization": output::short(fold.regularization),
             "regularization_scaling": scaling_name(fold.regularization_scaling),
+            "regularization_exponent": exponent.map(output::short),
+            "unobserved_weight": unobserved_weight.map(output::short),
+            "discovery_calibration": model.calibration(),
+            "presets": {
+                "balanced": model.preset("balanced"),
+                "discovery": model.preset("discovery"),
+            },
             "provenance": model.provenance(),
             "first_items": first,
             "most_popular": popular
@@ -98,11 +113,28 @@ pub fn run(args: InspectArgs) -> Result<()> {
     )?;
     field(
         "regularization",
-        format!(
-            "{}, {}",
-            fold.regularization,
-            scaling_name(fold.regularization_scaling)
-        ),
+        match (exponent, unobserved_weight) {
+            (Some(nu), Some(alpha0)) => format!(
+                "{}, frequency: lambda * (n + {alpha0} * {} items)^{nu}",
+                fold.regularization,
+                model.n_items()
+            ),
+            _ => format!(
+                "{}, {}",
+                fold.regularization,
+                scaling_name(fold.regularization_scaling)
+            ),
+        },
+    )?;
+    field(
+        "discovery",
+        match model.calibration() {
+            Some(c) => format!(
+                "calibrated on a validation split; {}",
+                calibration_lines(c).join("; ")
+            ),
+            None => "not calibrated: the presets are the fixed defaults (`tastebud tune` calibrates them)".to_owned(),
+        },
     )?;
     field("provenance", describe(model.provenance()))?;
     field("first items", first.join(", "))?;

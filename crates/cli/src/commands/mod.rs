@@ -9,6 +9,7 @@ pub mod inspect;
 pub mod latency;
 pub mod recommend;
 pub mod train;
+pub mod tune;
 
 use std::fs;
 use std::io::Write;

@@ -9,7 +9,8 @@ use anyhow::{Context, Result};
 use clap::Args;
 use serde_json::json;
 use tastebud_core::{
-    fit, AlsParams, CsrMatrix, Factors, Model, Precision, Provenance, ValidAlsParams,
+    default_setting, fit, AlsParams, CsrMatrix, Factors, Model, Precision, Provenance,
+    RegularizationScaling, ValidAlsParams, INIT_STD,
 };
 
 use crate::args::{ConfidenceArg, PrecisionArg, ScalingArg, SolverArg};
@@ -43,38 +44,66 @@ pub struct TrainArgs {
 }
 
 /// Training settings shared by `train` and `evaluate`.
+///
+/// Every hyperparameter left out takes its value from the untuned default for the log
+/// (frequency-scaled iALS, see `tastebud_core::default_setting`): 64 or 128 factors by the log's
+/// size, unobserved weight 0.1 (alpha 10, one-plus confidence), exponent 0.5 and the
+/// regularization of a user with no history at 0.6 times the mean items per user. With `--regularization-scaling constant` or
+/// `by-count`, the ones left out are implicit's defaults instead (regularization 0.05, alpha 10,
+/// `alpha-times` confidence, implicit's initialization).
 #[derive(Debug, Args)]
 pub struct AlsArgs {
-    /// Number of latent factors.
-    #[arg(long, default_value_t = 64)]
-    pub factors: usize,
-    /// Regularization weight lambda.
-    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
-    pub regularization: f32,
-    /// Confidence scale alpha.
-    #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
-    pub alpha: f32,
+    /// Number of latent factors [default: 64, or 128 from 2,000 items and 50,000 interactions].
+    #[arg(long)]
+    pub factors: Option<usize>,
+    /// Regularization weight lambda [default: frequency scaling: rho / (0.1 * items)^0.5 with
+    /// rho 0.6 times the mean items per user; otherwise 0.05].
+    #[arg(long, allow_negative_numbers = true)]
+    pub regularization: Option<f32>,
+    /// Confidence scale alpha [default: 10].
+    #[arg(long, allow_negative_numbers = true)]
+    pub alpha: Option<f32>,
     /// Alternating sweeps over users and items.
     #[arg(long, default_value_t = 15)]
     pub iterations: usize,
     /// Conjugate-gradient steps per row update (cg solver only).
     #[arg(long, default_value_t = 3)]
     pub cg_steps: usize,
-    /// Seed of the initial factors (and of the split, for evaluate).
+    /// How a preference r becomes a confidence c [default: one-plus with frequency scaling,
+    /// alpha-times (as implicit) otherwise].
+    #[arg(long, value_enum)]
+    pub confidence: Option<ConfidenceArg>,
+    /// How regularization scales with a row's number of interactions.
+    #[arg(long, value_enum, default_value_t = ScalingArg::Frequency)]
+    pub regularization_scaling: ScalingArg,
+    /// With frequency scaling: the exponent nu of (n + unobserved_weight * m) [default: 0.5].
+    #[arg(long, value_name = "NU")]
+    pub regularization_exponent: Option<f32>,
+    /// With frequency scaling: alpha0, the unobserved cells' weight in the regularization
+    /// [default: 1 / alpha, which with one-plus confidence is Rendle et al.'s iALS].
+    #[arg(long, value_name = "ALPHA0")]
+    pub unobserved_weight: Option<f32>,
+    /// Initial factors from N(0, sigma^2 / factors) [default: 0.1 with frequency scaling;
+    /// otherwise uniform in [0, 0.01), as implicit draws them].
+    #[arg(long, value_name = "SIGMA")]
+    pub init_std: Option<f32>,
+    /// The row solver.
+    #[arg(long, value_enum, default_value_t = SolverArg::Cg)]
+    pub solver: SolverArg,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// What every training command shares besides the hyperparameters: `train`, `evaluate` and
+/// `tune`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Seed of the initial factors (and of the split, for evaluate and tune).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Training threads; 0 uses every core. Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// How a preference r becomes a confidence c.
-    #[arg(long, value_enum, default_value_t = ConfidenceArg::AlphaTimes)]
-    pub confidence: ConfidenceArg,
-    /// How regularization scales with a row's number of interactions.
-    #[arg(long, value_enum, default_value_t = ScalingArg::Constant)]
-    pub regularization_scaling: ScalingArg,
-    /// The row solver.
-    #[arg(long, value_enum, default_value_t = SolverArg::Cg)]
-    pub solver: SolverArg,
     /// How item factors are stored in the model.
     #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
     pub precision: PrecisionArg,
@@ -87,25 +116,65 @@ pub struct AlsArgs {
     pub ga4_map: Option<PathBuf>,
 }
 
-impl AlsArgs {
+impl RunArgs {
     /// How logs in `format` become preferences, from --weights and --ga4-map.
     pub fn reading(&self, format: Format) -> Result<Reading> {
         Reading::load(format, self.weights.as_deref(), self.ga4_map.as_deref())
     }
+}
 
-    /// The checked parameters; a bad value gives the core's "factors must be ..." message.
-    pub fn params(&self) -> Result<ValidAlsParams> {
+impl AlsArgs {
+    /// How logs in `format` become preferences, from --weights and --ga4-map.
+    pub fn reading(&self, format: Format) -> Result<Reading> {
+        self.run.reading(format)
+    }
+
+    /// Checks the flags given before any data is read (the defaults derived from the data are
+    /// always valid).
+    pub fn check(&self) -> Result<()> {
+        self.params_for(&CsrMatrix::from_triplets(1, 1, &[(0, 0, 1.0)]))
+            .map(|_| ())
+    }
+
+    /// The checked parameters for the user x item matrix `m` (whose shape sets the untuned
+    /// defaults); a bad value gives the core's "factors must be ..." message.
+    pub fn params_for(&self, m: &CsrMatrix) -> Result<ValidAlsParams> {
+        let base = default_setting(m.n_rows(), m.n_cols(), m.nnz());
+        let frequency = self.regularization_scaling == ScalingArg::Frequency;
+        let alpha = self.alpha.unwrap_or(10.0);
+        let exponent = self.regularization_exponent.unwrap_or(base.exponent as f32);
+        let unobserved_weight = self.unobserved_weight.unwrap_or(1.0 / alpha);
+        let scaling = match self.regularization_scaling {
+            ScalingArg::Constant => RegularizationScaling::Constant,
+            ScalingArg::ByCount => RegularizationScaling::ByCount,
+            ScalingArg::Frequency => RegularizationScaling::Frequency {
+                exponent,
+                unobserved_weight,
+            },
+        };
+        let regularization = self.regularization.unwrap_or(if frequency {
+            (base.rho / (unobserved_weight as f64 * m.n_cols() as f64).powf(exponent as f64)) as f32
+        } else {
+            0.05
+        });
+        let confidence = self.confidence.unwrap_or(if frequency {
+            ConfidenceArg::OnePlus
+        } else {
+            ConfidenceArg::AlphaTimes
+        });
+        let init_std = self.init_std.or(frequency.then_some(INIT_STD));
         Ok(AlsParams::new()
-            .factors(self.factors)
-            .regularization(self.regularization)
-            .alpha(self.alpha)
+            .factors(self.factors.unwrap_or(base.factors))
+            .regularization(regularization)
+            .alpha(alpha)
             .iterations(self.iterations)
             .cg_steps(self.cg_steps)
-            .seed(self.seed)
-            .threads(self.threads)
-            .confidence(self.confidence.into())
-            .regularization_scaling(self.regularization_scaling.into())
+            .seed(self.run.seed)
+            .threads(self.run.threads)
+            .confidence(confidence.into())
+            .regularization_scaling(scaling)
             .solver(self.solver.into())
+            .init_std(init_std)
             .check()?)
     }
 }
@@ -155,7 +224,7 @@ pub fn provenance(params: &ValidAlsParams, prefs: &CsrMatrix) -> Provenance {
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
-    let params = args.als.params()?;
+    args.als.check()?;
     let mut reading = args.als.reading(args.format)?;
     let start = Instant::now();
     if !args.feed.is_empty() {
@@ -166,9 +235,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let (dataset, ga4, remapped) = (loaded.dataset, loaded.ga4, loaded.remapped);
     let load_seconds = start.elapsed().as_secs_f64();
     let prefs = &dataset.matrix;
+    let params = args.als.params_for(prefs)?;
 
     let fitted = fit_with_progress(prefs, &params, args.json)?;
-    let precision = Precision::from(args.als.precision);
+    let precision = Precision::from(args.als.run.precision);
     let model = Model::new(
         dataset.items,
         fitted.factors.items,

@@ -129,7 +129,7 @@ impl UserSystem {
             lambda: if cols.is_empty() {
                 params.regularization
             } else {
-                params.row_regularization(cols.len())
+                params.row_regularization(cols.len(), n)
             },
         };
         let seeds: Vec<(Vec<f32>, f32)> = seeds
@@ -143,7 +143,7 @@ impl UserSystem {
             lambda: if cols.is_empty() && seeds.is_empty() {
                 row.lambda
             } else {
-                params.row_regularization(cols.len() + seeds.len())
+                params.row_regularization(cols.len() + seeds.len(), n)
             },
             ..row
         };

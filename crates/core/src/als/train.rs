@@ -114,7 +114,13 @@ fn fit_inner(
     let ciu = cui.transpose();
 
     let mut rng = SplitMix64::new(params.seed);
-    let mut init = |n: usize| Array2::from_shape_fn((n, k), |_| (rng.next_f64() * 0.01) as f32);
+    let mut init = |n: usize| match params.init_std {
+        None => Array2::from_shape_fn((n, k), |_| (rng.next_f64() * 0.01) as f32),
+        Some(std) => {
+            let scale = std as f64 / (k as f64).sqrt();
+            Array2::from_shape_fn((n, k), |_| (rng.next_normal() * scale) as f32)
+        }
+    };
     let mut users = init(cui.n_rows());
     let mut items = init(cui.n_cols());
 
@@ -165,6 +171,7 @@ fn update(
 ) -> Result<Option<f64>> {
     let k = params.factors;
     let fold = params.fold_in();
+    let others = other.nrows();
     let other_rows = other.as_slice().expect("factors are standard layout");
     let rows = target.as_slice_mut().expect("factors are standard layout");
     match params.solver {
@@ -177,7 +184,7 @@ fn update(
                     other: other_rows,
                     cols,
                     conf,
-                    lambda: fold.row_regularization(cols.len()),
+                    lambda: fold.row_regularization(cols.len(), others),
                 };
                 cg(gram, &row, x, params.cg_steps, s)
             })
@@ -191,7 +198,7 @@ fn update(
                     other: other_rows,
                     cols,
                     conf,
-                    lambda: fold.row_regularization(cols.len()),
+                    lambda: fold.row_regularization(cols.len(), others),
                 };
                 if cholesky(&gram, &row, x, s) {
                     0.0
@@ -255,7 +262,7 @@ fn loss(
             other: item_rows,
             cols,
             conf,
-            lambda: fold.row_regularization(cols.len()),
+            lambda: fold.row_regularization(cols.len(), items.nrows()),
         };
         row_loss(gram, &row, &user_rows[u * k..(u + 1) * k], s)
     };
@@ -285,7 +292,8 @@ fn penalty(items: &Array2<f32>, ciu: &CsrMatrix, params: &ValidAlsParams) -> f64
         .enumerate()
         .map(|(i, y)| {
             let n = ciu.row(i).0.len();
-            fold.row_regularization(n) as f64 * y.iter().map(|v| (*v as f64).powi(2)).sum::<f64>()
+            fold.row_regularization(n, ciu.n_cols()) as f64
+                * y.iter().map(|v| (*v as f64).powi(2)).sum::<f64>()
         })
         .sum()
 }

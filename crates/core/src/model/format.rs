@@ -13,12 +13,18 @@ use super::quantize::{
 use super::{index_ids, Model, Provenance};
 use crate::als::{Confidence, FoldInParams, RegularizationScaling};
 use crate::linalg::gram_f64;
+use crate::rerank::Calibration;
 
 /// The first eight bytes of every model file (PNG-style: catches text-mode and 7-bit transfers).
 pub const MAGIC: [u8; 8] = *b"\x89TBM\r\n\x1a\n";
-/// The format version this build writes. It reads this version and every earlier one, back to
-/// version 1 (`docs/model-format.md`, "Version 1").
-pub const FORMAT_VERSION: u32 = 2;
+/// The newest format version this build writes and reads. It reads every earlier one too, back
+/// to version 1 (`docs/model-format.md`, "Version 1"), and writes the oldest version that can
+/// hold a model: version 3 only for a model that uses its fields (frequency-scaled
+/// regularization, a discovery calibration), version 2 otherwise, so that engines built before
+/// version 3 keep reading models that do not need it.
+pub const FORMAT_VERSION: u32 = 3;
+/// The version of models that use no version 3 field.
+const BASE_VERSION: u32 = 2;
 /// The oldest format version this build reads.
 const OLDEST_VERSION: u32 = 1;
 
@@ -97,6 +103,20 @@ struct Header {
     popularity_bytes: Option<u64>,
     #[serde(default)]
     provenance: Provenance,
+    /// Version 3 on, and optional there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    discovery: Option<Calibration>,
+}
+
+impl Header {
+    /// Whether the header uses a field that version 3 introduced.
+    fn needs_version_3(&self) -> bool {
+        self.discovery.is_some()
+            || matches!(
+                self.regularization_scaling,
+                RegularizationScaling::Frequency { .. }
+            )
+    }
 }
 
 fn pad8(x: u64) -> u64 {
@@ -286,7 +306,7 @@ impl Model {
                 int8_fits_f16_scales(scales, q, k).map_err(|i| {
                     FormatError::Section(format!(
                         "int8 item {i} has factors too large for the f16 scales of format \
-                         version {FORMAT_VERSION}; rebuild the model with `--precision f32`"
+                         version {BASE_VERSION}; rebuild the model with `--precision f32`"
                     ))
                 })?;
             }
@@ -314,7 +334,7 @@ impl Model {
             confidence: header.confidence,
             regularization_scaling: header.regularization_scaling,
         };
-        Ok(Model::assemble(
+        let mut model = Model::assemble(
             fold_in,
             header.precision,
             header.provenance,
@@ -325,10 +345,13 @@ impl Model {
             k,
             Some(gram),
             popularity,
-        ))
+        );
+        model.calibration = header.discovery;
+        Ok(model)
     }
 
-    /// Writes the model in the `.tbm` format, version [`FORMAT_VERSION`].
+    /// Writes the model in the `.tbm` format: version [`FORMAT_VERSION`] if it uses a version 3
+    /// field, version 2 otherwise.
     pub fn to_bytes(&self) -> Vec<u8> {
         let (n, k) = (self.n_items(), self.n_factors());
         let mut ids = Vec::with_capacity(self.item_ids.iter().map(|s| s.len() + 1).sum());
@@ -352,12 +375,18 @@ impl Model {
             ids_bytes: ids.len() as u64,
             popularity_bytes: Some(pop.len() as u64),
             provenance: self.provenance.clone(),
+            discovery: self.calibration.clone(),
+        };
+        let version = if header.needs_version_3() {
+            FORMAT_VERSION
+        } else {
+            BASE_VERSION
         };
         let header_json = serde_json::to_vec(&header).expect("header serializes");
-        let layout = Layout::of(&header, header_json.len() as u64, FORMAT_VERSION);
+        let layout = Layout::of(&header, header_json.len() as u64, version);
         let mut out = Vec::with_capacity(layout.total() as usize);
         out.extend_from_slice(&MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&version.to_le_bytes());
         out.extend_from_slice(&(header_json.len() as u32).to_le_bytes());
         out.extend_from_slice(&header_json);
         let put = |out: &mut Vec<u8>, (start, _): (u64, u64), data: &[u8]| {
@@ -438,6 +467,23 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
         }
         (2.., None) => return bad("missing field `popularity_bytes`".into()),
         _ => {}
+    }
+    if version >= 3 && !h.needs_version_3() {
+        // Writers write such a model as version 2, so reading it back gives other bytes.
+        return bad(format!(
+            "a version {version} header must use a version 3 field (frequency regularization \
+             scaling or the discovery calibration); without one the model is written as version 2"
+        ));
+    }
+    if version < 3 && h.needs_version_3() {
+        return bad(format!(
+            "frequency regularization scaling and the discovery calibration are version 3 \
+             fields, not fields of a version {version} header"
+        ));
+    }
+    if let Some(c) = &h.discovery {
+        c.validate()
+            .map_err(|e| FormatError::Header(e.to_string()))?;
     }
     // What `Model::new` accepts, so that every model read can be written again (a version 1
     // header near the size limit would not fit once `popularity_bytes` is added).

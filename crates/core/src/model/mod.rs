@@ -17,6 +17,7 @@ use crate::als::{FoldInParams, ItemRows, UserSystem};
 use crate::error::{invalid, Error, Result};
 use crate::linalg::{dot, dot_i8, gram_f64};
 use crate::rank::{top_k, Filter, Scored};
+use crate::rerank::{Calibration, RerankParams};
 
 /// Where a model's factors came from, for `tastebud inspect` and the evaluation report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -67,6 +68,8 @@ pub struct Model {
     norms: Vec<f32>,
     gram: Vec<f64>,
     popularity: Vec<u32>,
+    /// The discovery calibration `tune` measured, if any.
+    calibration: Option<Calibration>,
 }
 
 impl Model {
@@ -167,6 +170,7 @@ impl Model {
             norms,
             gram,
             popularity,
+            calibration: None,
         }
     }
 
@@ -193,6 +197,33 @@ impl Model {
     /// Where the factors came from.
     pub fn provenance(&self) -> &Provenance {
         &self.provenance
+    }
+
+    /// The discovery calibration measured on this model's validation split, if `tune` stored
+    /// one.
+    pub fn calibration(&self) -> Option<&Calibration> {
+        self.calibration.as_ref()
+    }
+
+    /// Stores (or, with `None`, drops) the discovery calibration.
+    ///
+    /// # Errors
+    /// If the table is malformed ([`Calibration::validate`]).
+    pub fn set_calibration(&mut self, calibration: Option<Calibration>) -> Result<()> {
+        if let Some(c) = &calibration {
+            c.validate()?;
+        }
+        self.calibration = calibration;
+        Ok(())
+    }
+
+    /// A named re-ranking preset for this model: from its calibration when it has one,
+    /// otherwise the fixed [`RerankParams::preset`] settings.
+    pub fn preset(&self, name: &str) -> Option<RerankParams> {
+        match &self.calibration {
+            Some(c) => c.preset(name),
+            None => RerankParams::preset(name),
+        }
     }
 
     /// Item ids, by index.

@@ -66,13 +66,27 @@ pub fn clustered(
     CsrMatrix::from_triplets(users, items, &cells)
 }
 
+/// Frequency scaling as `tune` uses it (and one with another exponent).
+pub const FREQUENCY: RegularizationScaling = RegularizationScaling::Frequency {
+    exponent: 0.5,
+    unobserved_weight: 0.1,
+};
+
 /// Every combination of confidence convention and regularization scaling.
-pub fn conventions() -> [(Confidence, RegularizationScaling); 4] {
+pub fn conventions() -> [(Confidence, RegularizationScaling); 6] {
     [
         (Confidence::AlphaTimes, RegularizationScaling::Constant),
         (Confidence::OnePlus, RegularizationScaling::Constant),
         (Confidence::AlphaTimes, RegularizationScaling::ByCount),
         (Confidence::OnePlus, RegularizationScaling::ByCount),
+        (Confidence::OnePlus, FREQUENCY),
+        (
+            Confidence::AlphaTimes,
+            RegularizationScaling::Frequency {
+                exponent: 1.0,
+                unobserved_weight: 0.3,
+            },
+        ),
     ]
 }
 
@@ -122,6 +136,14 @@ pub fn dense_system(
     let lambda = match params.regularization_scaling {
         RegularizationScaling::Constant => params.regularization as f64,
         RegularizationScaling::ByCount => params.regularization as f64 * history.len() as f64,
+        // Rendle et al. 2022: lambda * (n + alpha0 * |I|)^nu, |I| the other side's rows.
+        RegularizationScaling::Frequency {
+            exponent,
+            unobserved_weight,
+        } => {
+            params.regularization as f64
+                * (history.len() as f64 + unobserved_weight as f64 * n as f64).powf(exponent as f64)
+        }
     };
     let mut a = vec![0.0f64; k * k];
     let mut b = vec![0.0f64; k];
