@@ -20,7 +20,7 @@ cargo build --release -p tastebud-cli >&2
 mkdir -p target/bench
 exec target/release/tastebud evaluate \
   --interactions "$data/Sports_and_Outdoors.txt" --format sequences \
-  --factors 64 --regularization 0.05 --alpha 20 --iterations 15 \
+  --factors 64 --regularization 0.05 --alpha 20 --iterations 15 --regularization-scaling constant \
   --seed 42 --test-fraction 0.2 --k 10 \
   --categories "$data/item2names_reconstructed.json" --rerank discovery \
   --report target/bench/discovery.html "$@"

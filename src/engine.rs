@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use tastebud_core::{
     category_interests, category_seeds, cold_item_factors, rerank, top_k, Catalog, CatalogItem,
     EventKind, EventWeights, Filter, Interaction, InterestOptions, ItemCategories, ItemSet, Model,
-    RerankContext, RerankParams, Scored, UserSystem,
+    RerankContext, RerankParams, Scored, UserSystem, DISCOVERY_KEEPS,
 };
 
 /// One stored interaction: an item id and what happened.
@@ -358,9 +358,71 @@ impl Engine {
         (items, interests)
     }
 
-    /// "For you": the top `n` for this visitor, re-ranked for discovery at strength `niche`
-    /// (0 = plain ALS, 1 = the `discovery` preset, 2 = twice as strong), each with why. Empty
-    /// with no history and no interests (the page then shows the shop's lists).
+    /// The re-ranking at the "more familiar / more niche" control's `level` (0 to 2): 0 is plain
+    /// ranking and 1 the `discovery` preset. On a model `tune` calibrated, 1 is the calibrated
+    /// `discovery` strength and 2 the strongest one measured, so the control spans the range
+    /// measured on this shop's data; on other models 2 is twice the fixed preset.
+    pub fn niche_params(&self, level: f32) -> RerankParams {
+        let direction = RerankParams::preset("discovery").expect("discovery is a preset");
+        let level = if level.is_finite() {
+            level.clamp(0.0, 2.0)
+        } else {
+            1.0
+        };
+        let t = match self.model.calibration() {
+            None => level,
+            Some(c) => {
+                let discovery = c.strength_keeping(DISCOVERY_KEEPS);
+                if level <= 1.0 {
+                    level * discovery
+                } else {
+                    discovery + (level - 1.0) * (c.max_strength() - discovery)
+                }
+            }
+        };
+        direction.scaled(t)
+    }
+
+    /// The shop's most popular catalog items (of `category`, if given) the visitor has not
+    /// touched or dismissed, best first (catalog order breaks ties), each with its popularity
+    /// over the shop's top item's: what a visitor with no history yet is shown, labelled as
+    /// popular.
+    pub fn popular_picks(
+        &self,
+        log: &[StoredEvent],
+        category: Option<&str>,
+        n: usize,
+    ) -> Vec<(usize, f32)> {
+        let mut popularity = vec![0u32; self.catalog.items.len()];
+        for (id, &count) in self.model.item_ids().iter().zip(self.model.popularity()) {
+            if let Some(&i) = self.by_id.get(id) {
+                popularity[i] = count;
+            }
+        }
+        let mut hide = vec![false; self.catalog.items.len()];
+        for e in log {
+            if let Some(&i) = self.by_id.get(&e.item) {
+                hide[i] = true;
+            }
+        }
+        for i in self.dismissed(log) {
+            hide[i] = true;
+        }
+        let top = popularity.iter().copied().max().unwrap_or(0).max(1) as f32;
+        let mut ranked: Vec<usize> = (0..popularity.len())
+            .filter(|&i| !hide[i] && category.is_none_or(|c| self.catalog.items[i].category == c))
+            .collect();
+        ranked.sort_by(|&a, &b| popularity[b].cmp(&popularity[a]).then(a.cmp(&b)));
+        ranked.truncate(n);
+        ranked
+            .into_iter()
+            .map(|i| (i, popularity[i] as f32 / top))
+            .collect()
+    }
+
+    /// "For you": the top `n` for this visitor, re-ranked for discovery at the control's level
+    /// `niche` ([`niche_params`](Self::niche_params)), each with why. Empty with no history and
+    /// no interests (the page then shows [`popular_picks`](Self::popular_picks)).
     pub fn for_you(
         &self,
         log: &[StoredEvent],
@@ -373,9 +435,7 @@ impl Engine {
             return Vec::new();
         };
         let scores = self.scores(system.vector());
-        let params = RerankParams::preset("discovery")
-            .expect("discovery is a preset")
-            .scaled(niche);
+        let params = self.niche_params(niche);
         let history: Vec<(u32, f32)> = visitor
             .history
             .iter()
@@ -433,9 +493,7 @@ impl Engine {
             only: Some(&self.niches),
         };
         let scores = self.scores(system.vector());
-        let params = RerankParams::preset("discovery")
-            .expect("discovery is a preset")
-            .scaled(niche);
+        let params = self.niche_params(niche);
         let ctx = RerankContext {
             categories: &self.categories,
             popularity: &self.popularity,

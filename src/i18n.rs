@@ -58,6 +58,7 @@ pub enum Key {
     BecauseSearched,
     BecausePicked,
     PopularPick,
+    PopularInShop,
     Interests,
     InterestsEmpty,
     LedBy,
@@ -121,8 +122,8 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Key::Cart => ("Cart", "购物车"),
         Key::ForYou => ("For you", "为你推荐"),
         Key::ForYouEmpty => (
-            "Like a few things, or pick some interests, and your recommendations appear here.",
-            "点赞几件商品，或选择几个兴趣，你的推荐就会出现在这里。",
+            "For now, what is popular in this shop: like a few things, or pick some interests, and these become your own recommendations.",
+            "目前是本店热门：点赞几件商品，或选择几个兴趣，这里就会换成为你推荐的商品。",
         ),
         Key::BecauseLiked => ("Because you liked {}", "因为你喜欢{}"),
         Key::BecauseBought => ("Because you bought {}", "因为你买了{}"),
@@ -132,6 +133,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Key::BecauseSearched => ("Because you searched for {}", "因为你搜索过{}"),
         Key::BecausePicked => ("Because you picked {}", "因为你选择了{}"),
         Key::PopularPick => ("Popular with shoppers like you", "和你相似的顾客也喜欢"),
+        Key::PopularInShop => ("Popular in this shop", "本店热门"),
         Key::Interests => ("Interests to explore", "值得探索的兴趣"),
         Key::InterestsEmpty => (
             "Niche interests you might enjoy show up here once you have liked a few things.",

@@ -234,3 +234,63 @@ fn a_picked_interest_is_not_its_own_reason() {
         assert!(!i.because_interests.contains(&i.category), "{i:?}");
     }
 }
+
+#[test]
+fn a_visitor_with_nothing_to_go_on_gets_the_popular_items_they_have_not_seen() {
+    let e = engine();
+    assert!(e.for_you(&[], &[], 6, 1.0).is_empty());
+    let picks = e.popular_picks(&[], None, 6);
+    assert_eq!(picks.len(), 6);
+    let pop = |i: usize| {
+        let id = &e.catalog.items[i].id;
+        e.model
+            .item_index(id)
+            .map_or(0, |m| e.model.popularity()[m as usize])
+    };
+    assert!(
+        picks.windows(2).all(|w| pop(w[0].0) >= pop(w[1].0)),
+        "{picks:?}"
+    );
+    assert_eq!(picks[0].1, 1.0);
+    // Touched and dismissed items are never offered; a category narrows the list.
+    let top = e.catalog.items[picks[0].0].id.clone();
+    let second = e.catalog.items[picks[1].0].id.clone();
+    let log = vec![
+        StoredEvent::new(&top, EventKind::View, None, 1_700_000_000.0),
+        StoredEvent::new(&second, EventKind::Dismiss, None, 1_700_000_001.0),
+    ];
+    let after: Vec<usize> = e.popular_picks(&log, None, 6).iter().map(|p| p.0).collect();
+    assert!(!after.contains(&picks[0].0) && !after.contains(&picks[1].0));
+    assert_eq!(
+        after[..4],
+        picks[2..].iter().map(|p| p.0).collect::<Vec<_>>()[..]
+    );
+    let coffee = e.popular_picks(&[], Some("pour-over"), 20);
+    assert_eq!(coffee.len(), common::PER_CATEGORY);
+    assert!(coffee.iter().all(|&(i, _)| category(&e, i) == "pour-over"));
+}
+
+#[test]
+fn the_niche_control_spans_a_calibrated_models_measured_range() {
+    let (catalog, model) = common::files();
+    let direction = tastebud_core::RerankParams::preset("discovery").unwrap();
+    // Not calibrated: the control scales the fixed preset, 1 is the preset.
+    let e = Engine::load(&catalog, &model).unwrap();
+    assert_eq!(e.niche_params(1.0), direction);
+    assert_eq!(e.niche_params(2.0), direction.scaled(2.0));
+    // Calibrated: 1 is the strongest strength keeping 0.92x, 2 the strongest measured.
+    let mut m = tastebud_core::Model::from_bytes(&model).unwrap();
+    m.set_calibration(Some(tastebud_core::Calibration {
+        strengths: vec![0.0, 0.25, 0.5, 1.5],
+        ndcg_ratio: vec![1.0, 0.98, 0.93, 0.6],
+        tail_share: vec![0.0, 0.1, 0.2, 0.5],
+        category_coverage: vec![0.5, 0.6, 0.7, 0.9],
+    }))
+    .unwrap();
+    let e = Engine::load(&catalog, &m.to_bytes()).unwrap();
+    assert!(e.niche_params(0.0).is_plain());
+    assert_eq!(e.niche_params(0.5), direction.scaled(0.25));
+    assert_eq!(e.niche_params(1.0), direction.scaled(0.5));
+    assert_eq!(e.niche_params(2.0), direction.scaled(1.5));
+    assert_eq!(e.niche_params(f32::NAN), direction.scaled(0.5));
+}

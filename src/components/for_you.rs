@@ -25,6 +25,19 @@ pub fn for_you() -> Html {
         ),
         move |(log, interests, _)| engine.for_you(log, interests, COUNT, niche),
     );
+    // Nothing to go on yet (onboarding skipped, nothing liked): the shop's popular items,
+    // labelled as such, so the section is never empty.
+    let popular = {
+        let engine = app.engine.clone();
+        let empty = recs.is_empty();
+        use_memo((app.state.log.clone(), empty), move |(log, empty)| {
+            if *empty {
+                engine.popular_picks(log, None, COUNT)
+            } else {
+                Vec::new()
+            }
+        })
+    };
     let on_niche = {
         let dispatch = app.state.dispatcher();
         Callback::from(move |e: InputEvent| {
@@ -76,6 +89,10 @@ pub fn for_you() -> Html {
             <div class="grid" data-testid="recommendations" aria-live="polite">
                 { for recs.iter().map(|r| html! {
                     <ItemCard key={r.item} item={r.item} why={why(r)} />
+                }) }
+                { for popular.iter().map(|&(item, _)| html! {
+                    <ItemCard key={item} item={item}
+                              why={Some(AttrValue::from(t(lang, Key::PopularInShop)))} />
                 }) }
             </div>
         </section>

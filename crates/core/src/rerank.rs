@@ -139,10 +139,12 @@ pub const MAX_CALIBRATION_JSON: usize = 600;
 // `Calibration::validate`'s messages spell the limits out.
 const _: () = assert!(MAX_CALIBRATION_POINTS == 16 && MAX_CALIBRATION_JSON == 600);
 
-/// The share of `accurate`'s validation nDCG that `balanced` keeps on a calibrated model.
-pub const BALANCED_KEEPS: f32 = 0.95;
-/// The share of `accurate`'s validation nDCG that `discovery` keeps on a calibrated model.
-pub const DISCOVERY_KEEPS: f32 = 0.90;
+/// The share of `accurate`'s validation nDCG that `balanced` keeps on a calibrated model: it
+/// promises 0.95x on unseen data, and keeps a margin for the gap between validation and test.
+pub const BALANCED_KEEPS: f32 = 0.96;
+/// The share of `accurate`'s validation nDCG that `discovery` keeps on a calibrated model: it
+/// promises 0.90x on unseen data, with the same margin.
+pub const DISCOVERY_KEEPS: f32 = 0.92;
 
 /// How discovery re-ranking traded accuracy for the long tail on a model's own validation split
 /// (`tastebud tune --categories`), stored in the model header.

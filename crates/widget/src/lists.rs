@@ -76,56 +76,6 @@ pub struct Interest {
     pub popular: bool,
 }
 
-/// Texts only the widget needs; the rest come from the storefront's `i18n`.
-fn popular_text(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "Popular in this shop",
-        Lang::Zh => "本店热门",
-    }
-}
-
-/// Per catalog item, how often the model saw it (0 for items the model lacks).
-fn popularity(engine: &Engine) -> Vec<u32> {
-    let mut out = vec![0; engine.catalog.items.len()];
-    for (id, &count) in engine
-        .model
-        .item_ids()
-        .iter()
-        .zip(engine.model.popularity())
-    {
-        if let Some(i) = engine.index_of(id) {
-            out[i] = count;
-        }
-    }
-    out
-}
-
-/// Catalog items the visitor touched or dismissed: never offered as popular picks.
-fn hidden(engine: &Engine, log: &[StoredEvent]) -> Vec<bool> {
-    let mut hide = vec![false; engine.catalog.items.len()];
-    for e in log {
-        if let Some(i) = engine.index_of(&e.item) {
-            hide[i] = true;
-        }
-    }
-    for i in engine.dismissed(log) {
-        hide[i] = true;
-    }
-    hide
-}
-
-/// Catalog indices from `candidates`, most popular first (catalog order breaks ties).
-fn most_popular(
-    popularity: &[u32],
-    candidates: impl Iterator<Item = usize>,
-    n: usize,
-) -> Vec<usize> {
-    let mut ranked: Vec<usize> = candidates.collect();
-    ranked.sort_by(|&a, &b| popularity[b].cmp(&popularity[a]).then(a.cmp(&b)));
-    ranked.truncate(n);
-    ranked
-}
-
 fn card(engine: &Engine, lang: Lang, item: usize, score: f32, why: String) -> Card {
     let it = &engine.catalog.items[item];
     Card {
@@ -163,20 +113,17 @@ pub fn items(
 ) -> Vec<Card> {
     let recs = engine.for_you(log, &prefs.interests, n, prefs.niche_level());
     if recs.is_empty() {
-        let popularity = popularity(engine);
-        let hide = hidden(engine, log);
-        let top = popularity.iter().copied().max().unwrap_or(0).max(1) as f32;
-        let candidates = (0..engine.catalog.items.len()).filter(|&i| !hide[i]);
-        return most_popular(&popularity, candidates, n)
+        return engine
+            .popular_picks(log, None, n)
             .into_iter()
-            .map(|i| Card {
+            .map(|(i, share)| Card {
                 popular: true,
                 ..card(
                     engine,
                     lang,
                     i,
-                    popularity[i] as f32 / top,
-                    popular_text(lang).to_owned(),
+                    share,
+                    t(lang, Key::PopularInShop).to_owned(),
                 )
             })
             .collect();
@@ -215,29 +162,22 @@ pub fn interests(
     n: usize,
 ) -> Vec<Interest> {
     let found = engine.interests(log, &prefs.interests, n, prefs.niche_level());
-    let popularity = popularity(engine);
     if found.is_empty() {
-        let hide = hidden(engine, log);
         return engine
             .niche_categories()
             .into_iter()
             .take(n)
-            .map(|c| {
-                let candidates = engine
-                    .items_in(&c.id, &[])
+            .map(|c| Interest {
+                category: c.id.clone(),
+                name: c.name.get(lang.code()).to_owned(),
+                why: String::new(),
+                because: Vec::new(),
+                items: engine
+                    .popular_picks(log, Some(&c.id), 3)
                     .into_iter()
-                    .filter(|&i| !hide[i]);
-                Interest {
-                    category: c.id.clone(),
-                    name: c.name.get(lang.code()).to_owned(),
-                    why: String::new(),
-                    because: Vec::new(),
-                    items: most_popular(&popularity, candidates, 3)
-                        .into_iter()
-                        .map(|i| card(engine, lang, i, 0.0, String::new()))
-                        .collect(),
-                    popular: true,
-                }
+                    .map(|(i, _)| card(engine, lang, i, 0.0, String::new()))
+                    .collect(),
+                popular: true,
             })
             .collect();
     }

@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use tastebud_core::{
-    fit, AlsParams, Catalog, DatasetBuilder, EventWeights, Interaction, Model, Precision,
-    Provenance, ValidAlsParams,
+    calibrate, fit, holdout_split, train_model, AlsParams, Catalog, DatasetBuilder, EventWeights,
+    Interaction, ItemCategories, Model, Precision, Provenance, ValidAlsParams,
 };
 
 use super::simulate::LogEvent;
@@ -75,7 +75,7 @@ pub fn train(catalog: &Catalog, events: &[LogEvent], seed: u64) -> Result<Traine
     let start = Instant::now();
     let factors = fit(prefs, &params, |report| loss = report.loss).context("training failed")?;
     let seconds = start.elapsed().as_secs_f64();
-    let model = Model::new(
+    let mut model = Model::new(
         dataset.items,
         factors.items,
         params.fold_in(),
@@ -91,6 +91,20 @@ pub fn train(catalog: &Catalog, events: &[LogEvent], seed: u64) -> Result<Traine
         },
     )
     .context("cannot build the model")?;
+    // The storefront's "more niche" control and the `discovery` default, calibrated on a
+    // validation split of this shop's log as `tastebud tune` does.
+    let split = holdout_split(prefs, 0.2, 5, seed)?;
+    let (validation_model, _) = train_model(&split.train, model.item_ids(), &params)?;
+    let categories = ItemCategories::from_names(model.item_ids().iter().map(|id| {
+        catalog
+            .items
+            .iter()
+            .find(|i| &i.id == id)
+            .map(|i| i.category.as_str())
+    }));
+    let calibration = calibrate(&validation_model, &split, Some(&categories), 10)
+        .context("calibrating discovery failed")?;
+    model.set_calibration(Some(calibration))?;
     Ok(Trained {
         model,
         users: (0..prefs.n_rows())
