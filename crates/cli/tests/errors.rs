@@ -80,3 +80,91 @@ fn a_closed_stdout_ends_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `--out` replaces only regular files: through a symlink it replaces the file linked to, and it
+/// refuses directories and special files (a named pipe here stands for a device such as
+/// /dev/null, which a test must never write to) without touching them.
+#[test]
+fn out_replaces_regular_files_writes_through_links_and_refuses_special_files() {
+    use std::os::unix::fs::{symlink, FileTypeExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "log.tsv", common::two_clusters_tsv());
+    let train = |out: &std::path::Path| {
+        let mut args = vec!["train", "--interactions", s(&log), "--out", s(out)];
+        args.extend(common::SMALL);
+        common::tastebud(args)
+    };
+
+    // A regular file is replaced and keeps its permissions.
+    let real = write(dir.path(), "real.tbm", "old");
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(train(&real).status.success());
+    assert_ne!(std::fs::read(&real).unwrap(), b"old");
+    let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    // A link stays a link; the file it names is replaced, or created when missing.
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.path().join("link.tbm");
+    symlink("real.tbm", &link).unwrap();
+    assert!(train(&link).status.success());
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_ne!(std::fs::read(&real).unwrap(), b"old");
+    let dangling = dir.path().join("dangling.tbm");
+    symlink("sub-model.tbm", &dangling).unwrap();
+    assert!(train(&dangling).status.success());
+    assert!(dir.path().join("sub-model.tbm").is_file());
+
+    // Special files and directories are refused and left as they were.
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let e = fails({
+        let mut a = vec!["train", "--interactions", s(&log), "--out", s(&fifo)];
+        a.extend(common::SMALL);
+        a
+    });
+    assert!(e.contains("it is a named pipe, not a regular file"), "{e}");
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    let to_fifo = dir.path().join("to-pipe.tbm");
+    symlink(&fifo, &to_fifo).unwrap();
+    let e = fails({
+        let mut a = vec!["train", "--interactions", s(&log), "--out", s(&to_fifo)];
+        a.extend(common::SMALL);
+        a
+    });
+    assert!(e.contains("which is a named pipe"), "{e}");
+    let e = fails({
+        let mut a = vec!["train", "--interactions", s(&log), "--out", s(dir.path())];
+        a.extend(common::SMALL);
+        a
+    });
+    assert!(e.contains("it is a directory"), "{e}");
+    // Nothing was left behind but what the test made.
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "dangling.tbm",
+            "link.tbm",
+            "log.tsv",
+            "pipe",
+            "real.tbm",
+            "sub-model.tbm",
+            "to-pipe.tbm"
+        ]
+    );
+}

@@ -96,3 +96,23 @@ fn unknown_items_are_listed() {
     let e = fails(["recommend", "--model", s(&model), "--items", ","]);
     assert!(e.starts_with("tastebud: --items is empty"), "{e}");
 }
+
+/// A list longer than the catalog asks for the whole catalog, not for memory it cannot have.
+#[test]
+fn a_huge_n_lists_every_other_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = two_cluster_model(dir.path());
+    for n in ["18446744073709551615", "100000000000"] {
+        let got = json([
+            "recommend",
+            "--model",
+            s(&model),
+            "--items",
+            "a1",
+            "--n",
+            n,
+            "--json",
+        ]);
+        assert_eq!(got.as_array().unwrap().len(), 15, "{got}");
+    }
+}

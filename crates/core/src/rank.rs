@@ -49,10 +49,13 @@ impl Ord for Worst {
     }
 }
 
+/// The most room selecting the top `n` reserves up front.
+const RESERVE_AT_MOST: usize = 1 << 16;
+
 /// The best `n` of `candidates`, best first, by partial selection (a bounded heap, no full sort).
 /// NaN scores are never selected.
 pub fn top_k(candidates: impl IntoIterator<Item = Scored>, n: usize) -> Vec<Scored> {
-    let mut out = Vec::with_capacity(n);
+    let mut out = Vec::with_capacity(n.min(RESERVE_AT_MOST));
     TopK::new().select_into(candidates, n, &mut out);
     out
 }
@@ -95,7 +98,9 @@ impl TopK {
         if n == 0 {
             return;
         }
-        self.heap.reserve(n);
+        // `n` may be far beyond the candidates (`--n 18446744073709551615`): the heap grows with
+        // what it keeps, never with what was asked for.
+        self.heap.reserve(n.min(RESERVE_AT_MOST));
         for c in candidates {
             if c.score.is_nan() {
                 continue;

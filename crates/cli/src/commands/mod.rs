@@ -13,7 +13,7 @@ pub mod tune;
 
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use tastebud_core::Model;
@@ -32,20 +32,31 @@ pub fn parse_model(path: &Path, bytes: &[u8]) -> Result<Model> {
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
 /// readers never see a half-written model and a failed write leaves any old file intact.
+///
+/// Only a regular file, or a path where nothing is yet, is replaced that way. A symlink is
+/// written through: the file it points to is replaced and the link stays. Anything else (a
+/// directory, a device such as `/dev/null`, a named pipe, a socket) is refused with an error and
+/// left untouched. The replaced file keeps its permissions.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path
+    let target = write_target(path)?;
+    let name = target
         .file_name()
         .with_context(|| format!("{} is not a file name", path.display()))?;
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(name);
     tmp_name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
+    let tmp = target.with_file_name(tmp_name);
+    let permissions = fs::metadata(&target).ok().map(|m| m.permissions());
     let written = fs::File::create(&tmp)
         .and_then(|mut f| {
             f.write_all(bytes)?;
             f.sync_all()
         })
-        .and_then(|()| fs::rename(&tmp, path));
+        .and_then(|()| match permissions {
+            Some(p) => fs::set_permissions(&tmp, p),
+            None => Ok(()),
+        })
+        .and_then(|()| fs::rename(&tmp, &target));
     if let Err(e) = written {
         let _ = fs::remove_file(&tmp);
         bail!(
@@ -55,6 +66,73 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Where a write to `path` lands: `path` itself, or the end of its chain of symlinks (which may
+/// not exist yet). Refuses a path that is, or links to, something other than a regular file.
+fn write_target(path: &Path) -> Result<PathBuf> {
+    let mut at = path.to_path_buf();
+    // Linux's own limit on links followed in one lookup.
+    for _ in 0..40 {
+        let meta = match fs::symlink_metadata(&at) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(at),
+            Err(e) => bail!("cannot write {}: {}", path.display(), io_reason(&e)),
+        };
+        let kind = meta.file_type();
+        if kind.is_file() {
+            return Ok(at);
+        }
+        if !kind.is_symlink() {
+            let what = special_kind(&kind);
+            if at == path {
+                bail!(
+                    "refusing to write {}: it is {what}, not a regular file; give the path of a file to create or replace",
+                    path.display()
+                );
+            }
+            bail!(
+                "refusing to write {}: it links to {}, which is {what}, not a regular file",
+                path.display(),
+                at.display()
+            );
+        }
+        let link =
+            fs::read_link(&at).with_context(|| format!("cannot read the link {}", at.display()))?;
+        at = match at.parent() {
+            Some(dir) if link.is_relative() => dir.join(link),
+            _ => link,
+        };
+    }
+    bail!(
+        "cannot write {}: too many levels of symbolic links",
+        path.display()
+    )
+}
+
+/// "a directory", "a character device", ... for an error message.
+fn special_kind(kind: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_fifo() {
+            return "a named pipe";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
 }
 
 /// Model indices of `ids`, in order, without repeats; every unknown id is listed in the error.
