@@ -373,12 +373,18 @@ pub fn tune(
         (1.4, 1.3, 0.125),
         (1.18, 1.15, 0.0625),
     ];
+    // The dimension stage's share of the budget: three settings per doubling, at most a third.
+    let mut doublings = 0;
+    while start.factors << (doublings + 1) <= options.max_factors {
+        doublings += 1;
+    }
+    let search_budget = options.budget - (3 * doublings).min(options.budget / 3);
     'levels: for &(rho_step, weight_step, exponent_step) in &levels {
         loop {
             let mut moved = false;
             for coordinate in 0..3 {
                 for direction in [1.0, -1.0] {
-                    if search.out_of_budget() {
+                    if search.out_of_budget() || search.trials.len() >= search_budget {
                         break 'levels;
                     }
                     let mut s = search.trials[best].setting;
