@@ -19,7 +19,10 @@ rm -rf "$out" dist/examples
 mkdir -p "$out"
 wasm-bindgen --target web --no-typescript --out-dir "$out" "$wasm"
 # Rust's wasm32 default features plus the SIMD the engine is built with (.cargo/config.toml).
-wasm-opt -Oz --enable-simd --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+# --converge repeats -Oz while it still shrinks the module. --low-memory-unused lets it fold
+# constant addresses: Rust's linker puts the 1 MB stack first (growing down to 0), so the lowest
+# kilobyte is only ever reached by a stack about to overflow.
+wasm-opt -Oz --converge --low-memory-unused --enable-simd --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
   --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
   -o "$out/tastebud_widget_bg.wasm" "$out/tastebud_widget_bg.wasm"
 # Every script minified as it is (no bundling: the modules keep importing each other).

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use tastebud_core::EventKind;
-use wasm_bindgen::UnwrapThrowExt;
+use wasm_bindgen::{JsCast, UnwrapThrowExt};
 use yew::prelude::*;
 
 use crate::components::{
@@ -240,16 +240,33 @@ pub fn app(props: &AppProps) -> Html {
             }
         });
     }
-    // Persist the log and settings whenever they change; say so if storage refuses.
+    // Persist the settings whenever they change; say so if storage refuses. The log is stored
+    // event by event (`storage::record`, in `track` below), never rewritten from this tab's copy.
     {
         let dispatch = state.dispatcher();
-        use_effect_with(
-            (state.log.clone(), state.prefs.clone()),
-            move |(log, prefs)| {
-                let health = storage::save(log, prefs);
+        use_effect_with(state.prefs.clone(), move |prefs| {
+            if let Some(health) = storage::save_prefs(prefs) {
                 dispatch.dispatch(Action::Health(health));
-            },
-        );
+            }
+        });
+    }
+    // Another tab of this shop changed what is stored: show what it now holds, so the two agree
+    // and an erase there empties this one too.
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let listener =
+                gloo::events::EventListener::new(&gloo::utils::window(), "storage", move |e| {
+                    let ours = e
+                        .dyn_ref::<web_sys::StorageEvent>()
+                        .is_some_and(|e| e.key().is_none_or(|k| k.starts_with("tastebud:")));
+                    if ours {
+                        let (log, prefs) = storage::current();
+                        dispatch.dispatch(Action::External(log, prefs));
+                    }
+                });
+            move || drop(listener)
+        });
     }
     use_effect_with(state.lang, |lang| {
         if let Some(root) = gloo::utils::document().document_element() {
@@ -273,12 +290,12 @@ pub fn app(props: &AppProps) -> Html {
         let dispatch = state.dispatcher();
         Callback::from(
             move |(item, kind, value): (String, EventKind, Option<f32>)| {
-                dispatch.dispatch(Action::Track(StoredEvent::new(
-                    &item,
-                    kind,
-                    value,
-                    now_seconds(),
-                )));
+                let event = StoredEvent::new(&item, kind, value, now_seconds());
+                let (log, health) = storage::record(event);
+                dispatch.dispatch(Action::Recorded(log));
+                if let Some(health) = health {
+                    dispatch.dispatch(Action::Health(health));
+                }
             },
         )
     };

@@ -123,7 +123,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Key::ForYou => ("For you", "为你推荐"),
         Key::ForYouEmpty => (
             "For now, what is popular in this shop: like a few things, or pick some interests, and these become your own recommendations.",
-            "目前是本店热门：点赞几件商品，或选择几个兴趣，这里就会换成为你推荐的商品。",
+            "目前是本店热门：点赞几件商品，或选择几个兴趣，这里就会换成专属于你的推荐。",
         ),
         Key::BecauseLiked => ("Because you liked {}", "因为你喜欢{}"),
         Key::BecauseBought => ("Because you bought {}", "因为你买了{}"),

@@ -121,8 +121,15 @@ pub enum Action {
     SetLang(Lang),
     /// Set the "more familiar / more niche" strength (and remember it).
     SetNiche(f32),
-    /// Record an interaction.
+    /// Record an interaction (in memory; the page stores it with `storage::record` and then
+    /// sends [`Action::Recorded`]).
     Track(StoredEvent),
+    /// An interaction was recorded, and this is the log as stored now: what this tab recorded
+    /// together with what other tabs did since.
+    Recorded(Vec<StoredEvent>),
+    /// Another tab changed what is stored (a like, new settings, an erase): the log and settings
+    /// as they now are.
+    External(Vec<StoredEvent>, Prefs),
     /// Finish onboarding with these interests (possibly none, for "skip").
     Onboard(Vec<String>),
     /// Show another page.
@@ -185,6 +192,15 @@ impl Reducible for State {
                 s.log = Rc::new(append(&s.log, event));
                 s.prefs.onboarded = true;
                 s.notices.retain(|n| *n != Notice::Erased);
+            }
+            Action::Recorded(log) => {
+                s.log = Rc::new(log);
+                s.prefs.onboarded = true;
+                s.notices.retain(|n| *n != Notice::Erased);
+            }
+            Action::External(log, prefs) => {
+                s.log = Rc::new(log);
+                s.prefs = prefs;
             }
             Action::Onboard(interests) => {
                 s.prefs.interests = interests;
@@ -262,5 +278,25 @@ mod tests {
         assert_eq!(s.prefs, Prefs::default());
         assert!(s.needs_onboarding());
         assert_eq!(s.notices, vec![Notice::Erased]);
+    }
+
+    #[test]
+    fn the_stored_log_replaces_this_tabs_copy() {
+        let like = |item: &str| StoredEvent::new(item, EventKind::Like, None, 1.0);
+        let s = Rc::new(State::new(
+            Lang::En,
+            vec![like("a")],
+            Prefs::default(),
+            vec![],
+            View::Home,
+        ))
+        .reduce(Action::EraseAll);
+        // Recorded: the log as stored now, with another tab's event, and onboarding over.
+        let s = s.reduce(Action::Recorded(vec![like("b"), like("c")]));
+        assert_eq!(s.log.len(), 2);
+        assert!(s.prefs.onboarded && s.notices.is_empty());
+        // External: another tab erased everything.
+        let s = s.reduce(Action::External(vec![], Prefs::default()));
+        assert!(s.log.is_empty() && s.needs_onboarding());
     }
 }

@@ -53,6 +53,37 @@ fn damaged_log_lines_are_set_aside_and_the_rest_kept() {
     clear();
 }
 
+/// Two tabs share localStorage: each event is recorded against the log as stored now, so one
+/// tab's events survive the other's, and an erase elsewhere stays erased.
+#[wasm_bindgen_test]
+fn recording_merges_with_other_tabs_and_never_undoes_an_erase() {
+    clear();
+    let like = |item: &str, at: f64| StoredEvent::new(item, EventKind::Like, None, at);
+    let (log, health) = storage::record(like("a1", 1.0));
+    assert_eq!((log.len(), health), (1, Some(Health::Ok)));
+    // Another tab records b1 in between (it writes the log as it stored it).
+    let other = storage::serialize_log(&[like("a1", 1.0), like("b1", 2.0)]);
+    local().set_item(LOG_KEY, &other).unwrap();
+    let (log, _) = storage::record(like("a2", 3.0));
+    let items: Vec<&str> = log.iter().map(|e| e.item.as_str()).collect();
+    assert_eq!(items, ["a1", "b1", "a2"]);
+    let stored = storage::parse_log(&local().get_item(LOG_KEY).unwrap().unwrap()).0;
+    assert_eq!(stored, log);
+    // The other tab erases everything; this tab's next event does not bring the rest back.
+    local().clear().unwrap();
+    let (log, _) = storage::record(like("a3", 4.0));
+    assert_eq!(log.len(), 1);
+    assert_eq!(storage::current().0, log);
+    // Settings are written on their own and leave the log alone.
+    let prefs = Prefs {
+        onboarded: true,
+        ..Prefs::default()
+    };
+    assert_eq!(storage::save_prefs(&prefs), Some(Health::Ok));
+    assert_eq!(storage::current(), (log, prefs));
+    clear();
+}
+
 #[wasm_bindgen_test]
 fn erase_removes_every_key_and_empty_state_writes_nothing() {
     clear();
@@ -122,13 +153,13 @@ async fn the_app_recommends_the_niche_a_visitor_likes_and_forgets_on_erase() {
     let _app = tastebud_web::mount_with(root.clone(), engine);
     settle().await;
 
-    // A first visit shows onboarding and no recommendations yet.
+    // A first visit shows onboarding, and For you shows the shop's popular items, labelled.
     assert_eq!(query_all(&root, "[data-testid=onboarding]").len(), 1);
-    assert!(query_all(
-        &root,
-        "[data-testid=recommendations] [data-testid=item-card]"
-    )
-    .is_empty());
+    let whys = query_all(&root, "[data-testid=recommendations] [data-testid=why]");
+    assert!(!whys.is_empty());
+    assert!(whys
+        .iter()
+        .all(|w| w.text_content().as_deref() == Some("Popular in this shop")));
 
     // Like three ultralight-camping items from the browse page of that category.
     web_sys::window()
@@ -191,11 +222,12 @@ async fn the_app_recommends_the_niche_a_visitor_likes_and_forgets_on_erase() {
     query_all(&root, "[data-testid=erase-data]")[0].click();
     settle().await;
     assert_eq!(local().length().unwrap(), 0);
-    assert!(query_all(
-        &root,
-        "[data-testid=recommendations] [data-testid=item-card]"
-    )
-    .is_empty());
+    // (Still in Chinese: the page keeps its language until reloaded.)
+    let whys = query_all(&root, "[data-testid=recommendations] [data-testid=why]");
+    assert!(!whys.is_empty());
+    assert!(whys
+        .iter()
+        .all(|w| w.text_content().as_deref() == Some("本店热门")));
     assert_eq!(query_all(&root, "[data-testid=onboarding]").len(), 1);
     web_sys::window().unwrap().location().set_hash("").unwrap();
     clear();

@@ -148,13 +148,68 @@ pub fn export_json(log: &[StoredEvent], prefs: &Prefs, set_aside: &[String]) -> 
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use browser::{erase_all, load, save};
+pub use browser::{current, erase_all, load, record, save, save_prefs};
 
 #[cfg(target_arch = "wasm32")]
 mod browser {
+    use std::cell::RefCell;
+
     use wasm_bindgen::JsCast;
 
     use super::*;
+
+    thread_local! {
+        /// `Some` once storage has failed on this page: the visitor lives here from then on.
+        static MEMORY: RefCell<Option<(Vec<StoredEvent>, Prefs)>> = const { RefCell::new(None) };
+    }
+
+    /// The visitor as stored now, with what other tabs wrote since this one last looked (or as
+    /// kept in memory once storage failed on this page).
+    pub fn current() -> (Vec<StoredEvent>, Prefs) {
+        if let Some(memory) = MEMORY.with(|m| m.borrow().clone()) {
+            return memory;
+        }
+        let (loaded, health) = load();
+        if health == Health::Unavailable {
+            MEMORY.with(|m| *m.borrow_mut() = Some((loaded.log.clone(), loaded.prefs.clone())));
+        }
+        (loaded.log, loaded.prefs)
+    }
+
+    /// Records one event against the log as stored now, never against a copy this page read
+    /// earlier: events another tab recorded since are kept, and an erase in another tab is not
+    /// undone. Returns the log as it now stands, and whether storing it worked (`None` once
+    /// storage has failed on this page: it is kept in memory from then on, as the page says).
+    pub fn record(event: StoredEvent) -> (Vec<StoredEvent>, Option<Health>) {
+        let in_memory = MEMORY.with(|m| m.borrow().is_some());
+        let (log, prefs) = current();
+        let log = append(&log, event);
+        let health = (!in_memory).then(|| save(&log, &prefs));
+        if health.is_none_or(|h| h != Health::Ok) {
+            MEMORY.with(|m| *m.borrow_mut() = Some((log.clone(), prefs)));
+        }
+        (log, health)
+    }
+
+    /// Stores the settings, leaving the stored log as it is (`None` once storage has failed on
+    /// this page: they are kept in memory).
+    pub fn save_prefs(prefs: &Prefs) -> Option<Health> {
+        let kept = MEMORY.with(|m| {
+            m.borrow_mut()
+                .as_mut()
+                .map(|(_, p)| *p = prefs.clone())
+                .is_some()
+        });
+        if kept {
+            return None;
+        }
+        let Some(s) = storage() else {
+            return Some(Health::Unavailable);
+        };
+        let text =
+            (*prefs != Prefs::default()).then(|| serde_json::to_string(prefs).expect("prefs"));
+        Some(put(&s, PREFS_KEY, text.as_deref()))
+    }
 
     fn storage() -> Option<web_sys::Storage> {
         web_sys::window()?.local_storage().ok().flatten()
@@ -215,8 +270,9 @@ mod browser {
         }
     }
 
-    /// Removes every key the app writes.
+    /// Removes every key the app writes, and what this page kept in memory.
     pub fn erase_all() -> Health {
+        MEMORY.with(|m| *m.borrow_mut() = None);
         let Some(s) = storage() else {
             return Health::Unavailable;
         };

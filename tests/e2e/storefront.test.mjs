@@ -117,6 +117,44 @@ test('erase clears everything, and export offers the stored data', async () => {
   await context.close();
 });
 
+test('two tabs keep each other\'s likes, and an erase in one stays erased in the other', async () => {
+  const { context, page: a, errors } = await openShop(browser, server);
+  const b = await context.newPage();
+  b.on('pageerror', (e) => errors.push(String(e)));
+  await b.goto(`${server.url}#/category/${niche.id}`);
+  await a.goto(`${server.url}#/category/${niche.id}`);
+  const [listA, listB] = [cards(a, 'category-items'), cards(b, 'category-items')];
+  await listA.first().waitFor();
+  await listB.first().waitFor();
+  const stored = (page) => page.evaluate(() =>
+    (localStorage.getItem('tastebud:v1:log') ?? '').split('\n').filter((l) => l.trim() !== ''));
+  const liked = async (page) => (await stored(page)).filter((l) => l.includes('"like"')).map((l) => JSON.parse(l).item);
+  // Interleaved: A, B, A, B, each tab with a copy of the log it read before the other wrote.
+  const ids = [];
+  for (const [page, list, n] of [[a, listA, 0], [b, listB, 1], [a, listA, 2], [b, listB, 3]]) {
+    ids.push(await list.nth(n).getAttribute('data-item-id'));
+    await list.nth(n).getByTestId('like').click();
+  }
+  assert.deepEqual((await liked(a)).sort(), [...ids].sort());
+  await a.reload();
+  await a.getByTestId('category-items').waitFor();
+  assert.deepEqual((await liked(a)).sort(), [...ids].sort());
+
+  // A erases everything; B, which still showed the old likes, likes one more: only that is kept.
+  await a.getByTestId('privacy-open').click();
+  await a.getByTestId('erase-data').click();
+  await a.waitForFunction(() => localStorage.length === 0);
+  const fresh = await listB.nth(5).getAttribute('data-item-id');
+  await listB.nth(5).getByTestId('like').click();
+  assert.deepEqual(await liked(b), [fresh]);
+  assert.equal((await stored(b)).length, 1);
+  await b.reload();
+  await b.getByTestId('category-items').waitFor();
+  assert.deepEqual(await liked(b), [fresh]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('the Chinese toggle translates the interface and is remembered; zh browsers start in Chinese', async () => {
   const { context, page } = await openShop(browser, server);
   await page.getByTestId('lang-toggle').click();

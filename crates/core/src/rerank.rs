@@ -154,7 +154,6 @@ pub const DISCOVERY_KEEPS: f32 = 0.92;
 /// `discovery` are the strongest measured settings that keep [`BALANCED_KEEPS`] and
 /// [`DISCOVERY_KEEPS`] of plain ranking's validation nDCG on this shop's data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Calibration {
     /// Strengths, ascending, the first 0, all in `[0, 2]`.
     pub strengths: Vec<f32>,
@@ -207,7 +206,7 @@ impl Calibration {
                 w[1],
             ));
         }
-        let json = serde_json::to_vec(self).map_or(usize::MAX, |j| j.len());
+        let json = serde_json::to_vec(&self.to_flat()).map_or(usize::MAX, |j| j.len());
         if json > MAX_CALIBRATION_JSON {
             return Err(invalid(
                 "calibration",
@@ -216,6 +215,41 @@ impl Calibration {
             ));
         }
         Ok(())
+    }
+
+    /// The table as the model header stores it: `strength, ndcg_ratio, tail_share,
+    /// category_coverage` for each strength in turn.
+    pub fn to_flat(&self) -> Vec<f32> {
+        (0..self.strengths.len())
+            .flat_map(|i| {
+                [
+                    self.strengths[i],
+                    self.ndcg_ratio[i],
+                    self.tail_share[i],
+                    self.category_coverage[i],
+                ]
+            })
+            .collect()
+    }
+
+    /// [`to_flat`](Self::to_flat) read back, checked.
+    pub fn from_flat(flat: &[f32]) -> Result<Calibration> {
+        if !flat.len().is_multiple_of(4) {
+            return Err(invalid(
+                "calibration",
+                "four values per strength",
+                format!("{} values", flat.len()),
+            ));
+        }
+        let column = |c: usize| flat.iter().skip(c).step_by(4).copied().collect();
+        let c = Calibration {
+            strengths: column(0),
+            ndcg_ratio: column(1),
+            tail_share: column(2),
+            category_coverage: column(3),
+        };
+        c.validate()?;
+        Ok(c)
     }
 
     /// The strongest measured strength that keeps at least `keeps` of plain ranking's nDCG (0

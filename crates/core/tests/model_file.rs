@@ -883,7 +883,9 @@ fn malformed_header_values_are_refused() {
 fn non_canonical_headers_are_refused() {
     let h = header(3, 2, "f32", 9);
     let variants = [
-        r#"[3,2,"f32",0.05,10.0,"alpha-times","constant",9,4,{"source":"test"}]"#.to_string(),
+        // Version 3's two frequency fields sit after the scaling, null here.
+        r#"[3,2,"f32",0.05,10.0,"alpha-times","constant",null,null,9,4,{"source":"test"}]"#
+            .to_string(),
         h.replace(',', ", "),
         format!("{h} "),
         format!("\n{h}"),
@@ -1696,14 +1698,14 @@ fn malformed_calibrations_are_refused() {
         let e = m.set_calibration(Some(c.clone())).unwrap_err().to_string();
         assert!(e.contains(message), "{e} (wanted {message})");
     }
-    // The reader refuses a bad table too: strength 0.5 made 2.5, the same length, so only the
-    // table is wrong.
+    // The reader refuses a bad table too: the second strength, 0.5, made 2.5 (the same length,
+    // so only the table is wrong).
     let mut good = model(Precision::F32);
     good.set_calibration(Some(calibration())).unwrap();
     let mut bytes = good.to_bytes();
     let header = 16..16 + header_len(&bytes);
     let text = String::from_utf8(bytes[header.clone()].to_vec()).unwrap();
-    let bad = text.replace("\"strengths\":[0.0,0.5,", "\"strengths\":[0.0,2.5,");
+    let bad = text.replace("0.01,0.2,0.5,0.97", "0.01,0.2,2.5,0.97");
     assert_ne!(bad, text);
     bytes[header].copy_from_slice(bad.as_bytes());
     fix_crc(&mut bytes);
@@ -1729,4 +1731,44 @@ fn calibrated_presets_follow_the_table() {
     harsh.ndcg_ratio = vec![1.0, 0.8, 0.6, 0.4];
     m.set_calibration(Some(harsh)).unwrap();
     assert!(m.preset("discovery").unwrap().is_plain());
+}
+
+#[test]
+fn frequency_fields_come_together_and_only_with_frequency_scaling() {
+    let bytes = frequency_model(Precision::F32).to_bytes();
+    let header = 16..16 + header_len(&bytes);
+    let text = String::from_utf8(bytes[header.clone()].to_vec()).unwrap();
+    assert!(
+        text.contains(
+            "\"regularization_scaling\":\"frequency\",\"regularization_exponent\":0.5,\"unobserved_weight\":0.1,"
+        ),
+        "{text}"
+    );
+    // Same-length edits: a frequency model without its exponent's value is not the spelling
+    // any writer uses, and constant scaling with frequency's numbers is refused.
+    for (from, to, message) in [
+        (
+            "\"frequency\"",
+            "\"by-count\" ",
+            "belong to frequency scaling only",
+        ),
+        (
+            "\"regularization_exponent\":0.5",
+            "\"regularization_exponent\":2.5",
+            "between 0 and 2",
+        ),
+        (
+            "\"unobserved_weight\":0.1",
+            "\"unobserved_weight\":0.0",
+            "finite and > 0",
+        ),
+    ] {
+        let mut bad = bytes.clone();
+        let edited = text.replace(from, to);
+        assert_eq!(edited.len(), text.len(), "{to}");
+        bad[header.clone()].copy_from_slice(edited.as_bytes());
+        fix_crc(&mut bad);
+        let e = header_error(&bad);
+        assert!(e.contains(message), "{to}: {e}");
+    }
 }

@@ -2,41 +2,21 @@
 //! format, compaction and recovery of damaged lines are the storefront's own. When storage is
 //! disabled or full the page keeps the log in memory from then on, as the storefront does.
 
-use std::cell::RefCell;
-
 use tastebud_web::engine::StoredEvent;
-use tastebud_web::services::storage::{self, append, serialize_log, Health, Prefs};
+use tastebud_web::services::storage::{self, serialize_log, Prefs};
 
-thread_local! {
-    /// `Some` once storage has failed on this page: the log lives here instead.
-    static MEMORY: RefCell<Option<(Vec<StoredEvent>, Prefs)>> = const { RefCell::new(None) };
-}
-
-/// The log (oldest first) and the shared settings.
+/// The log (oldest first) and the shared settings, as stored now.
 pub fn read() -> (Vec<StoredEvent>, Prefs) {
-    if let Some(memory) = MEMORY.with(|m| m.borrow().clone()) {
-        return memory;
-    }
-    let (loaded, health) = storage::load();
-    if health == Health::Unavailable {
-        MEMORY.with(|m| *m.borrow_mut() = Some((loaded.log.clone(), loaded.prefs.clone())));
-    }
-    (loaded.log, loaded.prefs)
+    storage::current()
 }
 
-/// Appends an event (compacting as the storefront does) and stores the log.
+/// Appends an event to the log as stored now (compacting as the storefront does).
 pub fn record(event: StoredEvent) {
-    let in_memory = MEMORY.with(|m| m.borrow().is_some());
-    let (log, prefs) = read();
-    let log = append(&log, event);
-    if in_memory || storage::save(&log, &prefs) != Health::Ok {
-        MEMORY.with(|m| *m.borrow_mut() = Some((log, prefs)));
-    }
+    storage::record(event);
 }
 
 /// Removes everything stored, in memory too.
 pub fn erase() {
-    MEMORY.with(|m| *m.borrow_mut() = None);
     storage::erase_all();
 }
 

@@ -135,8 +135,11 @@ impl FoldInParams {
                 exponent,
                 unobserved_weight,
             } => {
-                let weight = n as f64 + unobserved_weight as f64 * others as f64;
-                (self.regularization as f64 * weight.powf(exponent as f64)) as f32
+                // `w^nu` as `exp(nu ln w)` in f32: the browser build already carries `ln` for
+                // re-ranking, where a `powf` of its own would cost kilobytes of wasm; training and
+                // fold-in share this one formula, so they agree exactly.
+                let weight = n as f32 + unobserved_weight * others as f32;
+                self.regularization * (exponent * weight.ln()).exp()
             }
         }
     }

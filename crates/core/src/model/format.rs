@@ -95,7 +95,13 @@ struct Header {
     regularization: f32,
     alpha: f32,
     confidence: Confidence,
-    regularization_scaling: RegularizationScaling,
+    regularization_scaling: ScalingName,
+    /// Version 3 on, with frequency scaling only: `nu`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    regularization_exponent: Option<f32>,
+    /// Version 3 on, with frequency scaling only: `alpha0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unobserved_weight: Option<f32>,
     ids_bytes: u64,
     /// Version 2 on; absent from version 1 headers, whose popularity counts are `4 * items`
     /// bytes.
@@ -103,19 +109,69 @@ struct Header {
     popularity_bytes: Option<u64>,
     #[serde(default)]
     provenance: Provenance,
-    /// Version 3 on, and optional there.
+    /// Version 3 on, and optional there: [`Calibration::to_flat`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    discovery: Option<Calibration>,
+    discovery: Option<Vec<f32>>,
+}
+
+/// `regularization_scaling` as the header spells it; frequency scaling's numbers are fields of
+/// their own (flat fields keep the browser's header reader small).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum ScalingName {
+    Constant,
+    ByCount,
+    Frequency,
+}
+
+/// The header's spelling of a scaling: its name, `nu` and `alpha0`.
+fn scaling_fields(s: RegularizationScaling) -> (ScalingName, Option<f32>, Option<f32>) {
+    match s {
+        RegularizationScaling::Constant => (ScalingName::Constant, None, None),
+        RegularizationScaling::ByCount => (ScalingName::ByCount, None, None),
+        RegularizationScaling::Frequency {
+            exponent,
+            unobserved_weight,
+        } => (
+            ScalingName::Frequency,
+            Some(exponent),
+            Some(unobserved_weight),
+        ),
+    }
 }
 
 impl Header {
     /// Whether the header uses a field that version 3 introduced.
     fn needs_version_3(&self) -> bool {
         self.discovery.is_some()
-            || matches!(
-                self.regularization_scaling,
-                RegularizationScaling::Frequency { .. }
-            )
+            || self.regularization_scaling == ScalingName::Frequency
+            || self.regularization_exponent.is_some()
+            || self.unobserved_weight.is_some()
+    }
+
+    /// The scaling the fields describe: frequency scaling has both numbers, the others neither.
+    fn scaling(&self) -> Result<RegularizationScaling, FormatError> {
+        match (
+            self.regularization_scaling,
+            self.regularization_exponent,
+            self.unobserved_weight,
+        ) {
+            (ScalingName::Constant, None, None) => Ok(RegularizationScaling::Constant),
+            (ScalingName::ByCount, None, None) => Ok(RegularizationScaling::ByCount),
+            (ScalingName::Frequency, Some(exponent), Some(unobserved_weight)) => {
+                Ok(RegularizationScaling::Frequency {
+                    exponent,
+                    unobserved_weight,
+                })
+            }
+            (ScalingName::Frequency, _, _) => Err(FormatError::Header(
+                "frequency scaling needs regularization_exponent and unobserved_weight".into(),
+            )),
+            _ => Err(FormatError::Header(
+                "regularization_exponent and unobserved_weight belong to frequency scaling only"
+                    .into(),
+            )),
+        }
     }
 }
 
@@ -332,7 +388,7 @@ impl Model {
             regularization: header.regularization,
             alpha: header.alpha,
             confidence: header.confidence,
-            regularization_scaling: header.regularization_scaling,
+            regularization_scaling: header.scaling()?,
         };
         let mut model = Model::assemble(
             fold_in,
@@ -346,7 +402,12 @@ impl Model {
             Some(gram),
             popularity,
         );
-        model.calibration = header.discovery;
+        model.calibration = match &header.discovery {
+            Some(flat) => {
+                Some(Calibration::from_flat(flat).map_err(|e| FormatError::Header(e.to_string()))?)
+            }
+            None => None,
+        };
         Ok(model)
     }
 
@@ -364,6 +425,7 @@ impl Model {
         for &count in &self.popularity {
             put_varint(&mut pop, count);
         }
+        let scaling = scaling_fields(self.fold_in.regularization_scaling);
         let header = Header {
             items: n as u64,
             factors: k as u64,
@@ -371,11 +433,13 @@ impl Model {
             regularization: self.fold_in.regularization,
             alpha: self.fold_in.alpha,
             confidence: self.fold_in.confidence,
-            regularization_scaling: self.fold_in.regularization_scaling,
+            regularization_scaling: scaling.0,
+            regularization_exponent: scaling.1,
+            unobserved_weight: scaling.2,
             ids_bytes: ids.len() as u64,
             popularity_bytes: Some(pop.len() as u64),
             provenance: self.provenance.clone(),
-            discovery: self.calibration.clone(),
+            discovery: self.calibration.as_ref().map(Calibration::to_flat),
         };
         let version = if header.needs_version_3() {
             FORMAT_VERSION
@@ -481,9 +545,8 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
              fields, not fields of a version {version} header"
         ));
     }
-    if let Some(c) = &h.discovery {
-        c.validate()
-            .map_err(|e| FormatError::Header(e.to_string()))?;
+    if let Some(flat) = &h.discovery {
+        Calibration::from_flat(flat).map_err(|e| FormatError::Header(e.to_string()))?;
     }
     // What `Model::new` accepts, so that every model read can be written again (a version 1
     // header near the size limit would not fit once `popularity_bytes` is added).
@@ -527,7 +590,7 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
         regularization: h.regularization,
         alpha: h.alpha,
         confidence: h.confidence,
-        regularization_scaling: h.regularization_scaling,
+        regularization_scaling: h.scaling()?,
     };
     fold_in
         .validate()
