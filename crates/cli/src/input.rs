@@ -91,6 +91,12 @@ pub fn lines<'a, 'p>(
         .map(move |(i, raw)| {
             let line = std::str::from_utf8(raw)
                 .map_err(|_| anyhow!("{}:{}: not UTF-8 text", path.display(), i + 1))?;
+            // A byte order mark, as spreadsheet tools and some exporters write, is not text.
+            let line = if i == 0 {
+                line.strip_prefix('\u{feff}').unwrap_or(line)
+            } else {
+                line
+            };
             Ok((i + 1, line.trim_end_matches('\r')))
         })
 }

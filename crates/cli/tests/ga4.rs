@@ -322,3 +322,16 @@ fn a_shops_export_trains_a_model_that_beats_popularity() {
     let ndcg = |model: &str| summary[model]["ndcg"].as_f64().unwrap();
     assert!(ndcg("als") > ndcg("most_popular") + 0.1, "{summary}");
 }
+
+/// A UTF-8 byte order mark at the start of an export is not part of its first line.
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = std::fs::read(fixture("ga4/events.jsonl")).unwrap();
+    let mut marked = b"\xef\xbb\xbf".to_vec();
+    marked.extend_from_slice(&plain);
+    let log = write(dir.path(), "bom.jsonl", marked);
+    let with_bom = train(dir.path(), &log, &[]);
+    let without = train(dir.path(), &fixture("ga4/events.jsonl"), &[]);
+    assert_eq!(with_bom["ga4"], without["ga4"]);
+}
