@@ -393,11 +393,10 @@ impl Engine {
         category: Option<&str>,
         n: usize,
     ) -> Vec<(usize, f32)> {
+        // The engine's popularity (combined index) in catalog order; cold items count 0.
         let mut popularity = vec![0u32; self.catalog.items.len()];
-        for (id, &count) in self.model.item_ids().iter().zip(self.model.popularity()) {
-            if let Some(&i) = self.by_id.get(id) {
-                popularity[i] = count;
-            }
+        for (&c, &count) in self.to_catalog.iter().zip(&self.popularity) {
+            popularity[c] = count;
         }
         let mut hide = vec![false; self.catalog.items.len()];
         for e in log {

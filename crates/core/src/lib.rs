@@ -103,6 +103,7 @@ pub use rerank::{
 };
 pub use sparse::CsrMatrix;
 pub use tune::{
-    calibrate, default_params, default_setting, train_model, tune, validation_metrics, Setting,
-    Trial, TuneObserver, TuneOptions, Tuned, CALIBRATION_STRENGTHS, INIT_STD,
+    calibrate, default_params, default_setting, train_model, trained_provenance, tune,
+    validation_metrics, Setting, Trial, TuneObserver, TuneOptions, Tuned, CALIBRATION_STRENGTHS,
+    INIT_STD,
 };

@@ -540,6 +540,18 @@ impl Search<'_> {
     }
 }
 
+/// The provenance of a model this library trained with `params` on `m`.
+pub fn trained_provenance(params: &ValidAlsParams, m: &CsrMatrix) -> Provenance {
+    Provenance {
+        source: "tastebud als".into(),
+        iterations: Some(params.iterations),
+        cg_steps: Some(params.cg_steps),
+        seed: Some(params.seed),
+        users: Some(m.n_rows()),
+        interactions: Some(m.nnz()),
+    }
+}
+
 /// Fits `params` on `m` and wraps the item factors as an f32 model, with the loss after each
 /// iteration.
 pub fn train_model(
@@ -564,14 +576,7 @@ fn train(
         params.fold_in(),
         m.column_counts(),
         Precision::F32,
-        Provenance {
-            source: "tastebud als".into(),
-            iterations: Some(params.iterations),
-            cg_steps: Some(params.cg_steps),
-            seed: Some(params.seed),
-            users: Some(m.n_rows()),
-            interactions: Some(m.nnz()),
-        },
+        trained_provenance(params, m),
     )?;
     Ok((model, factors.users, losses))
 }

@@ -213,14 +213,7 @@ pub fn fit_with_progress(
 
 /// Provenance of a model trained here.
 pub fn provenance(params: &ValidAlsParams, prefs: &CsrMatrix) -> Provenance {
-    Provenance {
-        source: "tastebud als".into(),
-        iterations: Some(params.iterations),
-        cg_steps: Some(params.cg_steps),
-        seed: Some(params.seed),
-        users: Some(prefs.n_rows()),
-        interactions: Some(prefs.nnz()),
-    }
+    tastebud_core::trained_provenance(params, prefs)
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
