@@ -128,29 +128,58 @@ pub struct Engine {
     niches: ItemSet,
     by_id: HashMap<String, usize>,
     index: HashMap<String, u32>,
+    /// Catalog index of each item (combined index); [`UNLISTED`] for a model item the catalog
+    /// left out.
     to_catalog: Vec<usize>,
+    /// Model items whose catalog entries were left out: never shown.
+    unlisted: ItemSet,
+    /// One warning per catalog item left out for a problem.
+    warnings: Vec<String>,
 }
+
+/// `to_catalog` of a model item with no catalog entry.
+const UNLISTED: usize = usize::MAX;
+
+/// Longest search term shown among the trending searches, in characters.
+pub const MAX_TRENDING_CHARS: usize = 64;
 
 /// Seeds weigh like a like: a clear hint that real interactions soon outweigh.
 const SEED_WEIGHT: f32 = 4.0;
 
 impl Engine {
-    /// Parses and cross-checks a catalog and a model.
+    /// Parses and cross-checks a catalog and a model. A catalog item with a problem (say a
+    /// `javascript:` link) is left out with a [warning](Self::warnings) rather than refusing
+    /// the catalog; the model's factors for it stay (other items' scores need them) but it is
+    /// never shown.
     pub fn load(catalog_json: &str, model_bytes: &[u8]) -> Result<Engine, String> {
-        let catalog = Catalog::from_json(catalog_json).map_err(|e| e.to_string())?;
+        let (catalog, skipped) =
+            Catalog::from_json_skipping(catalog_json).map_err(|e| e.to_string())?;
         let model = Model::from_bytes(model_bytes).map_err(|e| e.to_string())?;
-        catalog.check_model(&model).map_err(|e| e.to_string())?;
+        catalog
+            .check_model_skipping(&model, &skipped)
+            .map_err(|e| e.to_string())?;
         let by_id: HashMap<String, usize> = catalog
             .items
             .iter()
             .enumerate()
             .map(|(i, item)| (item.id.clone(), i))
             .collect();
-        let mut to_catalog: Vec<usize> = model.item_ids().iter().map(|id| by_id[id]).collect();
+        let mut to_catalog: Vec<usize> = model
+            .item_ids()
+            .iter()
+            .map(|id| by_id.get(id).copied().unwrap_or(UNLISTED))
+            .collect();
+        let unlisted: ItemSet = (0..to_catalog.len() as u32)
+            .filter(|&m| to_catalog[m as usize] == UNLISTED)
+            .collect();
         let model_categories = catalog.categories_for(&model);
         // Cold items: catalog items without factors, scored from their category and brand.
         let mut brand_items: HashMap<&str, Vec<u32>> = HashMap::new();
-        for (m, &c) in to_catalog.iter().enumerate() {
+        for (m, &c) in to_catalog
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c != UNLISTED)
+        {
             brand_items
                 .entry(catalog.items[c].brand.as_str())
                 .or_default()
@@ -174,12 +203,13 @@ impl Engine {
         let index = to_catalog
             .iter()
             .enumerate()
+            .filter(|(_, &c)| c != UNLISTED)
             .map(|(i, &c)| (catalog.items[c].id.clone(), i as u32))
             .collect();
         let categories = ItemCategories::from_names(
             to_catalog
                 .iter()
-                .map(|&c| Some(catalog.items[c].category.as_str())),
+                .map(|&c| (c != UNLISTED).then(|| catalog.items[c].category.as_str())),
         );
         let mut popularity = model.popularity().to_vec();
         popularity.resize(to_catalog.len(), 0);
@@ -200,7 +230,14 @@ impl Engine {
             by_id,
             index,
             to_catalog,
+            unlisted,
+            warnings: skipped.into_iter().map(|s| s.warning).collect(),
         })
+    }
+
+    /// Why catalog items were left out, one line each (for the console).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The catalog item with this id.
@@ -280,10 +317,11 @@ impl Engine {
                 seeds.push((seed, SEED_WEIGHT, Seed::Interest(category.clone())));
             }
         }
-        let seen = log
-            .iter()
-            .filter_map(|e| self.index.get(&e.item).copied())
-            .collect();
+        // Items left out of the catalog are never shown, like the ones already seen.
+        let mut seen = self.unlisted.clone();
+        for i in log.iter().filter_map(|e| self.index.get(&e.item)) {
+            seen.insert(*i);
+        }
         let dismissed = prefs
             .dismissed
             .iter()
@@ -396,7 +434,9 @@ impl Engine {
         // The engine's popularity (combined index) in catalog order; cold items count 0.
         let mut popularity = vec![0u32; self.catalog.items.len()];
         for (&c, &count) in self.to_catalog.iter().zip(&self.popularity) {
-            popularity[c] = count;
+            if c != UNLISTED {
+                popularity[c] = count;
+            }
         }
         let mut hide = vec![false; self.catalog.items.len()];
         for e in log {
@@ -545,7 +585,7 @@ impl Engine {
         let ny = norm(&y);
         let k = y.len();
         let scored = (0..self.to_catalog.len() as u32)
-            .filter(|&j| j != i && !dismissed.contains(j))
+            .filter(|&j| j != i && !dismissed.contains(j) && !self.unlisted.contains(j))
             .map(|j| {
                 let f = self.factors(j);
                 let d = norm(&f) * ny;
@@ -650,13 +690,20 @@ impl Engine {
         scored.into_iter().take(n).map(|(_, i)| i).collect()
     }
 
-    /// Trending searches: the most searched queries, most first.
+    /// Trending searches: the most searched queries, most first. A query longer than
+    /// [`MAX_TRENDING_CHARS`] or holding control characters is not shown, whatever the catalog
+    /// says (`tastebud catalog` keeps only terms searched by several visitors).
     pub fn trending_searches(&self, n: usize) -> Vec<(String, u32)> {
         let mut queries: Vec<(String, u32)> = self
             .catalog
             .shop_data
             .searches
             .iter()
+            .filter(|(q, _)| {
+                !q.trim().is_empty()
+                    && q.chars().count() <= MAX_TRENDING_CHARS
+                    && !q.chars().any(char::is_control)
+            })
             .map(|(q, c)| (q.clone(), *c))
             .collect();
         queries.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

@@ -286,9 +286,25 @@ pub fn because(
             Some(K::SearchHit) => Key::BecauseSearched,
             _ => Key::BecauseViewed,
         };
-        return Some(tf(lang, key, &items.join(and(lang))));
+        return Some(tf(lang, key, &isolated(items).join(and(lang))));
     }
-    (!interests.is_empty()).then(|| tf(lang, Key::BecausePicked, &interests.join(list_sep(lang))))
+    (!interests.is_empty()).then(|| {
+        tf(
+            lang,
+            Key::BecausePicked,
+            &isolated(interests).join(list_sep(lang)),
+        )
+    })
+}
+
+/// Each name between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE: a right-to-left title (or
+/// one holding a hostile RIGHT-TO-LEFT OVERRIDE) then reads right inside its own span and cannot
+/// reorder the sentence around it (Unicode bidi, UAX #9, isolates).
+fn isolated(names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .map(|n| format!("\u{2068}{n}\u{2069}"))
+        .collect()
 }
 
 /// A price with the currency's symbol.
@@ -338,15 +354,28 @@ mod tests {
         let kettle = ["Kettle".to_string()];
         assert_eq!(
             because(Lang::En, Some(tastebud_core::EventKind::View), &kettle, &[]).unwrap(),
-            "Because you looked at Kettle"
+            "Because you looked at \u{2068}Kettle\u{2069}"
         );
         assert_eq!(
             because(Lang::En, Some(tastebud_core::EventKind::Like), &kettle, &[]).unwrap(),
-            "Because you liked Kettle"
+            "Because you liked \u{2068}Kettle\u{2069}"
         );
         assert_eq!(
             because(Lang::Zh, None, &[], &["茶".into(), "滑雪".into()]).unwrap(),
-            "因为你选择了茶、滑雪"
+            "因为你选择了\u{2068}茶\u{2069}、\u{2068}滑雪\u{2069}"
+        );
+        // A right-to-left override in a title ends with the title.
+        let hostile = ["\u{202e}Kettle".to_string(), "Mug".to_string()];
+        let text = because(
+            Lang::En,
+            Some(tastebud_core::EventKind::Like),
+            &hostile,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            text,
+            "Because you liked \u{2068}\u{202e}Kettle\u{2069} and \u{2068}Mug\u{2069}"
         );
         assert_eq!(because(Lang::En, None, &[], &[]), None);
     }

@@ -178,12 +178,6 @@ fn bad_catalogs_and_mismatched_models_are_clear_errors() {
         "{e}"
     );
     let mut c = common::catalog();
-    c.items[0].url = Some("javascript:alert(document.cookie)".into());
-    let e = Engine::load(&serde_json::to_string(&c).unwrap(), &model)
-        .err()
-        .unwrap();
-    assert!(e.contains("is not relative or http(s)"), "{e}");
-    let mut c = common::catalog();
     c.items.remove(0);
     let e = Engine::load(&serde_json::to_string(&c).unwrap(), &model)
         .err()
@@ -191,6 +185,71 @@ fn bad_catalogs_and_mismatched_models_are_clear_errors() {
     assert!(e.contains("do not match"), "{e}");
     let e = Engine::load(&catalog, &model[..100]).err().unwrap();
     assert!(e.contains("truncated or corrupt"), "{e}");
+}
+
+#[test]
+fn a_bad_catalog_item_is_left_out_with_a_warning_and_never_shown() {
+    let (_, model) = common::files();
+    let mut c = common::catalog();
+    let evil = c.items[0].id.clone();
+    let long = c.items[1].id.clone();
+    c.items[0].url = Some("javascript:alert(document.cookie)".into());
+    c.items[1].title.en = "\u{202e}".repeat(3000);
+    let e = Engine::load(&serde_json::to_string(&c).unwrap(), &model).unwrap();
+    assert_eq!(e.warnings().len(), 2, "{:?}", e.warnings());
+    assert!(e.warnings()[0].contains("is not relative or http(s)"));
+    assert!(e.warnings()[1].contains("longer than 4096 bytes"));
+    assert!(e.index_of(&evil).is_none() && e.index_of(&long).is_none());
+    let shown_ids = |items: Vec<usize>| -> Vec<String> {
+        items
+            .into_iter()
+            .map(|i| e.catalog.items[i].id.clone())
+            .collect()
+    };
+    // Items of the same category as the left-out ones: the model ranks those high.
+    let log: Vec<StoredEvent> = (2..6).map(|j| like(&e.catalog.items[j].id)).collect();
+    let mut shown = shown_ids(
+        e.for_you(&log, &[], 50, 0.0)
+            .iter()
+            .map(|r| r.item)
+            .collect(),
+    );
+    shown.extend(shown_ids(e.similar(&e.catalog.items[2].id, &[], 50)));
+    shown.extend(shown_ids(
+        e.popular_picks(&[], None, 1000)
+            .iter()
+            .map(|p| p.0)
+            .collect(),
+    ));
+    for i in e.interests(&log, &[], 10, 0.0) {
+        shown.extend(shown_ids(i.items));
+    }
+    assert!(shown.len() > 50);
+    assert!(!shown.contains(&evil) && !shown.contains(&long));
+    // A model that has items the catalog neither lists nor left out still does not match.
+    let mut c = common::catalog();
+    c.items[0].url = Some("javascript:x".into());
+    c.items.remove(1);
+    let err = Engine::load(&serde_json::to_string(&c).unwrap(), &model)
+        .err()
+        .unwrap();
+    assert!(err.contains("do not match"), "{err}");
+}
+
+#[test]
+fn trending_searches_leave_out_long_and_control_character_terms() {
+    let (_, model) = common::files();
+    let mut c = common::catalog();
+    let searches = &mut c.shop_data.searches;
+    searches.insert("x".repeat(65), 1000);
+    searches.insert("bell\u{7}".into(), 999);
+    searches.insert("é".repeat(64), 998);
+    let e = Engine::load(&serde_json::to_string(&c).unwrap(), &model).unwrap();
+    let top = e.trending_searches(3);
+    assert_eq!(top[0], ("é".repeat(64), 998));
+    assert!(top
+        .iter()
+        .all(|(q, _)| q.chars().count() <= 64 && !q.contains('\u{7}')));
 }
 
 #[test]

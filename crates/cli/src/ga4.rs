@@ -6,7 +6,8 @@
 //! otherwise. Events outside the mapping are counted, not fatal; rows of mapped events with no
 //! usable user or item are skipped and counted. A line that is not a GA4 row at all is an error.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -147,6 +148,9 @@ pub struct Report {
     /// Search terms (of `view_search_results` and `search` rows, or any row whose `event_params`
     /// carry a `search_term`), counted per normalized term.
     pub searches: BTreeMap<String, u32>,
+    /// Per normalized term, the distinct visitors who searched it (hashes of their
+    /// `user_pseudo_id`, else `user_id`).
+    pub searchers: HashMap<String, HashSet<u64>>,
 }
 
 impl Report {
@@ -239,6 +243,15 @@ pub fn read(path: &Path, mapping: &Mapping) -> Result<Ga4Log> {
         report.rows += 1;
         if let Some(term) = &row.search_term {
             *report.searches.entry(term.clone()).or_insert(0) += 1;
+            if let Some(user) = &row.user {
+                let mut h = DefaultHasher::new();
+                user.hash(&mut h);
+                report
+                    .searchers
+                    .entry(term.clone())
+                    .or_default()
+                    .insert(h.finish());
+            }
         }
         let kind = match mapping.lookup(&row.name) {
             Lookup::Counts(kind) => kind,
@@ -280,9 +293,15 @@ pub fn read(path: &Path, mapping: &Mapping) -> Result<Ga4Log> {
     })
 }
 
-/// Search terms per normalized term (trimmed, lowercase, inner spaces collapsed), from every
-/// row whose `event_params` carry a `search_term`; for the catalog's trending searches.
-pub fn search_terms(path: &Path) -> Result<BTreeMap<String, u32>> {
+/// Longest trending search term kept, in characters (the storefront shows no longer ones).
+pub const MAX_TERM_CHARS: usize = 64;
+
+/// Trending search terms: how often each normalized term (trimmed, lowercase, inner spaces
+/// collapsed) was searched, from every row whose `event_params` carry a `search_term`. Only
+/// terms of at most [`MAX_TERM_CHARS`] characters searched by at least `min_searchers` distinct
+/// visitors are kept, so one visitor's query (a name, an address) never reaches every visitor's
+/// page; the second value counts the terms left out.
+pub fn search_terms(path: &Path, min_searchers: usize) -> Result<(BTreeMap<String, u32>, usize)> {
     // Every event name is "unknown" to an empty mapping, so nothing else is collected.
     let nothing = Mapping {
         events: HashMap::new(),
@@ -292,7 +311,19 @@ pub fn search_terms(path: &Path) -> Result<BTreeMap<String, u32>> {
     if log.report.rows == 0 {
         bail!("{}: no GA4 rows; expected {DESCRIPTION}", path.display());
     }
-    Ok(log.report.searches)
+    let report = log.report;
+    let all = report.searches.len();
+    let kept: BTreeMap<String, u32> = report
+        .searches
+        .into_iter()
+        .filter(|(term, _)| {
+            term.chars().count() <= MAX_TERM_CHARS
+                && !term.chars().any(char::is_control)
+                && report.searchers.get(term).map_or(0, HashSet::len) >= min_searchers
+        })
+        .collect();
+    let left_out = all - kept.len();
+    Ok((kept, left_out))
 }
 
 /// The parts of one export row Tastebud uses.

@@ -340,11 +340,62 @@ fn ga4_search_terms_fill_the_trending_searches() {
         dir.path(),
         "merchant-feed",
         &fixture("merchant/feed.xml"),
-        &["--searches", s(&fixture("ga4/events.jsonl"))],
+        &[
+            "--searches",
+            s(&fixture("ga4/events.jsonl")),
+            "--min-searchers",
+            "1",
+        ],
     );
     assert_eq!(summary["searches"], 1);
     assert_eq!(c.shop_data.searches.len(), 1);
     assert_eq!(c.shop_data.searches["green tea"], 2);
+}
+
+#[test]
+fn trending_searches_keep_only_short_terms_several_visitors_searched() {
+    let dir = tempfile::tempdir().unwrap();
+    let row = |user: usize, term: &str| {
+        format!(
+            r#"{{"event_name":"view_search_results","event_timestamp":"1709290010000000","user_pseudo_id":"u{user}","event_params":[{{"key":"search_term","value":{{"string_value":{term:?}}}}}]}}"#
+        )
+    };
+    let long = "x".repeat(65);
+    let mut lines = Vec::new();
+    for user in 0..5 {
+        lines.push(row(user, "Green Tea"));
+        lines.push(row(user, &long));
+    }
+    for _ in 0..20 {
+        // One visitor, many times: their query is theirs alone.
+        lines.push(row(99, "jane doe 12 main street"));
+    }
+    for user in 0..4 {
+        lines.push(row(user, "kettle"));
+    }
+    let log = dir.path().join("searches.jsonl");
+    std::fs::write(&log, lines.join("\n")).unwrap();
+    let (summary, c) = build(
+        dir.path(),
+        "merchant-feed",
+        &fixture("merchant/feed.xml"),
+        &["--searches", s(&log)],
+    );
+    let kept: Vec<(&str, u32)> = c
+        .shop_data
+        .searches
+        .iter()
+        .map(|(q, n)| (q.as_str(), *n))
+        .collect();
+    assert_eq!(kept, [("green tea", 5)]);
+    assert_eq!(summary["searches_left_out"], 3);
+    let (_, c) = build(
+        dir.path(),
+        "merchant-feed",
+        &fixture("merchant/feed.xml"),
+        &["--searches", s(&log), "--min-searchers", "4"],
+    );
+    assert_eq!(c.shop_data.searches.len(), 2, "kettle too");
 }
 
 #[test]

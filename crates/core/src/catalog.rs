@@ -221,6 +221,96 @@ pub fn is_safe_url(url: &str) -> bool {
     }
 }
 
+/// An item [`Catalog::from_json_skipping`] left out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    /// Its id (possibly empty or repeated: that may be why it was left out).
+    pub id: String,
+    /// What was wrong, naming the item.
+    pub warning: String,
+}
+
+/// Problems found so far: all counted, the first 20 kept.
+#[derive(Default)]
+struct Problems {
+    count: usize,
+    listed: Vec<String>,
+}
+
+impl Problems {
+    fn report(&mut self, problem: String) {
+        self.count += 1;
+        if self.listed.len() < 20 {
+            self.listed.push(problem);
+        }
+    }
+
+    fn into_result(self) -> Result<(), CatalogError> {
+        if self.count == 0 {
+            Ok(())
+        } else {
+            Err(CatalogError::Invalid {
+                count: self.count,
+                problems: self.listed,
+            })
+        }
+    }
+}
+
+/// A value quoted for a message, cut to 64 characters so hostile megabytes stay out of logs.
+fn quoted_short(value: &str) -> String {
+    const SHOWN: usize = 64;
+    match value.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!("{:?}…", &value[..at]),
+        None => format!("{value:?}"),
+    }
+}
+
+/// What is wrong with one item, given the catalog's category ids and the ids of the items
+/// before it.
+fn item_problems(
+    item: &CatalogItem,
+    category_ids: &HashSet<String>,
+    earlier: &HashSet<String>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if item.id.is_empty() || item.id.len() > 256 {
+        problems.push("id must be 1 to 256 bytes".to_owned());
+    } else if earlier.contains(&item.id) {
+        problems.push("id repeats an earlier item".to_owned());
+    }
+    if item.title.en.trim().is_empty() {
+        problems.push("English title is empty".to_owned());
+    }
+    let texts = [
+        &item.title.en,
+        &item.title.zh,
+        &item.description.en,
+        &item.description.zh,
+        &item.brand,
+    ];
+    if texts.iter().any(|t| t.len() > MAX_TEXT) || item.tags.iter().any(|t| t.len() > 64) {
+        problems.push(format!(
+            "a text field is longer than {MAX_TEXT} bytes or a tag longer than 64"
+        ));
+    }
+    if !category_ids.contains(&item.category) {
+        problems.push(format!("unknown category {}", quoted_short(&item.category)));
+    }
+    if !(item.price.is_finite() && item.price >= 0.0) {
+        problems.push(format!("price {} is not a non-negative number", item.price));
+    }
+    if let Some(url) = &item.url {
+        if !is_safe_url(url) {
+            problems.push(format!(
+                "link {} is not relative or http(s)",
+                quoted_short(url)
+            ));
+        }
+    }
+    problems
+}
+
 impl Catalog {
     /// Parses and validates a catalog file.
     pub fn from_json(text: &str) -> Result<Catalog, CatalogError> {
@@ -233,84 +323,116 @@ impl Catalog {
         Ok(catalog)
     }
 
+    /// Parses a catalog for serving: an item with a problem (a bad link, an over-long text, a bad
+    /// price, an unknown category, an empty or repeated id) is left out, with a warning naming
+    /// it, instead of refusing the whole catalog. Problems with areas or categories, and a
+    /// catalog none of whose items can be used, are still errors.
+    pub fn from_json_skipping(text: &str) -> Result<(Catalog, Vec<Skipped>), CatalogError> {
+        let mut catalog: Catalog =
+            serde_json::from_str(text).map_err(|e| CatalogError::Json(e.to_string()))?;
+        if catalog.version != CATALOG_VERSION {
+            return Err(CatalogError::Version(catalog.version));
+        }
+        let mut problems = Problems::default();
+        let category_ids = catalog.structure_problems(&mut problems);
+        problems.into_result()?;
+        let mut ids = HashSet::new();
+        let mut skipped = Vec::new();
+        let mut n = 0;
+        catalog.items.retain(|item| {
+            let found = item_problems(item, &category_ids, &ids);
+            let keep = found.is_empty();
+            if keep {
+                ids.insert(item.id.clone());
+            } else {
+                skipped.push(Skipped {
+                    id: item.id.clone(),
+                    warning: format!(
+                        "item {n} ({}) left out: {}",
+                        quoted_short(&item.id),
+                        found.join("; ")
+                    ),
+                });
+            }
+            n += 1;
+            keep
+        });
+        if catalog.items.is_empty() && !skipped.is_empty() {
+            let mut problems = Problems::default();
+            for s in &skipped {
+                problems.report(s.warning.clone());
+            }
+            return Err(problems.into_result().unwrap_err());
+        }
+        Ok((catalog, skipped))
+    }
+
     /// Checks ids, references, prices, text lengths and links.
     pub fn validate(&self) -> Result<(), CatalogError> {
-        let mut problems = Vec::new();
-        let mut count = 0;
-        let mut report = |p: String| {
-            count += 1;
-            if problems.len() < 20 {
-                problems.push(p);
+        let mut problems = Problems::default();
+        let category_ids = self.structure_problems(&mut problems);
+        let mut item_ids = HashSet::new();
+        for (n, item) in self.items.iter().enumerate() {
+            for p in item_problems(item, &category_ids, &item_ids) {
+                problems.report(format!("item {n} ({}): {p}", quoted_short(&item.id)));
             }
-        };
+            item_ids.insert(item.id.clone());
+        }
+        problems.into_result()
+    }
+
+    /// Reports repeated or empty area and category ids and categories of unknown areas; returns
+    /// the category ids.
+    fn structure_problems(&self, problems: &mut Problems) -> HashSet<String> {
         let mut area_ids = HashSet::new();
         for a in &self.areas {
             if a.id.is_empty() || !area_ids.insert(a.id.as_str()) {
-                report(format!("area id {:?} is empty or repeated", a.id));
+                problems.report(format!(
+                    "area id {} is empty or repeated",
+                    quoted_short(&a.id)
+                ));
             }
         }
         let mut category_ids = HashSet::new();
         for c in &self.categories {
-            if c.id.is_empty() || !category_ids.insert(c.id.as_str()) {
-                report(format!("category id {:?} is empty or repeated", c.id));
+            if c.id.is_empty() || !category_ids.insert(c.id.clone()) {
+                problems.report(format!(
+                    "category id {} is empty or repeated",
+                    quoted_short(&c.id)
+                ));
             }
             if !area_ids.contains(c.area.as_str()) {
-                report(format!(
-                    "category {:?} names unknown area {:?}",
-                    c.id, c.area
+                problems.report(format!(
+                    "category {} names unknown area {}",
+                    quoted_short(&c.id),
+                    quoted_short(&c.area)
                 ));
             }
         }
-        let mut item_ids = HashSet::new();
-        for (n, item) in self.items.iter().enumerate() {
-            let at = format!("item {n} ({:?})", item.id);
-            if item.id.is_empty() || item.id.len() > 256 {
-                report(format!("{at}: id must be 1 to 256 bytes"));
-            } else if !item_ids.insert(item.id.as_str()) {
-                report(format!("{at}: id repeats an earlier item"));
-            }
-            if item.title.en.trim().is_empty() {
-                report(format!("{at}: English title is empty"));
-            }
-            let texts = [
-                &item.title.en,
-                &item.title.zh,
-                &item.description.en,
-                &item.description.zh,
-                &item.brand,
-            ];
-            if texts.iter().any(|t| t.len() > MAX_TEXT) || item.tags.iter().any(|t| t.len() > 64) {
-                report(format!(
-                    "{at}: a text field is longer than {MAX_TEXT} bytes or a tag longer than 64"
-                ));
-            }
-            if !category_ids.contains(item.category.as_str()) {
-                report(format!("{at}: unknown category {:?}", item.category));
-            }
-            if !(item.price.is_finite() && item.price >= 0.0) {
-                report(format!(
-                    "{at}: price {} is not a non-negative number",
-                    item.price
-                ));
-            }
-            if let Some(url) = &item.url {
-                if !is_safe_url(url) {
-                    report(format!("{at}: link {url:?} is not relative or http(s)"));
-                }
-            }
-        }
-        if count == 0 {
-            Ok(())
-        } else {
-            Err(CatalogError::Invalid { count, problems })
-        }
+        category_ids
     }
 
     /// Checks that every model item is in the catalog. Catalog items the model lacks are allowed
     /// (they are new and have no factors yet); model items the catalog lacks are not, because they
     /// could be recommended with nothing to show.
     pub fn check_model(&self, model: &Model) -> Result<(), CatalogError> {
-        let ids: HashSet<&str> = self.items.iter().map(|i| i.id.as_str()).collect();
+        self.check_model_skipping(model, &[])
+    }
+
+    /// [`check_model`](Self::check_model) for a catalog loaded with
+    /// [`from_json_skipping`](Self::from_json_skipping): model items that were left out are
+    /// allowed to be missing (they are never shown).
+    pub fn check_model_skipping(
+        &self,
+        model: &Model,
+        skipped: &[Skipped],
+    ) -> Result<(), CatalogError> {
+        let ids: HashSet<&str> = self
+            .items
+            .iter()
+            .map(|i| i.id.as_str())
+            .chain(skipped.iter().map(|s| s.id.as_str()))
+            .collect();
         let missing: Vec<&str> = model
             .item_ids()
             .iter()
@@ -408,6 +530,49 @@ mod tests {
         assert!(e.contains("price NaN"), "{e}");
         assert!(e.contains("item 1 (\"tent\"): id repeats"), "{e}");
         assert!(e.contains("unknown category \"nope\""), "{e}");
+    }
+
+    #[test]
+    fn bad_items_are_left_out_with_a_warning_when_serving() {
+        let mut c = sample();
+        let mut bad_link = c.items[0].clone();
+        bad_link.id = "evil".into();
+        bad_link.url = Some("javascript:alert(1)".into());
+        let mut long_title = c.items[0].clone();
+        long_title.id = "long".into();
+        long_title.title.en = "x".repeat(MAX_TEXT + 1);
+        let mut repeat = c.items[0].clone();
+        repeat.title.en = "Second tent".into();
+        c.items.extend([bad_link, long_title, repeat]);
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(Catalog::from_json(&text).is_err(), "strict loading refuses");
+        let (served, skipped) = Catalog::from_json_skipping(&text).unwrap();
+        let ids: Vec<&str> = served.items.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["tent"]);
+        assert_eq!(
+            served.items[0].title.en, "Tent",
+            "the first of a repeated id is kept"
+        );
+        let left: Vec<&str> = skipped.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(left, ["evil", "long", "tent"]);
+        assert!(skipped[0]
+            .warning
+            .contains("item 1 (\"evil\") left out: link"));
+        assert!(skipped[1].warning.contains("longer than 4096"));
+        assert!(skipped[2].warning.contains("repeats"));
+        assert!(skipped.iter().all(|s| s.warning.len() < 300), "{skipped:?}");
+    }
+
+    #[test]
+    fn a_catalog_with_no_usable_item_or_a_broken_structure_is_still_refused() {
+        let mut c = sample();
+        c.items[0].price = -1.0;
+        let e = Catalog::from_json_skipping(&serde_json::to_string(&c).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("price -1"), "{e}");
+        let mut c = sample();
+        c.categories[0].area = "nowhere".into();
+        let e = Catalog::from_json_skipping(&serde_json::to_string(&c).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("unknown area"), "{e}");
     }
 
     #[test]

@@ -84,7 +84,7 @@ pub use als::{
 };
 pub use catalog::{
     is_safe_url, Area, Catalog, CatalogError, CatalogItem, Category, Localized, Picture, ShopData,
-    CATALOG_VERSION, GLYPHS,
+    Skipped, CATALOG_VERSION, GLYPHS,
 };
 pub use cold::{category_seeds, centroid, cold_item_factors};
 pub use error::{Error, Result};

@@ -185,6 +185,11 @@ function catalogText(bytes) {
   }
 }
 
+/** Says in the console which catalog items the engine left out, and why. */
+function warnLeftOut(warnings) {
+  for (const w of warnings ?? []) console.warn(`tastebud: ${w}`);
+}
+
 /** The engine on the page's main thread: small catalogs, or where no worker can start. */
 class PageEngine {
   where = 'page';
@@ -192,6 +197,7 @@ class PageEngine {
 
   constructor(catalog, model) {
     this.#recommender = new Recommender(catalogText(catalog), model);
+    warnLeftOut(this.#recommender.warnings());
   }
 
   async recommend(mode, limit, lang) {
@@ -290,7 +296,8 @@ class WorkerEngine {
   /** Hands the downloaded files over (their buffers move to the worker) and parses them there. */
   async load(catalog, model) {
     try {
-      await this.#call({ type: 'load', catalog: catalog.buffer, model: model.buffer }, [catalog.buffer, model.buffer]);
+      const { warnings } = await this.#call({ type: 'load', catalog: catalog.buffer, model: model.buffer }, [catalog.buffer, model.buffer]);
+      warnLeftOut(warnings);
     } catch (e) {
       this.#worker.terminate();
       throw e;

@@ -19,7 +19,7 @@ self.onmessage = ({ data }) => {
       }
       recommender?.free();
       recommender = new Recommender(catalog, new Uint8Array(data.model));
-      self.postMessage({ id, ok: true });
+      self.postMessage({ id, ok: true, warnings: recommender.warnings() });
     } else if (data.type === 'recommend') {
       if (!recommender) throw new Error('no catalog and model are loaded');
       const json = recommender.recommendFor(data.log, data.prefs, data.mode, data.limit, data.lang);

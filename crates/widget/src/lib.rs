@@ -44,6 +44,12 @@ mod boundary {
                 .map_err(|e| JsError::new(&e))
         }
 
+        /// Why catalog items were left out (a bad link, an over-long text, ...), one line each;
+        /// the page prints them as console warnings.
+        pub fn warnings(&self) -> Vec<String> {
+            self.engine.warnings().to_vec()
+        }
+
         /// The widget's list for the current visitor log, as JSON: an array of items
         /// (`mode` "items") or of interests (`mode` "interests"), explained in `lang`.
         pub fn recommend(&self, mode: &str, limit: usize, lang: &str) -> Result<String, JsError> {

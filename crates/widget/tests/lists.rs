@@ -110,9 +110,19 @@ fn links_are_safe_and_modes_parse() {
         .iter()
         .all(|c| c.url.as_deref().is_none_or(tastebud_core::is_safe_url)));
     assert!(all.iter().filter(|c| c.url.is_some()).count() > 30);
-    // A catalog with a script link never reaches the widget: loading it fails.
+    // An item with a script link never reaches the widget: it is left out, with a warning.
     let bad = catalog.replacen("#/item/pour-over-5", "javascript:alert(1)", 1);
-    assert!(Engine::load(&bad, &model).is_err());
+    let engine = Engine::load(&bad, &model).expect("loads without the bad item");
+    assert_eq!(engine.warnings().len(), 1);
+    assert!(engine.index_of("pour-over-5").is_none());
+    assert!(Engine::load(&catalog, &model)
+        .unwrap()
+        .index_of("pour-over-5")
+        .is_some());
+    let all = items(&engine, &[], &Prefs::default(), Lang::En, 1000);
+    assert!(all
+        .iter()
+        .all(|c| c.url.as_deref() != Some("javascript:alert(1)")));
     assert_eq!(Mode::from_name("items"), Some(Mode::Items));
     assert_eq!(Mode::from_name(" interests "), Some(Mode::Interests));
     assert_eq!(Mode::from_name("carousel"), None);

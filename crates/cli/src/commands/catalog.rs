@@ -49,6 +49,10 @@ pub struct CatalogArgs {
     /// trending searches.
     #[arg(long, value_name = "FILE", conflicts_with = "check")]
     searches: Option<PathBuf>,
+    /// Keep only search terms searched by at least this many distinct visitors (and of at most
+    /// 64 characters), so no single visitor's query is shown to everyone.
+    #[arg(long, value_name = "N", default_value_t = 5, requires = "searches")]
+    min_searchers: usize,
     /// Check this catalog against --model instead: items without factors (served through the
     /// cold-start path) are fine, factors without items are an error.
     #[arg(long, value_name = "CATALOG", requires = "model")]
@@ -83,9 +87,9 @@ fn build(args: &CatalogArgs) -> Result<()> {
         .expect("clap requires --out with --from");
     let fixed = args.currency.as_deref().map(currency_code).transpose()?;
     let feed = feeds::read(format, &path, fixed.as_deref())?;
-    let searches = match &args.searches {
-        Some(log) => ga4::search_terms(log)?,
-        None => BTreeMap::new(),
+    let (searches, rare_searches) = match &args.searches {
+        Some(log) => ga4::search_terms(log, args.min_searchers)?,
+        None => (BTreeMap::new(), 0),
     };
     let (currency, currency_source) = match (&fixed, &feed.currency) {
         (Some(c), _) => (c.clone(), "--currency"),
@@ -133,6 +137,7 @@ fn build(args: &CatalogArgs) -> Result<()> {
             "currency": currency,
             "currency_source": currency_source,
             "searches": n_searches,
+            "searches_left_out": rare_searches,
             "problems": feed.problems,
             "out": out.display().to_string(),
             "bytes": text.len(),
@@ -163,8 +168,13 @@ fn build(args: &CatalogArgs) -> Result<()> {
     if feed.left_out > 0 {
         writeln!(s, "{} draft or archived products left out", feed.left_out)?;
     }
-    if n_searches > 0 {
-        writeln!(s, "{n_searches} search terms for the trending searches")?;
+    if n_searches > 0 || rare_searches > 0 {
+        writeln!(
+            s,
+            "{n_searches} search terms for the trending searches ({rare_searches} searched by fewer than {} visitors or longer than {} characters left out)",
+            args.min_searchers,
+            ga4::MAX_TERM_CHARS
+        )?;
     }
     if !feed.problems.is_empty() {
         writeln!(s, "{}:", plural(feed.problems.len(), "problem", "problems"))?;
