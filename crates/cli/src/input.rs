@@ -6,13 +6,15 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::io;
+use std::io::{self, Read};
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::ValueEnum;
 use serde::Deserialize;
-use tastebud_core::{Dataset, DatasetBuilder, EventKind, EventWeights, Interaction};
+use tastebud_core::{
+    Dataset, DatasetBuilder, EventKind, EventWeights, Interaction, MAX_MODEL_BYTES,
+};
 
 use crate::ga4;
 
@@ -60,7 +62,18 @@ impl Format {
 
 /// Reads a whole file, with a message that says what to check.
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| {
+    read_capped(path, None)
+}
+
+/// Reads a model file: one larger than [`MAX_MODEL_BYTES`] is refused once that many bytes
+/// have been read, and one that does not start with the model magic is not read past its first
+/// 4 KiB (so `inspect /dev/zero` is an error at once, not a machine out of memory).
+pub fn read_model_file(path: &Path) -> Result<Vec<u8>> {
+    read_capped(path, Some(MAX_MODEL_BYTES))
+}
+
+fn read_capped(path: &Path, model_cap: Option<u64>) -> Result<Vec<u8>> {
+    let failed = |e: io::Error| {
         let hint = match e.kind() {
             io::ErrorKind::NotFound => "check the path",
             io::ErrorKind::PermissionDenied => "check its permissions",
@@ -68,7 +81,52 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
             _ => "check the file",
         };
         anyhow!("cannot read {}: {}; {hint}", path.display(), io_reason(&e))
-    })
+    };
+    let file = std::fs::File::open(path).map_err(failed)?;
+    let meta = file.metadata().map_err(failed)?;
+    if meta.is_dir() {
+        bail!(
+            "cannot read {}: it is a directory; give a file, not a directory",
+            path.display()
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        if kind.is_char_device() || kind.is_block_device() {
+            bail!(
+                "cannot read {}: it is a device, not a file; give a file (or a pipe)",
+                path.display()
+            );
+        }
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(1 << 30) as usize);
+    let mut reader = io::BufReader::new(file);
+    let Some(cap) = model_cap else {
+        reader.read_to_end(&mut bytes).map_err(failed)?;
+        return Ok(bytes);
+    };
+    (&mut reader)
+        .take(4096)
+        .read_to_end(&mut bytes)
+        .map_err(failed)?;
+    if bytes.len() < 8 || bytes[..8] != tastebud_core::MAGIC {
+        // Not a model: the parser says so, from these bytes alone.
+        return Ok(bytes);
+    }
+    reader
+        .take(cap + 1 - bytes.len() as u64)
+        .read_to_end(&mut bytes)
+        .map_err(failed)?;
+    if bytes.len() as u64 > cap {
+        bail!(
+            "{}: larger than the largest model Tastebud reads ({} GiB)",
+            path.display(),
+            cap >> 30
+        );
+    }
+    Ok(bytes)
 }
 
 /// An I/O error's description without Rust's " (os error N)" suffix.

@@ -59,7 +59,8 @@ fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // If stderr is gone too there is nobody left to tell.
-            let _ = writeln!(io::stderr(), "tastebud: {e:#}");
+            let message = format!("tastebud: {e:#}");
+            let _ = writeln!(io::stderr(), "{}", output::escape_controls(&message));
             ExitCode::from(2)
         }
     }

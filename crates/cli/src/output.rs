@@ -8,16 +8,44 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 use tastebud_core::Metrics;
 
-/// Writes `text` to stdout. Errors (a closed pipe above all) are returned, not panicked on.
+/// Writes `text` to stdout, with [terminal controls escaped](escape_controls). Errors (a closed
+/// pipe above all) are returned, not panicked on.
 pub fn emit(text: &str) -> io::Result<()> {
     let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+    out.write_all(escape_controls(text).as_bytes())?;
     out.flush()
 }
 
-/// Writes one JSON value on one line.
+/// Writes one JSON value on one line. serde_json escapes C0 controls; C1 controls and bidi
+/// overrides get JSON's `\u` escapes here, so the line is still the same JSON.
 pub fn emit_json(value: &Value) -> io::Result<()> {
     emit(&format!("{value}\n"))
+}
+
+/// Whether a character can drive a terminal or reorder the text around it: C0 and C1 controls
+/// other than newline and tab (ESC starts the codes that move the cursor, retitle the window or
+/// write links), and the Unicode bidi embeddings, overrides and isolates.
+fn is_hazard(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every [hazardous](is_hazard) character written as a `\uXXXX` escape, so model
+/// ids, provenance or file contents cannot send escape codes to the terminal. Both text and
+/// JSON output read the same (inside a JSON string the escape is JSON's own).
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_hazard) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_hazard(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 fn visible(quiet: bool) -> bool {
@@ -111,6 +139,19 @@ mod tests {
     fn f32s_print_short() {
         assert_eq!(json!(short(0.05)).to_string(), "0.05");
         assert_eq!(short(1e-7), 1e-7);
+    }
+
+    #[test]
+    fn terminal_controls_are_escaped_and_json_stays_json() {
+        assert_eq!(escape_controls("a\tb\nc"), "a\tb\nc");
+        assert_eq!(
+            escape_controls("id\u{1b}]0;owned\u{7}\u{9b}2J\u{202e}x"),
+            "id\\u001b]0;owned\\u0007\\u009b2J\\u202ex"
+        );
+        let value = json!({"id": "a\u{1b}[31m\u{9b}\u{202e}b"});
+        let text = escape_controls(&value.to_string()).into_owned();
+        assert!(!text.chars().any(is_hazard), "{text}");
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), value);
     }
 
     #[test]

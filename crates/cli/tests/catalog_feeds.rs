@@ -472,3 +472,33 @@ fn wrong_formats_empty_files_and_broken_xml_are_clear_errors() {
         "{e}"
     );
 }
+
+#[test]
+fn shopify_prices_in_european_notation_extra_columns_and_unclosed_quotes() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "Handle,Title,Vendor,Type,Variant Price,Status";
+    let csv = format!(
+        "{header}\nkettle,Kettle,North,Kettles,\"1.000,50\",active\nmug,Mug,North,Mugs,\"12,50\",active\nstove,Stove, large,North,Stoves,20.00,active\n"
+    );
+    let feed = common::write(dir.path(), "products.csv", csv);
+    let (summary, c) = build(dir.path(), "shopify-csv", &feed, &[]);
+    assert_eq!(item(&c, "kettle").price, 1000.5);
+    assert_eq!(item(&c, "mug").price, 12.5);
+    assert!(c.items.iter().all(|i| i.id != "stove"));
+    let problems = summary["problems"].to_string();
+    assert!(
+        problems.contains("line 4: 7 fields where the header has 6 (an unquoted comma?); skipped"),
+        "{problems}"
+    );
+
+    let broken = common::write(
+        dir.path(),
+        "broken.csv",
+        format!("{header}\nkettle,Kettle,North,Kettles,34.00,active\nmug,\"Mug 12 wide,North,Mugs,9.00,active\ntent,Tent,North,Tents,99.00,active\n"),
+    );
+    let e = reject("shopify-csv", broken);
+    assert!(
+        e.contains("broken.csv:3: a quoted field opens here and is never closed"),
+        "{e}"
+    );
+}

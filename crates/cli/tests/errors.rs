@@ -168,3 +168,88 @@ fn out_replaces_regular_files_writes_through_links_and_refuses_special_files() {
         ]
     );
 }
+
+/// Ids are data: a model trained on a log whose item ids hold terminal escape codes (ESC, a C1
+/// CSI, a right-to-left override) prints them escaped, in text, JSON and error messages.
+#[test]
+fn escape_codes_in_ids_reach_the_terminal_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = "x\u{1b}]0;owned\u{7}\u{9b}2J\u{202e}";
+    let mut log = common::two_clusters_tsv();
+    for u in 0..20 {
+        log.push_str(&format!("u{u}\t{hostile}\n"));
+    }
+    let log = write(dir.path(), "log.tsv", log);
+    let model = dir.path().join("m.tbm");
+    let mut args = vec!["train", "--interactions", s(&log), "--out", s(&model)];
+    args.extend(common::SMALL);
+    common::ok(args);
+    let hazard = |text: &str| {
+        text.chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}')
+    };
+    for args in [
+        vec!["inspect", s(&model)],
+        vec!["inspect", s(&model), "--ids"],
+        vec!["inspect", s(&model), "--json"],
+        vec![
+            "recommend",
+            "--model",
+            s(&model),
+            "--items",
+            "a1",
+            "--n",
+            "20",
+        ],
+    ] {
+        let out = common::ok(&args);
+        assert!(!hazard(&out), "{args:?}: {out:?}");
+        assert!(
+            out.contains("x\\u001b]0;owned\\u0007\\u009b2J\\u202e"),
+            "{args:?}: {out}"
+        );
+    }
+    let json = common::json(["inspect", s(&model), "--json"]);
+    assert!(json.to_string().contains("\\u001b"), "still the same JSON");
+    let out = common::tastebud([
+        "recommend",
+        "--model",
+        s(&model),
+        "--items",
+        &format!("{hostile}z"),
+    ]);
+    let all = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
+    assert!(all.contains("\\u001b"), "{all:?}");
+    assert!(!hazard(&all), "{all:?}");
+}
+
+/// A device or an endless stream given as a model is refused at once, not read forever.
+#[test]
+fn devices_and_endless_streams_are_not_read_as_models() {
+    let e = fails(["inspect", "/dev/zero"]);
+    assert!(e.contains("it is a device, not a file"), "{e}");
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("endless");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new().write(true).open(fifo).unwrap();
+            let block = [0u8; 1 << 16];
+            // Until the reader goes away (a broken pipe), or 4 GiB.
+            for _ in 0..(1 << 16) {
+                if f.write_all(&block).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let e = fails(["inspect", s(&fifo)]);
+    assert!(e.contains("not a Tastebud model"), "{e}");
+    writer.join().unwrap();
+}

@@ -95,7 +95,9 @@ pub use interactions::{
     Dataset, DatasetBuilder, EventKind, EventWeights, Interaction, Preferences,
 };
 pub use interests::{category_interests, Interest, InterestOptions};
-pub use model::{Explanation, FormatError, Model, Precision, Provenance, FORMAT_VERSION, MAGIC};
+pub use model::{
+    Explanation, FormatError, Model, Precision, Provenance, FORMAT_VERSION, MAGIC, MAX_MODEL_BYTES,
+};
 pub use rank::{top_k, Filter, ItemCategories, ItemSet, Scored, TopK};
 pub use rerank::{
     rerank, Calibration, RerankContext, RerankParams, BALANCED_KEEPS, DISCOVERY_KEEPS, PRESETS,

@@ -11,7 +11,7 @@ use tastebud_core::{Filter, Provenance, RegularizationScaling};
 use crate::args::scaling_name;
 use crate::commands::parse_model;
 use crate::commands::tune::calibration_lines;
-use crate::input::read_file;
+use crate::input::read_model_file;
 use crate::output;
 
 /// Show a model file's settings, provenance and a few of its items.
@@ -31,7 +31,7 @@ pub struct InspectArgs {
 const SHOWN: usize = 5;
 
 pub fn run(args: InspectArgs) -> Result<()> {
-    let bytes = read_file(&args.model)?;
+    let bytes = read_model_file(&args.model)?;
     let model = parse_model(&args.model, &bytes)?;
     if args.ids {
         let mut text = String::new();

@@ -18,11 +18,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use tastebud_core::Model;
 
-use crate::input::{io_reason, read_file};
+use crate::input::{io_reason, read_model_file};
 
 /// Reads and validates a model file.
 pub fn load_model(path: &Path) -> Result<Model> {
-    parse_model(path, &read_file(path)?)
+    parse_model(path, &read_model_file(path)?)
 }
 
 /// Validates the bytes of the model file at `path`.

@@ -57,9 +57,43 @@ pub fn read(path: &Path, text: &str, currency: Option<&str>) -> Result<Feed> {
     Ok(feed)
 }
 
+/// Line numbers of byte positions, counted on from the previous position asked for, so numbering
+/// every item of a feed reads the text once (counting from the start each time was quadratic:
+/// 100,000 items took minutes).
+struct LineCounter<'a> {
+    text: &'a [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of byte `pos`.
+    fn line_at(&mut self, pos: usize) -> usize {
+        let pos = pos.min(self.text.len());
+        if pos < self.pos {
+            (self.pos, self.line) = (0, 1);
+        }
+        self.line += self.text[self.pos..pos]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.pos = pos;
+        self.line
+    }
+}
+
 /// The `<item>` (or Atom `<entry>`) elements of an RSS feed, and the channel's title.
 fn xml_rows(path: &Path, text: &str) -> Result<(Vec<Row>, Option<String>)> {
-    let line_at = |pos: u64| text[..(pos as usize).min(text.len())].matches('\n').count() + 1;
+    let mut lines = LineCounter::new(text);
+    let mut line_at = |pos: u64| lines.line_at(pos as usize);
     let mut reader = NsReader::from_str(text);
     let mut rows: Vec<Row> = Vec::new();
     let mut title: Option<String> = None;
@@ -360,7 +394,8 @@ fn check(row: &Row, feed: &mut Feed) -> Result<Checked, String> {
     })
 }
 
-/// `12.50 EUR`, `EUR 12.50`, `1,299.00 USD`, `12,50 EUR` or a bare `12.50`.
+/// `12.50 EUR`, `EUR 12.50`, `1,299.00 USD`, `12,50 EUR`, `1.000,50 EUR` or a bare `12.50`
+/// ([`parse_amount`](super::parse_amount)).
 fn parse_price(text: &str) -> Option<(f64, Option<String>)> {
     let parts: Vec<&str> = text.split_whitespace().collect();
     let is_code = |s: &str| s.len() == 3 && s.chars().all(|c| c.is_ascii_alphabetic());
@@ -370,13 +405,8 @@ fn parse_price(text: &str) -> Option<(f64, Option<String>)> {
         [c, n] if is_code(c) => (n, Some(c)),
         _ => return None,
     };
-    let number = if number.contains('.') {
-        number.replace(',', "")
-    } else {
-        number.replace(',', ".")
-    };
-    let amount: f64 = number.parse().ok()?;
-    (amount.is_finite() && amount >= 0.0).then(|| (amount, code.map(|c| c.to_ascii_uppercase())))
+    let amount = super::parse_amount(number)?;
+    (amount >= 0.0).then(|| (amount, code.map(|c| c.to_ascii_uppercase())))
 }
 
 /// The words every variant's title starts with ("Trail mug - blue", "Trail mug - red" ->
@@ -426,6 +456,16 @@ fn shared_title(titles: &[String]) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn line_numbers_count_on_and_restart_when_asked_for_an_earlier_position() {
+        let text = "a\nb\n\nc\nd";
+        let mut lines = LineCounter::new(text);
+        let expected = |pos: usize| text[..pos].matches('\n').count() + 1;
+        for pos in [0, 1, 2, 5, 6, 3, 9, 100] {
+            assert_eq!(lines.line_at(pos), expected(pos.min(text.len())), "{pos}");
+        }
+    }
+
     fn titles(xml: &str) -> Vec<String> {
         let (rows, _) = xml_rows(Path::new("f.xml"), xml).unwrap();
         rows.iter().map(|r| r.get("title").to_owned()).collect()
@@ -457,6 +497,10 @@ mod tests {
             Some((1299.0, Some("USD".into())))
         );
         assert_eq!(parse_price("12,50 EUR"), Some((12.5, Some("EUR".into()))));
+        assert_eq!(
+            parse_price("1.000,50 EUR"),
+            Some((1000.5, Some("EUR".into())))
+        );
         assert_eq!(parse_price("7"), Some((7.0, None)));
         for bad in ["", "free", "-1 EUR", "12.50 EURO", "NaN EUR", "1 2 EUR"] {
             assert_eq!(parse_price(bad), None, "{bad}");

@@ -42,11 +42,102 @@ use text::{localized, slug, stable_hash};
 
 /// The header row and the remaining records of a delimited feed (`,` for Shopify, tab for
 /// Merchant Center). Rows may have fewer or more fields than the header; callers check.
+/// A non-negative amount as shops and spreadsheets write it: `12.50`, `12,50`, `1,299.00`,
+/// `1.299,00`, `1 299,00`, `1'299.00`, `1.000.000`. When both `.` and `,` appear, the last one
+/// is the decimal mark; a lone separator is a decimal mark unless three digits follow it and
+/// more than that stands before (`1,000` is a thousand, `0,500` a half); thousands groups must
+/// have three digits, so `1.0,5` is not a number.
+pub fn parse_amount(text: &str) -> Option<f64> {
+    let compact: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\''))
+        .collect();
+    if compact.is_empty()
+        || !compact
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    {
+        return None;
+    }
+    let last_dot = compact.rfind('.');
+    let last_comma = compact.rfind(',');
+    let decimal = match (last_dot, last_comma) {
+        (Some(d), Some(c)) => Some(d.max(c)),
+        (Some(at), None) | (None, Some(at)) => {
+            let mark = compact.as_bytes()[at];
+            let repeated = compact.bytes().filter(|&b| b == mark).count() > 1;
+            let after = compact.len() - at - 1;
+            let thousands = repeated || (after == 3 && at > 0 && &compact[..at] != "0");
+            (!thousands).then_some(at)
+        }
+        (None, None) => None,
+    };
+    let (whole, fraction) = match decimal {
+        Some(at) => (&compact[..at], &compact[at + 1..]),
+        None => (compact.as_str(), ""),
+    };
+    if fraction.contains(['.', ',']) {
+        return None;
+    }
+    // Thousands groups: the first of 1-3 digits, every later one of exactly 3.
+    let groups: Vec<&str> = whole.split(['.', ',']).collect();
+    if groups.len() > 1
+        && (groups[0].is_empty() || groups[0].len() > 3 || groups[1..].iter().any(|g| g.len() != 3))
+    {
+        return None;
+    }
+    let number = format!("{}.{fraction}", groups.concat());
+    let amount: f64 = number.trim_end_matches('.').parse().ok()?;
+    amount.is_finite().then_some(amount)
+}
+
+/// The line where a quoted field opens that the file never closes, read as RFC 4180 (and the csv
+/// crate) read it: a `"` opens a quote only at the start of a field, and `""` inside one is a
+/// quote character.
+fn unclosed_quote(text: &str, delimiter: u8) -> Option<usize> {
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = State::FieldStart;
+    let mut line = 1;
+    let mut opened = 0;
+    for &b in text.as_bytes() {
+        let ends_field = b == delimiter || b == b'\n';
+        state = match state {
+            State::FieldStart | State::Unquoted if ends_field => State::FieldStart,
+            State::FieldStart if b == b'"' => {
+                opened = line;
+                State::Quoted
+            }
+            State::FieldStart | State::Unquoted => State::Unquoted,
+            State::Quoted if b == b'"' => State::QuoteInQuoted,
+            State::Quoted => State::Quoted,
+            State::QuoteInQuoted if b == b'"' => State::Quoted,
+            State::QuoteInQuoted if ends_field => State::FieldStart,
+            State::QuoteInQuoted => State::Unquoted,
+        };
+        if b == b'\n' {
+            line += 1;
+        }
+    }
+    matches!(state, State::Quoted).then_some(opened)
+}
+
 fn delimited<'a>(
     path: &Path,
     text: &'a str,
     delimiter: u8,
 ) -> Result<(csv::StringRecord, csv::StringRecordsIntoIter<&'a [u8]>)> {
+    if let Some(line) = unclosed_quote(text, delimiter) {
+        bail!(
+            "{}:{line}: a quoted field opens here and is never closed (a stray `\"`?), so the rest of the file would be read as one field; close the quote or double it (`\"\"`)",
+            path.display()
+        );
+    }
     let mut records = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -440,6 +531,52 @@ pub fn glyph_for(name: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unclosed_quote_is_found_where_it_opens() {
+        assert_eq!(unclosed_quote("a,b\n\"x\"\"y\",z\n", b','), None);
+        assert_eq!(
+            unclosed_quote("a,b\n12\" pan,z\n", b','),
+            None,
+            "mid-field quotes are text"
+        );
+        assert_eq!(unclosed_quote("a,\"multi\nline\"\n", b','), None);
+        assert_eq!(unclosed_quote("a,b\nc,d\n\"oops,e\nf,g\n", b','), Some(3));
+        assert_eq!(unclosed_quote("a\t\"b\n", b'\t'), Some(1));
+    }
+
+    #[test]
+    fn amounts_read_in_every_common_notation() {
+        for (text, amount) in [
+            ("12.50", 12.5),
+            ("12,50", 12.5),
+            ("1,299.00", 1299.0),
+            ("1.299,00", 1299.0),
+            ("1.000,50", 1000.5),
+            ("1 299,00", 1299.0),
+            ("1'299.00", 1299.0),
+            ("1.000.000", 1e6),
+            ("1,000", 1000.0),
+            ("0,500", 0.5),
+            ("7", 7.0),
+            (".5", 0.5),
+        ] {
+            assert_eq!(parse_amount(text), Some(amount), "{text}");
+        }
+        for bad in [
+            "",
+            "-1",
+            "free",
+            "1.0,5",
+            "1,2,3.4.5",
+            "12.50.3,1",
+            "NaN",
+            "1e3",
+            "12,34,5",
+        ] {
+            assert_eq!(parse_amount(bad), None, "{bad}");
+        }
+    }
 
     fn product(id: &str, title: &str, path: &[&str]) -> Product {
         Product {

@@ -75,6 +75,19 @@ pub fn read(path: &Path, text: &str) -> Result<Feed> {
             continue;
         }
         feed.rows += 1;
+        if record.len() > header.len() {
+            // An unquoted comma in a field shifts every value after it.
+            problems.push((
+                line,
+                format!(
+                    "{} fields where the header has {} (an unquoted comma?); skipped",
+                    record.len(),
+                    header.len()
+                ),
+            ));
+            previous = None;
+            continue;
+        }
         let get = |at: Option<usize>| at.and_then(|i| record.get(i)).unwrap_or("").trim();
         let value = |name: &str| {
             let at = columns.iter().find(|(n, _)| *n == name).and_then(|c| c.1);
@@ -128,9 +141,9 @@ pub fn read(path: &Path, text: &str) -> Result<Feed> {
         let draft = &mut drafts[d];
         let price = value(PRICE);
         if !price.is_empty() {
-            match price.replace(',', "").parse::<f64>() {
-                Ok(p) if p.is_finite() && p >= 0.0 => draft.prices.push(p),
-                _ => problems.push((
+            match super::parse_amount(price) {
+                Some(p) => draft.prices.push(p),
+                None => problems.push((
                     line,
                     format!("Variant Price {price:?} is not a number; ignored"),
                 )),

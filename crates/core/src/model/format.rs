@@ -23,6 +23,11 @@ pub const MAGIC: [u8; 8] = *b"\x89TBM\r\n\x1a\n";
 /// regularization, a discovery calibration), version 2 otherwise, so that engines built before
 /// version 3 keep reading models that do not need it.
 pub const FORMAT_VERSION: u32 = 3;
+
+/// The largest model file Tastebud reads, 1 GiB (for example 4 million items at 64 `f32`
+/// factors, or 16 million at `int8`): the CLI stops reading there, and the storefront and the
+/// widget stop a download that grows past it, whatever its `Content-Length` says.
+pub const MAX_MODEL_BYTES: u64 = 1 << 30;
 /// The version of models that use no version 3 field.
 const BASE_VERSION: u32 = 2;
 /// The oldest format version this build reads.

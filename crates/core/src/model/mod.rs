@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use ndarray::{Array2, CowArray, Ix2};
 use serde::{Deserialize, Serialize};
 
-pub use format::{FormatError, FORMAT_VERSION, MAGIC};
+pub use format::{FormatError, FORMAT_VERSION, MAGIC, MAX_MODEL_BYTES};
 pub use quantize::Precision;
 use quantize::{from_int8, quantize, widen_int8, Stored};
 
