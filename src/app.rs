@@ -174,6 +174,7 @@ fn initial_state() -> State {
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
     let newly = loaded.newly_set_aside;
+    let stranded = loaded.stranded;
     let mut state = State::new(
         lang,
         loaded.log,
@@ -182,7 +183,11 @@ fn initial_state() -> State {
         View::from_hash(&hash),
     );
     if newly > 0 {
-        state.notices.push(Notice::Recovered(newly));
+        state.notices.push(if stranded {
+            Notice::DamagedKept(newly)
+        } else {
+            Notice::Recovered(newly)
+        });
     }
     state.health = health;
     match health {

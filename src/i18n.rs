@@ -91,6 +91,7 @@ pub enum Key {
     StorageUnavailable,
     StorageFull,
     Recovered,
+    DamagedKept,
     Loading,
     LoadFailed,
     ResultsFor,
@@ -186,6 +187,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Key::Recovered => (
             "Some stored activity was damaged: {} entries could not be read and were set aside. Everything else was kept.",
             "部分保存的活动已损坏：{} 条记录无法读取，已单独保存。其余数据均已保留。",
+        ),
+        Key::DamagedKept => (
+            "Some stored activity was damaged: {} entries could not be read. Storage is full, so they could not be set aside; they are left where they were, and nothing was removed.",
+            "部分保存的活动已损坏：{} 条记录无法读取。存储已满，无法单独保存；它们保留在原处，没有删除任何数据。",
         ),
         Key::Loading => ("Loading the shop…", "正在加载商店…"),
         Key::LoadFailed => ("The shop could not be loaded: {}", "商店无法加载：{}"),
@@ -337,6 +342,7 @@ mod tests {
             Key::Rate,
             Key::StoredInteractions,
             Key::Recovered,
+            Key::DamagedKept,
             Key::LoadFailed,
             Key::ResultsFor,
             Key::Open,

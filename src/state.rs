@@ -89,6 +89,8 @@ pub enum Notice {
     StorageFull,
     /// This many damaged entries were set aside at load.
     Recovered(usize),
+    /// This many damaged entries could not be set aside (storage full) and stay where they are.
+    DamagedKept(usize),
     /// Everything was erased.
     Erased,
 }

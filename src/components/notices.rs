@@ -21,6 +21,7 @@ pub fn notices() -> Html {
                     Notice::StorageUnavailable => t(lang, Key::StorageUnavailable).to_owned(),
                     Notice::StorageFull => t(lang, Key::StorageFull).to_owned(),
                     Notice::Recovered(count) => tf(lang, Key::Recovered, &count.to_string()),
+                    Notice::DamagedKept(count) => tf(lang, Key::DamagedKept, &count.to_string()),
                     Notice::Erased => t(lang, Key::Erased).to_owned(),
                 };
                 let dispatch = app.state.dispatcher();

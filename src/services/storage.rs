@@ -71,6 +71,13 @@ pub struct Loaded {
     pub set_aside: Vec<String>,
     /// How many entries were newly set aside on this load.
     pub newly_set_aside: usize,
+    /// The damaged log lines found on this load, verbatim.
+    pub damaged_log: Vec<String>,
+    /// The damaged settings text found on this load, verbatim.
+    pub damaged_prefs: Option<String>,
+    /// The damaged entries could not be written to [`SET_ASIDE_KEY`] (storage full): they stay
+    /// where they were, and every rewrite keeps them there.
+    pub stranded: bool,
 }
 
 /// Parses the stored log. Returns the readable events and the unreadable lines.
@@ -110,29 +117,54 @@ pub fn append(log: &[StoredEvent], event: StoredEvent) -> Vec<StoredEvent> {
 
 /// Reads everything from raw stored values (`None` for a missing key).
 pub fn read(log: Option<String>, prefs: Option<String>, set_aside: Option<String>) -> Loaded {
-    let (events, mut bad) = parse_log(log.as_deref().unwrap_or(""));
+    let (events, damaged_log) = parse_log(log.as_deref().unwrap_or(""));
+    let mut damaged_prefs = None;
     let prefs = match prefs {
         None => Prefs::default(),
         Some(text) => match serde_json::from_str::<Prefs>(&text) {
             Ok(p) => p,
             Err(_) => {
-                bad.push(text);
+                damaged_prefs = Some(text);
                 Prefs::default()
             }
         },
     };
-    let newly_set_aside = bad.len();
-    let mut kept: Vec<String> = set_aside
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default();
-    kept.extend(bad);
+    let mut kept = Vec::new();
+    let mut newly_set_aside = damaged_log.len() + usize::from(damaged_prefs.is_some());
+    if let Some(text) = set_aside {
+        match serde_json::from_str::<Vec<String>>(&text) {
+            Ok(earlier) => kept = earlier,
+            // A set-aside value that is not a list of strings is itself kept, verbatim, as the
+            // first entry of the new list: rewriting the key never drops it.
+            Err(_) => {
+                kept.push(text);
+                newly_set_aside += 1;
+            }
+        }
+    }
+    kept.extend(damaged_log.iter().cloned());
+    kept.extend(damaged_prefs.iter().cloned());
     Loaded {
         log: events,
         prefs,
         set_aside: kept,
         newly_set_aside,
+        damaged_log,
+        damaged_prefs,
+        stranded: false,
     }
+}
+
+/// The stored form of a log that still holds `damaged` lines which could not be set aside: they
+/// go first, verbatim, so rewriting the log never drops them.
+pub fn serialize_log_keeping(log: &[StoredEvent], damaged: &[String]) -> String {
+    let mut out = String::new();
+    for line in damaged {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str(&serialize_log(log));
+    out
 }
 
 /// The JSON the privacy panel exports: everything stored, in readable form.
@@ -149,6 +181,30 @@ pub fn export_json(log: &[StoredEvent], prefs: &Prefs, set_aside: &[String]) -> 
 
 #[cfg(target_arch = "wasm32")]
 pub use browser::{current, erase_all, load, record, save, save_prefs};
+
+/// What a rewrite of the stored log and settings must carry over from a load whose damaged
+/// entries could not be set aside.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Keep<'a> {
+    /// Damaged log lines, kept at the start of the log.
+    pub log_lines: &'a [String],
+    /// Damaged settings text, left in place unless the visitor changed a setting.
+    pub prefs: Option<&'a str>,
+}
+
+impl Loaded {
+    /// What a rewrite must keep: the damaged entries, when they could not be set aside.
+    pub fn keep(&self) -> Keep<'_> {
+        if self.stranded {
+            Keep {
+                log_lines: &self.damaged_log,
+                prefs: self.damaged_prefs.as_deref(),
+            }
+        } else {
+            Keep::default()
+        }
+    }
+}
 
 #[cfg(target_arch = "wasm32")]
 mod browser {
@@ -182,9 +238,19 @@ mod browser {
     /// storage has failed on this page: it is kept in memory from then on, as the page says).
     pub fn record(event: StoredEvent) -> (Vec<StoredEvent>, Option<Health>) {
         let in_memory = MEMORY.with(|m| m.borrow().is_some());
-        let (log, prefs) = current();
-        let log = append(&log, event);
-        let health = (!in_memory).then(|| save(&log, &prefs));
+        let (log, prefs, health) = if in_memory {
+            let (log, prefs) = current();
+            let log = append(&log, event);
+            (log, prefs, None)
+        } else {
+            let (loaded, health) = load();
+            let log = append(&loaded.log, event);
+            let health = match health {
+                Health::Unavailable => Health::Unavailable,
+                _ => save_keeping(&log, &loaded.prefs, loaded.keep()),
+            };
+            (log, loaded.prefs, Some(health))
+        };
         if health.is_none_or(|h| h != Health::Ok) {
             MEMORY.with(|m| *m.borrow_mut() = Some((log.clone(), prefs)));
         }
@@ -222,15 +288,18 @@ mod browser {
             return (Loaded::default(), Health::Unavailable);
         };
         let get = |k: &str| s.get_item(k).ok().flatten();
-        let loaded = read(get(LOG_KEY), get(PREFS_KEY), get(SET_ASIDE_KEY));
+        let mut loaded = read(get(LOG_KEY), get(PREFS_KEY), get(SET_ASIDE_KEY));
         let mut health = Health::Ok;
         if loaded.newly_set_aside > 0 {
             // Rewrite the damaged keys with what was readable; the damaged text goes aside first,
-            // so a failure here loses nothing.
+            // so a failure here loses nothing. If it cannot go aside (storage full), the damaged
+            // keys are left as they are.
             let aside = serde_json::to_string(&loaded.set_aside).expect("strings serialize");
             health = put(&s, SET_ASIDE_KEY, Some(&aside));
             if health == Health::Ok {
                 health = save(&loaded.log, &loaded.prefs);
+            } else {
+                loaded.stranded = true;
             }
         }
         (loaded, health)
@@ -238,12 +307,20 @@ mod browser {
 
     /// Writes the log and settings; empty values remove their key.
     pub fn save(log: &[StoredEvent], prefs: &Prefs) -> Health {
+        save_keeping(log, prefs, Keep::default())
+    }
+
+    /// [`save`], carrying over damaged entries that could not be set aside.
+    fn save_keeping(log: &[StoredEvent], prefs: &Prefs, keep: Keep<'_>) -> Health {
         let Some(s) = storage() else {
             return Health::Unavailable;
         };
-        let log_text = (!log.is_empty()).then(|| serialize_log(log));
-        let prefs_text =
-            (*prefs != Prefs::default()).then(|| serde_json::to_string(prefs).expect("prefs"));
+        let log_text = (!log.is_empty() || !keep.log_lines.is_empty())
+            .then(|| serialize_log_keeping(log, keep.log_lines));
+        let prefs_text = match keep.prefs {
+            Some(damaged) if *prefs == Prefs::default() => Some(damaged.to_owned()),
+            _ => (*prefs != Prefs::default()).then(|| serde_json::to_string(prefs).expect("prefs")),
+        };
         match put(&s, LOG_KEY, log_text.as_deref()) {
             Health::Ok => put(&s, PREFS_KEY, prefs_text.as_deref()),
             bad => bad,
@@ -318,6 +395,51 @@ mod tests {
         assert_eq!(loaded.set_aside[0], "older");
         assert_eq!(loaded.set_aside.len(), 4);
         assert_eq!(loaded.prefs, Prefs::default());
+    }
+
+    #[test]
+    fn a_set_aside_value_that_is_not_a_list_is_kept_inside_the_new_one() {
+        let loaded = read(
+            Some("{broken\n".into()),
+            None,
+            Some("{\"not\": \"a list\"}".into()),
+        );
+        assert_eq!(loaded.set_aside, ["{\"not\": \"a list\"}", "{broken"]);
+        assert_eq!(loaded.newly_set_aside, 2);
+        let loaded = read(None, None, Some("[\"older\"]".into()));
+        assert_eq!(loaded.newly_set_aside, 0);
+    }
+
+    #[test]
+    fn damaged_lines_that_could_not_go_aside_survive_every_rewrite() {
+        let log = format!(
+            "{}\n{}",
+            "x".repeat(3 << 20),
+            serialize_log(&[ev("a", EventKind::Like)])
+        );
+        let mut loaded = read(Some(log), Some("{nope".into()), None);
+        assert!(
+            loaded.keep().log_lines.is_empty(),
+            "set aside: nothing to carry"
+        );
+        loaded.stranded = true;
+        let keep = loaded.keep();
+        assert_eq!(keep.prefs, Some("{nope"));
+        let events = append(&loaded.log, ev("b", EventKind::Like));
+        let text = serialize_log_keeping(&events, keep.log_lines);
+        let (back, bad) = parse_log(&text);
+        assert_eq!(back, events);
+        assert_eq!(bad, [("x".repeat(3 << 20))]);
+    }
+
+    #[test]
+    fn a_log_of_many_unknown_items_compacts_within_the_cap() {
+        let log: Vec<StoredEvent> = (0..100_000)
+            .map(|n| StoredEvent::new(&format!("gone-{n}"), EventKind::View, None, n as f64))
+            .collect();
+        let log = append(&log, ev("liked", EventKind::Like));
+        assert!(log.len() <= MAX_EVENTS, "{}", log.len());
+        assert_eq!(log.last().unwrap().item, "liked");
     }
 
     #[test]

@@ -194,6 +194,43 @@ test('a corrupted storage value is recovered: the rest is kept and the visitor i
   await context.close();
 });
 
+test('a damaged entry that a full storage cannot set aside stays where it was, and the visitor is told so', async () => {
+  const { context, page } = await openShop(browser, server);
+  await likeThree(page, niche.id);
+  // A 3 MB damaged line, and storage filled so that no second copy of it fits.
+  const filled = await page.evaluate(() => {
+    const log = localStorage.getItem('tastebud:v1:log');
+    localStorage.setItem('tastebud:v1:log', `${log}{"damaged": "${'x'.repeat(3_000_000)}\n`);
+    let chunk = 'f'.repeat(256 * 1024);
+    let n = 0;
+    for (;;) {
+      try {
+        localStorage.setItem(`filler:${n}`, chunk);
+        n += 1;
+      } catch {
+        if (chunk.length <= 1024) break;
+        chunk = chunk.slice(0, chunk.length / 2);
+      }
+    }
+    return n;
+  });
+  assert.ok(filled > 0);
+  await page.reload();
+  await page.getByTestId('notice').first().waitFor();
+  const notices = await page.getByTestId('notices').innerText();
+  assert.match(notices, /1 entries could not be read\. Storage is full, so they could not be set aside; they are left where they were/);
+  assert.doesNotMatch(notices, /set aside\. Everything else was kept/);
+  // Liking something now keeps the damaged line in the stored log (or keeps the log as it was).
+  await cards(page, 'recommendations').first().getByTestId('like').click();
+  const stored = await page.evaluate(() => ({
+    log: localStorage.getItem('tastebud:v1:log'),
+    aside: localStorage.getItem('tastebud:v1:set-aside'),
+  }));
+  assert.ok(stored.log.includes('"damaged": "xxx'), 'the damaged line is still stored');
+  assert.equal(stored.aside, null);
+  await context.close();
+});
+
 test('with storage disabled the shop works in memory and says so', async () => {
   const init = () => {
     Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('denied', 'SecurityError'); } });
@@ -296,5 +333,28 @@ test('while the shop\'s files download slowly, a progress bar shows how far alon
     await context.close();
   } finally {
     slow.close();
+  }
+});
+
+test('a server that never sends the model, or announces 2 GiB, ends in a clear message, not endless loading', async () => {
+  for (const [options, expected] of [
+    [{ huge: /\/data\/model\.tbm$/ }, /model\.tbm is larger than 1024 MB, the most Tastebud loads/],
+    [{ hang: /\/data\/model\.tbm$/ }, /model\.tbm sent nothing for 20 s/],
+  ]) {
+    const trap = await serve(undefined, '/shop/', options);
+    try {
+      const context = await browser.newContext({ locale: 'en-US' });
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(trap.url);
+      const error = page.getByTestId('load-error');
+      await error.waitFor({ timeout: 40000 });
+      assert.match(await error.innerText(), expected);
+      assert.deepEqual(errors, []);
+      await context.close();
+    } finally {
+      trap.close();
+    }
   }
 });

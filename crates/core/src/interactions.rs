@@ -378,8 +378,10 @@ impl EventWeights {
     /// events is folded into one [`EventKind::Weight`] event per item (its aggregated `r`, capped)
     /// and one [`EventKind::Dismiss`] per dismissed item, stamped with the item's latest time.
     /// Aggregating the compacted log gives the same preferences as the original, except that an
-    /// old rating then adds to a newer one instead of being replaced by it. Logs within
-    /// `max_events` come back unchanged.
+    /// old rating then adds to a newer one instead of being replaced by it. Of those folded
+    /// entries only the `max_events - keep_recent` items touched last in the log stay, so a log
+    /// of many distinct items (100,000 views of items no catalog has, say)
+    /// still ends within `max_events`. Logs within `max_events` come back unchanged.
     pub fn compact<I>(
         &self,
         events: Vec<(I, Interaction)>,
@@ -395,6 +397,15 @@ impl EventWeights {
         let split = events.len() - keep_recent.min(events.len());
         let mut events = events;
         let recent = events.split_off(split);
+        // The items touched last before the recent events, as many as the folded part may hold.
+        let room = max_events.saturating_sub(recent.len());
+        let mut last_touched: HashMap<I, f64> = HashMap::new();
+        for (item, _) in events.iter().rev() {
+            if last_touched.len() == room {
+                break;
+            }
+            last_touched.entry(item.clone()).or_insert(0.0);
+        }
         let mut latest: HashMap<I, f64> = HashMap::new();
         for (item, e) in &events {
             if let Some(t) = e.timestamp {
@@ -415,6 +426,9 @@ impl EventWeights {
         for (item, r) in prefs.items {
             let e = stamp(&item, Interaction::weight(r));
             out.push((item, e));
+        }
+        if out.len() > room {
+            out.retain(|(item, _)| last_touched.contains_key(item));
         }
         out.extend(recent);
         out
@@ -618,6 +632,31 @@ mod tests {
         assert_eq!(after.dismissed, before.dismissed);
         assert_eq!(&compacted[compacted.len() - 10..], &log[log.len() - 10..]);
         assert_eq!(w.compact(log[..50].to_vec(), 100, 10), log[..50].to_vec());
+    }
+
+    #[test]
+    fn compaction_of_many_distinct_items_keeps_the_most_recent_within_the_cap() {
+        let w = EventWeights::default();
+        let ids: Vec<String> = (0..100_000).map(|n| format!("gone-{n}")).collect();
+        let mut log: Vec<(&str, Interaction)> = ids
+            .iter()
+            .enumerate()
+            .map(|(n, id)| (id.as_str(), Interaction::new(EventKind::View).at(n as f64)))
+            .collect();
+        log.push(("kept", Interaction::new(EventKind::Like).at(1e6)));
+        let compacted = w.compact(log.clone(), 400, 200);
+        assert_eq!(compacted.len(), 400);
+        assert_eq!(&compacted[200..], &log[log.len() - 200..]);
+        // The folded part: the 200 items touched last before the recent ones.
+        let mut folded: Vec<&str> = compacted[..200].iter().map(|e| e.0).collect();
+        let mut expected: Vec<&str> = ids[99_601..99_801].iter().map(String::as_str).collect();
+        folded.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(folded, expected);
+        // Appending to a full log stays within the cap.
+        let mut again = compacted;
+        again.push(("new", Interaction::new(EventKind::Like).at(2e6)));
+        assert_eq!(w.compact(again, 400, 200).len(), 400);
     }
 
     #[test]
