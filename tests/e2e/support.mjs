@@ -24,12 +24,24 @@ const TYPES = {
 /** Serves `dir` under `prefix` (a sub-path, to prove relative URLs work), adding `headers`
  * (e.g. CORS, for the widget served from another origin than the page) to every file. Files
  * whose path matches `slow.match` are sent in `slow.chunk`-byte pieces `slow.delayMs` apart, as
- * a big model arrives over a real network. */
-export async function serve(dir = join(root, 'dist'), prefix = '/shop/', { headers = {}, slow } = {}) {
+ * a big model arrives over a real network. Requests whose path matches `hang` are never
+ * answered; those matching `huge` announce a 2 GiB body, send 1 KB and then nothing. */
+export async function serve(dir = join(root, 'dist'), prefix = '/shop/', { headers = {}, slow, hang, huge } = {}) {
   const requests = [];
+  const held = new Set();
   const server = createServer(async (req, res) => {
     requests.push(req.url);
     const url = new URL(req.url, 'http://localhost');
+    if (hang?.test(url.pathname)) {
+      held.add(res);
+      return;
+    }
+    if (huge?.test(url.pathname)) {
+      res.writeHead(200, { ...headers, 'content-type': 'application/octet-stream', 'content-length': 2 ** 31 });
+      res.write(Buffer.alloc(1024));
+      held.add(res);
+      return;
+    }
     if (!url.pathname.startsWith(prefix)) {
       res.writeHead(404).end('not found');
       return;
@@ -62,7 +74,12 @@ export async function serve(dir = join(root, 'dist'), prefix = '/shop/', { heade
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const origin = `http://127.0.0.1:${server.address().port}`;
-  return { origin, url: origin + prefix, requests, close: () => server.close() };
+  const close = () => {
+    for (const res of held) res.destroy();
+    server.closeAllConnections?.();
+    server.close();
+  };
+  return { origin, url: origin + prefix, requests, close };
 }
 
 /** Launches headless Chromium with the flags this machine needs (no background networking), plus

@@ -45,6 +45,13 @@ const TEST_PAGES = {
       document.addEventListener('tastebud:ready', (e) => ready.push(e.detail));
       document.addEventListener('tastebud:progress', (e) => progress.push(e.detail));
     </script>`)])),
+  'stalled.html': hostPage(`
+    <tastebud-recs id="hang" catalog="../data/catalog.json" model="../data/hang.tbm"></tastebud-recs>
+    <tastebud-recs id="huge" catalog="../data/catalog.json" model="../data/huge.tbm"></tastebud-recs>
+    <script>
+      window.failures = [];
+      document.addEventListener('tastebud:error', (e) => failures.push([e.target.id, e.detail.message, performance.now()]));
+    </script>`),
   'worker-broken.html': hostPage(`
     <tastebud-recs id="garbage" worker="on" catalog="../data/catalog.json" model="../data/catalog.json"></tastebud-recs>
     <script>
@@ -273,6 +280,79 @@ test('a broken model shows a message in the widget and fires tastebud:error; the
   assert.deepEqual(outside, []);
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('a server that never answers, and one announcing 2 GiB, end in tastebud:error, not endless loading', async () => {
+  const trap = await serve(siteDir, '/site/', { hang: /hang\.tbm$/, huge: /huge\.tbm$/ });
+  try {
+    const { context, page, outside, errors } = await open('stalled.html', { from: trap });
+    await page.waitForFunction(() => window.failures?.length === 2, null, { timeout: 40000 });
+    const failures = Object.fromEntries((await page.evaluate(() => window.failures)).map(([id, m, t]) => [id, { m, t }]));
+    assert.match(failures.huge.m, /huge\.tbm is larger than 1024 MB, the most Tastebud loads/);
+    assert.ok(failures.huge.t < 10000, 'refused as soon as the length is known');
+    assert.match(failures.hang.m, /hang\.tbm sent nothing for 20 s/);
+    for (const id of ['hang', 'huge']) {
+      assert.equal(await page.locator(`#${id} [part="status"]`).innerText(), 'Recommendations are unavailable right now.');
+    }
+    assert.deepEqual(outside, []);
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    trap.close();
+  }
+});
+
+/** A page with nothing inline (so a strict policy refuses nothing of the host's own): one widget
+ * ranking on the page, one in a worker, and a probe recording readiness and CSP violations. */
+const STRICT_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<script type="module" src="probe.js"></script>
+<script type="module" src="../widget/tastebud-widget.js"></script></head><body>
+<tastebud-recs id="page" worker="off" catalog="../data/catalog.json" model="../data/model.tbm" limit="4"></tastebud-recs>
+<tastebud-recs id="worker" worker="on" catalog="../data/catalog.json" model="../data/model.tbm" limit="4"></tastebud-recs>
+</body></html>`;
+const STRICT_PROBE = `window.ready = []; window.violations = [];
+document.addEventListener('tastebud:ready', (e) => ready.push([e.target.id, e.detail.engine]));
+document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective + ' ' + e.blockedURI));`;
+
+test('under a strict Content-Security-Policy, with and without Trusted Types, the widget is styled and its worker starts', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tastebud-csp-'));
+  await symlink(join(dist, 'widget'), join(dir, 'widget'));
+  await symlink(join(dist, 'data'), join(dir, 'data'));
+  await mkdir(join(dir, 'strict'));
+  await writeFile(join(dir, 'strict', 'index.html'), STRICT_PAGE);
+  await writeFile(join(dir, 'strict', 'probe.js'), STRICT_PROBE);
+  const strict = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
+  try {
+    for (const csp of [strict, `${strict}; require-trusted-types-for 'script'`]) {
+      const server = await serve(dir, '/csp/', { headers: { 'content-security-policy': csp } });
+      try {
+        const context = await browser.newContext({ locale: 'en-US' });
+        const page = await context.newPage();
+        const messages = [];
+        page.on('pageerror', (e) => messages.push(String(e)));
+        page.on('console', (m) => {
+          // The browser's own 404 for /favicon.ico aside.
+          if (['error', 'warning'].includes(m.type()) && !BROWSER_NOISE.test(m.text())) messages.push(m.text());
+        });
+        await page.goto(`${server.url}strict/index.html`);
+        await page.waitForFunction(() => window.ready?.length === 2, null, { timeout: 30000 });
+        assert.deepEqual(Object.fromEntries(await page.evaluate(() => window.ready)), { page: 'page', worker: 'worker' }, csp);
+        for (const id of ['page', 'worker']) {
+          const widget = page.locator(`#${id}`);
+          assert.equal(await widgetCards(widget).count(), 4);
+          // Styled: the price takes the accent colour, the card its border.
+          assert.equal(await widget.locator('[part="price"]').first().evaluate((e) => getComputedStyle(e).color), 'rgb(180, 83, 42)', csp);
+        }
+        assert.deepEqual(await page.evaluate(() => window.violations), [], csp);
+        assert.deepEqual(messages, [], csp);
+        await context.close();
+      } finally {
+        server.close();
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('hostile host CSS does not reach inside the widget', async () => {

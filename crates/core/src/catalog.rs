@@ -270,13 +270,13 @@ fn quoted_short(value: &str) -> String {
 /// before it.
 fn item_problems(
     item: &CatalogItem,
-    category_ids: &HashSet<String>,
-    earlier: &HashSet<String>,
+    category_ids: &HashSet<&str>,
+    earlier: &HashSet<&str>,
 ) -> Vec<String> {
     let mut problems = Vec::new();
     if item.id.is_empty() || item.id.len() > 256 {
         problems.push("id must be 1 to 256 bytes".to_owned());
-    } else if earlier.contains(&item.id) {
+    } else if earlier.contains(item.id.as_str()) {
         problems.push("id repeats an earlier item".to_owned());
     }
     if item.title.en.trim().is_empty() {
@@ -294,7 +294,7 @@ fn item_problems(
             "a text field is longer than {MAX_TEXT} bytes or a tag longer than 64"
         ));
     }
-    if !category_ids.contains(&item.category) {
+    if !category_ids.contains(item.category.as_str()) {
         problems.push(format!("unknown category {}", quoted_short(&item.category)));
     }
     if !(item.price.is_finite() && item.price >= 0.0) {
@@ -338,12 +338,11 @@ impl Catalog {
         problems.into_result()?;
         let mut ids = HashSet::new();
         let mut skipped = Vec::new();
-        let mut n = 0;
-        catalog.items.retain(|item| {
+        let mut keep = Vec::with_capacity(catalog.items.len());
+        for (n, item) in catalog.items.iter().enumerate() {
             let found = item_problems(item, &category_ids, &ids);
-            let keep = found.is_empty();
-            if keep {
-                ids.insert(item.id.clone());
+            if found.is_empty() {
+                ids.insert(item.id.as_str());
             } else {
                 skipped.push(Skipped {
                     id: item.id.clone(),
@@ -354,9 +353,11 @@ impl Catalog {
                     ),
                 });
             }
-            n += 1;
-            keep
-        });
+            keep.push(found.is_empty());
+        }
+        drop((ids, category_ids));
+        let mut keep = keep.into_iter();
+        catalog.items.retain(|_| keep.next().unwrap_or(false));
         if catalog.items.is_empty() && !skipped.is_empty() {
             let mut problems = Problems::default();
             for s in &skipped {
@@ -376,14 +377,14 @@ impl Catalog {
             for p in item_problems(item, &category_ids, &item_ids) {
                 problems.report(format!("item {n} ({}): {p}", quoted_short(&item.id)));
             }
-            item_ids.insert(item.id.clone());
+            item_ids.insert(item.id.as_str());
         }
         problems.into_result()
     }
 
     /// Reports repeated or empty area and category ids and categories of unknown areas; returns
     /// the category ids.
-    fn structure_problems(&self, problems: &mut Problems) -> HashSet<String> {
+    fn structure_problems(&self, problems: &mut Problems) -> HashSet<&str> {
         let mut area_ids = HashSet::new();
         for a in &self.areas {
             if a.id.is_empty() || !area_ids.insert(a.id.as_str()) {
@@ -395,7 +396,7 @@ impl Catalog {
         }
         let mut category_ids = HashSet::new();
         for c in &self.categories {
-            if c.id.is_empty() || !category_ids.insert(c.id.clone()) {
+            if c.id.is_empty() || !category_ids.insert(c.id.as_str()) {
                 problems.report(format!(
                     "category id {} is empty or repeated",
                     quoted_short(&c.id)

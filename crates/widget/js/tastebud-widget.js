@@ -79,13 +79,43 @@ export const WORKER_MIN_ITEMS = 20000;
 /** How long a worker may take to load its engine before the widget ranks on the page instead. */
 const WORKER_START_MS = 15000;
 
-async function fetched(url, what, signal) {
+/** How long a download may go without a byte (no answer, or a body that stops) before the
+ * widget gives up with `tastebud:error`. */
+export const STALL_SECONDS = 20;
+/** The largest catalog or model file the widget loads (the CLI's `MAX_MODEL_BYTES`, 1 GiB). */
+export const MAX_FILE_BYTES = 2 ** 30;
+/** Most bytes reserved up front from a `Content-Length`; past this the buffer grows with the
+ * bytes that actually arrive, so a server announcing gigabytes cannot claim the memory at once. */
+const RESERVE_MAX = 64 * 2 ** 20;
+
+/** Aborts `abort` once `STALL_SECONDS` pass without `progress()`; `why(url, fallback)` then
+ * names the stall instead of the abort. */
+function watchdog(abort) {
+  let timer;
+  let fired = false;
+  const progress = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      fired = true;
+      abort.abort();
+    }, STALL_SECONDS * 1000);
+  };
+  progress();
+  return {
+    progress,
+    stop: () => clearTimeout(timer),
+    why: (url, fallback) => (fired ? `${url} sent nothing for ${STALL_SECONDS} s; the server may be down or overloaded` : fallback),
+  };
+}
+
+async function fetched(url, what, signal, dog) {
   let response;
   try {
     response = await fetch(url, { signal });
   } catch {
-    throw new Error(`the ${what} could not be fetched from ${url}`);
+    throw new Error(dog.why(url, `the ${what} could not be fetched from ${url}`));
   }
+  dog.progress();
   if (!response.ok) throw new Error(`the ${what} could not be fetched from ${url} (HTTP ${response.status})`);
   return response;
 }
@@ -101,32 +131,41 @@ function bodyLength(response) {
 /** The whole body of `response`, read as it streams in: `onChunk(bytes)` after each chunk. The
  * result's buffer holds exactly the body, ready to transfer; at most one copy is made, and only
  * when the length was not known in advance. */
-async function readBody(response, url, what, expected, onChunk) {
+async function readBody(response, url, what, expected, onChunk, dog) {
+  const tooBig = () => new Error(`the ${what} at ${url} is larger than ${MAX_FILE_BYTES / 2 ** 20} MB, the most Tastebud loads`);
+  if (expected > MAX_FILE_BYTES) throw tooBig();
   if (!response.body) {
     const bytes = new Uint8Array(await response.arrayBuffer());
     onChunk(bytes.length);
     return bytes;
   }
   const reader = response.body.getReader();
-  let into = expected ? new Uint8Array(expected) : null;
+  let into = expected && expected <= RESERVE_MAX ? new Uint8Array(expected) : null;
   const chunks = [];
   let loaded = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (into && loaded + value.length > into.length) {
-        // More than announced (a compressed body): keep what came, collect the rest.
-        chunks.push(into.subarray(0, loaded));
-        into = null;
-      }
-      if (into) into.set(value, loaded);
-      else chunks.push(value);
-      loaded += value.length;
-      onChunk(value.length);
+  for (;;) {
+    let read;
+    try {
+      read = await reader.read();
+    } catch {
+      throw new Error(dog.why(url, `the ${what} download from ${url} was interrupted`));
     }
-  } catch {
-    throw new Error(`the ${what} download from ${url} was interrupted`);
+    const { done, value } = read;
+    if (done) break;
+    dog.progress();
+    if (loaded + value.length > MAX_FILE_BYTES) {
+      reader.cancel().catch(() => {});
+      throw tooBig();
+    }
+    if (into && loaded + value.length > into.length) {
+      // More than announced (a compressed body): keep what came, collect the rest.
+      chunks.push(into.subarray(0, loaded));
+      into = null;
+    }
+    if (into) into.set(value, loaded);
+    else chunks.push(value);
+    loaded += value.length;
+    onChunk(value.length);
   }
   if (into) return loaded === into.length ? into : into.slice(0, loaded);
   const bytes = new Uint8Array(loaded);
@@ -142,10 +181,11 @@ async function readBody(response, url, what, expected, onChunk) {
  * over both files (`total` 0 when unknown). A failure of either cancels the other. */
 async function downloadShop(catalog, model, onProgress) {
   const abort = new AbortController();
+  const dog = watchdog(abort);
   try {
     const responses = await Promise.all([
-      fetched(catalog, 'catalog', abort.signal),
-      fetched(model, 'model', abort.signal),
+      fetched(catalog, 'catalog', abort.signal, dog),
+      fetched(model, 'model', abort.signal, dog),
     ]);
     const lengths = responses.map(bodyLength);
     const total = lengths.every((n) => n > 0) ? lengths[0] + lengths[1] : 0;
@@ -155,12 +195,14 @@ async function downloadShop(catalog, model, onProgress) {
       onProgress(loaded, loaded <= total ? total : 0);
     };
     return await Promise.all([
-      readBody(responses[0], catalog, 'catalog', lengths[0], onChunk),
-      readBody(responses[1], model, 'model', lengths[1], onChunk),
+      readBody(responses[0], catalog, 'catalog', lengths[0], onChunk, dog),
+      readBody(responses[1], model, 'model', lengths[1], onChunk, dog),
     ]);
   } catch (e) {
     abort.abort();
     throw e;
+  } finally {
+    dog.stop();
   }
 }
 
@@ -211,13 +253,61 @@ class PageEngine {
   }
 }
 
+/** The widget's one stylesheet, adopted by every widget's shadow root: a constructed sheet is
+ * not inline CSS, so it applies under `style-src 'self'`. Browsers without constructable
+ * stylesheets get a <style> element. */
+let sheet;
+function adoptStyles(shadow) {
+  if (shadow.adoptedStyleSheets && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
+    if (!sheet) {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+    }
+    shadow.adoptedStyleSheets = [sheet];
+    return;
+  }
+  const style = document.createElement('style');
+  style.textContent = CSS;
+  shadow.append(style);
+}
+
+/** The Trusted Types policy the worker's script URL goes through, on pages that require Trusted
+ * Types (`require-trusted-types-for 'script'`; allow it with `trusted-types tastebud`). It passes
+ * only the widget's own worker script and the one-line shim that imports it. */
+let policy;
+const workerURLs = new Set();
+function workerURL(url) {
+  if (!globalThis.trustedTypes?.createPolicy) return url;
+  workerURLs.add(url);
+  policy ??= trustedTypes.createPolicy('tastebud', {
+    createScriptURL: (u) => {
+      if (!workerURLs.has(u)) throw new TypeError(`tastebud: ${u} is not the widget's worker`);
+      return u;
+    },
+  });
+  return policy.createScriptURL(url);
+}
+
 /** Starts tastebud-worker.js. A worker must come from the page's origin, so a widget served from
  * elsewhere starts it through a same-origin module that imports it. */
 function spawnWorker() {
   const url = new URL('./tastebud-worker.js', import.meta.url);
-  if (url.origin === location.origin) return { worker: new Worker(url, { type: 'module' }), shim: null };
+  if (url.origin === location.origin) {
+    return { worker: new Worker(workerURL(url.href), { type: 'module' }), shim: null };
+  }
   const shim = URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' }));
-  return { worker: new Worker(shim, { type: 'module' }), shim };
+  return { worker: new Worker(workerURL(shim), { type: 'module' }), shim };
+}
+
+/** What to check when no worker could start, from why it failed. */
+function workerHint(failed) {
+  if (/trusted ?type/i.test(failed)) {
+    return "The page requires Trusted Types: allow the widget's policy with `trusted-types tastebud` in its Content-Security-Policy.";
+  }
+  if (new URL('./tastebud-worker.js', import.meta.url).origin !== location.origin) {
+    return 'A widget served from another origin needs CORS on tastebud-worker.js and a page CSP that allows blob: workers.';
+  }
+  return "Check that the page's Content-Security-Policy allows workers from this origin (worker-src or script-src) and that tastebud-worker.js is served.";
 }
 
 /** The engine in a Web Worker: the catalog and model are transferred to it and parsed there; each
@@ -339,8 +429,7 @@ function engine(catalog, model, worker) {
           await started.engine.load(catalogBytes, modelBytes);
           return started.engine;
         }
-        console.warn(`Tastebud: ranking on the main thread, as no Web Worker could be started (${started.failed}). ` +
-          'A widget served from another origin needs CORS on tastebud-worker.js and a page CSP that allows blob: workers.');
+        console.warn(`Tastebud: ranking on the main thread, as no Web Worker could be started (${started.failed}). ${workerHint(started.failed)}`);
       }
       return new PageEngine(catalogBytes, modelBytes);
     })();
@@ -454,8 +543,7 @@ class TastebudRecs extends HTMLElement {
   constructor() {
     super();
     const shadow = this.attachShadow({ mode: 'open' });
-    const style = document.createElement('style');
-    style.textContent = CSS;
+    adoptStyles(shadow);
     this.#root = el('section', 'container');
     this.#root.className = 'root';
     this.#heading = el('h2', 'heading');
@@ -469,7 +557,7 @@ class TastebudRecs extends HTMLElement {
     this.#bar.hidden = true;
     this.#list = el('ul', 'list');
     this.#root.append(this.#heading, this.#status, this.#bar, this.#list);
-    shadow.append(style, this.#root);
+    shadow.append(this.#root);
     shadow.addEventListener('click', (e) => this.#pick(e));
   }
 

@@ -8,6 +8,12 @@
 //! rendering and events stay in JavaScript. No Yew: see `scripts/build-widget.sh` for the size.
 
 pub mod lists;
+
+// Talc instead of Rust's default dlmalloc: smaller, which the widget's size budget needs, and
+// faster. The widget is single-threaded (no atomics), as this allocator requires.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 #[cfg(target_arch = "wasm32")]
 mod visitor;
 
