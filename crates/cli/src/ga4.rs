@@ -226,10 +226,14 @@ pub struct Ga4Log {
 /// Reads a GA4 export. Events are sorted by timestamp, since BigQuery exports are unordered and
 /// dismissals and ratings depend on the order of a user's events.
 pub fn read(path: &Path, mapping: &Mapping) -> Result<Ga4Log> {
-    let bytes = read_file(path)?;
+    parse(path, &read_file(path)?, mapping)
+}
+
+/// [`read`] on a file's bytes; `path` names it in messages.
+pub fn parse(path: &Path, bytes: &[u8], mapping: &Mapping) -> Result<Ga4Log> {
     let mut report = Report::default();
     let mut stamped: Vec<(Option<f64>, Event)> = Vec::new();
-    for line in lines(path, &bytes) {
+    for line in lines(path, bytes) {
         let (number, line) = line?;
         if line.trim().is_empty() {
             continue;

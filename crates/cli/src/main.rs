@@ -4,16 +4,15 @@ mod args;
 mod categories;
 mod commands;
 mod demo;
-mod feeds;
-mod ga4;
-mod input;
 mod npy;
 mod output;
 mod report;
 mod spark;
 
 use std::io::{self, Write};
+
 use std::process::ExitCode;
+use tastebud_cli::{feeds, ga4, input};
 
 use clap::{Parser, Subcommand};
 

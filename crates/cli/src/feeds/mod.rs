@@ -216,8 +216,17 @@ pub struct Feed {
 /// Reads a feed. `currency` is the catalog's currency when the caller fixed it; prices in
 /// another one are problems.
 pub fn read(format: FeedFormat, path: &Path, currency: Option<&str>) -> Result<Feed> {
-    let bytes = crate::input::read_file(path)?;
-    let text = utf8(path, &bytes)?;
+    parse(format, path, &crate::input::read_file(path)?, currency)
+}
+
+/// [`read`] on a file's bytes; `path` names it in messages.
+pub fn parse(
+    format: FeedFormat,
+    path: &Path,
+    bytes: &[u8],
+    currency: Option<&str>,
+) -> Result<Feed> {
+    let text = utf8(path, bytes)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         bail!(
