@@ -8,10 +8,12 @@ use wasm_bindgen::{JsCast, UnwrapThrowExt};
 use yew::prelude::*;
 
 use crate::components::{
-    CategoryPage, Header, HomePage, ItemPage, Notices, PrivacyPanel, SearchPage,
+    answer_consent, CategoryPage, ConsentPrompt, Header, HomePage, ItemPage, Notices, PrivacyPanel,
+    SearchPage,
 };
 use crate::engine::{Engine, StoredEvent};
 use crate::i18n::{t, tf, Key, Lang};
+use crate::services::consent;
 use crate::services::download::{self, Progress};
 use crate::services::storage::{self, Health};
 use crate::state::{Action, Notice, State, View};
@@ -159,6 +161,8 @@ fn now_seconds() -> f64 {
 }
 
 fn initial_state() -> State {
+    let (mode, retention_days) = consent::page_setting();
+    storage::configure(mode, retention_days);
     let (loaded, health) = storage::load();
     let lang = loaded
         .prefs
@@ -182,6 +186,8 @@ fn initial_state() -> State {
         loaded.set_aside,
         View::from_hash(&hash),
     );
+    state.consent = storage::consent();
+    state.consent_prompt = mode == storage::ConsentMode::Required && !state.consent.1;
     if newly > 0 {
         state.notices.push(if stranded {
             Notice::DamagedKept(newly)
@@ -277,6 +283,16 @@ pub fn app(props: &AppProps) -> Html {
             move || drop(listener)
         });
     }
+    // Under `auto`, the page's consent signals decide; each decision stores or erases.
+    {
+        let dispatch = state.dispatcher();
+        let auto = state.consent.0 == storage::ConsentMode::Auto;
+        use_effect_with((), move |_| {
+            if auto {
+                consent::watch(move |granted| answer_consent(&dispatch, granted));
+            }
+        });
+    }
     use_effect_with(state.lang, |lang| {
         if let Some(root) = gloo::utils::document().document_element() {
             let _ = root.set_attribute("lang", lang.code());
@@ -333,6 +349,7 @@ pub fn app(props: &AppProps) -> Html {
                 <ContextProvider<AppContext> context={ctx}>
                     <a class="skip-link" href="#main" onclick={skip_to_main()}>{ t(lang, Key::SkipToContent) }</a>
                     <Header />
+                    <ConsentPrompt />
                     <Notices />
                     <main id="main" tabindex="-1">{ page }</main>
                     if state.privacy_open { <PrivacyPanel /> }

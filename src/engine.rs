@@ -10,14 +10,51 @@ use tastebud_core::{
     RerankContext, RerankParams, Scored, UserSystem, DISCOVERY_KEEPS,
 };
 
-/// One stored interaction: an item id and what happened.
+/// One stored interaction: an item id and what happened. Stored as one flat JSON object,
+/// `{"item", "kind", "value"?, "timestamp"?}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "FlatEvent", into = "FlatEvent")]
 pub struct StoredEvent {
     /// The catalog item id.
     pub item: String,
     /// The event.
-    #[serde(flatten)]
     pub event: Interaction,
+}
+
+/// [`StoredEvent`]'s stored form, spelled out rather than with `#[serde(flatten)]`, whose
+/// buffering code is large in the browser builds. Same fields, same order.
+#[derive(Serialize, Deserialize)]
+struct FlatEvent {
+    item: String,
+    kind: tastebud_core::EventKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    value: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    timestamp: Option<f64>,
+}
+
+impl From<FlatEvent> for StoredEvent {
+    fn from(f: FlatEvent) -> Self {
+        StoredEvent {
+            item: f.item,
+            event: Interaction {
+                kind: f.kind,
+                value: f.value,
+                timestamp: f.timestamp,
+            },
+        }
+    }
+}
+
+impl From<StoredEvent> for FlatEvent {
+    fn from(e: StoredEvent) -> Self {
+        FlatEvent {
+            item: e.item,
+            kind: e.event.kind,
+            value: e.event.value,
+            timestamp: e.event.timestamp,
+        }
+    }
 }
 
 impl StoredEvent {

@@ -7,7 +7,7 @@ use yew::Reducible;
 
 use crate::engine::StoredEvent;
 use crate::i18n::Lang;
-use crate::services::storage::{append, Health, Prefs};
+use crate::services::storage::{append, ConsentMode, Health, Prefs};
 
 /// Which page is showing. Mirrors the location hash, so the back button works.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +114,11 @@ pub struct State {
     pub privacy_open: bool,
     /// Whether storage writes succeed.
     pub health: Health,
+    /// The consent setting (`<meta name="tastebud-consent">`) and whether storing is allowed
+    /// now.
+    pub consent: (ConsentMode, bool),
+    /// Whether to ask the visitor for consent (under `required`, until they answer).
+    pub consent_prompt: bool,
 }
 
 /// What can happen.
@@ -138,6 +143,9 @@ pub enum Action {
     Navigate(View),
     /// Open or close the privacy panel.
     Privacy(bool),
+    /// The visitor answered about storage (or a consent signal did): the consent as it now
+    /// stands, and the log and settings as they now are.
+    Consent((ConsentMode, bool), Vec<StoredEvent>, Prefs),
     /// Forget everything (storage is cleared by the caller).
     EraseAll,
     /// Storage health changed.
@@ -164,6 +172,8 @@ impl State {
             notices: Vec::new(),
             privacy_open: false,
             health: Health::Ok,
+            consent: (ConsentMode::None, true),
+            consent_prompt: false,
         }
     }
 
@@ -201,6 +211,12 @@ impl Reducible for State {
                 s.notices.retain(|n| *n != Notice::Erased);
             }
             Action::External(log, prefs) => {
+                s.log = Rc::new(log);
+                s.prefs = prefs;
+            }
+            Action::Consent(consent, log, prefs) => {
+                s.consent = consent;
+                s.consent_prompt = false;
                 s.log = Rc::new(log);
                 s.prefs = prefs;
             }

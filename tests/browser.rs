@@ -23,12 +23,17 @@ fn clear() {
     local().clear().unwrap();
 }
 
+/// Now, in Unix seconds: stored events older than the retention (13 months) are dropped on load.
+fn now() -> f64 {
+    js_sys::Date::now() / 1000.0
+}
+
 #[wasm_bindgen_test]
 fn damaged_log_lines_are_set_aside_and_the_rest_kept() {
     clear();
     let good = storage::serialize_log(&[
-        StoredEvent::new("a", EventKind::Like, None, 1.0),
-        StoredEvent::new("b", EventKind::View, None, 2.0),
+        StoredEvent::new("a", EventKind::Like, None, now().floor()),
+        StoredEvent::new("b", EventKind::View, None, now().floor()),
     ]);
     let damaged = format!("{good}{{\"item\":\"c\",\"ki\n<img src=x onerror=alert(1)>\n");
     local().set_item(LOG_KEY, &damaged).unwrap();
@@ -58,7 +63,8 @@ fn damaged_log_lines_are_set_aside_and_the_rest_kept() {
 #[wasm_bindgen_test]
 fn recording_merges_with_other_tabs_and_never_undoes_an_erase() {
     clear();
-    let like = |item: &str, at: f64| StoredEvent::new(item, EventKind::Like, None, at);
+    let t0 = now().floor();
+    let like = |item: &str, at: f64| StoredEvent::new(item, EventKind::Like, None, t0 + at);
     let (log, health) = storage::record(like("a1", 1.0));
     assert_eq!((log.len(), health), (1, Some(Health::Ok)));
     // Another tab records b1 in between (it writes the log as it stored it).
@@ -84,10 +90,61 @@ fn recording_merges_with_other_tabs_and_never_undoes_an_erase() {
     clear();
 }
 
+/// Under `required`, nothing is read or written before consent; consent stores the visit so far,
+/// withdrawal erases everything; and events past the retention are dropped on load.
+#[wasm_bindgen_test]
+fn consent_gates_storage_and_retention_drops_old_events() {
+    use storage::ConsentMode;
+    clear();
+    let day = 86_400.0;
+    let like = |item: &str, age_days: f64| {
+        StoredEvent::new(item, EventKind::Like, None, now() - age_days * day)
+    };
+    storage::configure(ConsentMode::Required, 0.0);
+    assert_eq!(storage::consent(), (ConsentMode::Required, false));
+    let (log, health) = storage::record(like("a", 0.0));
+    assert_eq!((log.len(), health), (1, None));
+    assert_eq!(
+        local().length().unwrap(),
+        0,
+        "nothing stored before consent"
+    );
+    assert_eq!(storage::grant(), Health::Ok);
+    let stored = storage::parse_log(&local().get_item(LOG_KEY).unwrap().unwrap()).0;
+    assert_eq!(stored, log, "the visit so far is stored with consent");
+    assert!(local().get_item(storage::CONSENT_KEY).unwrap().is_some());
+    storage::record(like("b", 0.0));
+    assert_eq!(storage::current().0.len(), 2);
+    // A later page load with the same setting finds the consent and stores at once.
+    storage::configure(ConsentMode::Required, 0.0);
+    assert_eq!(storage::consent(), (ConsentMode::Required, true));
+    assert_eq!(storage::withdraw(), Health::Ok);
+    assert_eq!(local().length().unwrap(), 0, "withdrawal erases everything");
+    assert_eq!(storage::current().0.len(), 2, "the visit goes on in memory");
+    storage::record(like("c", 0.0));
+    assert_eq!(local().length().unwrap(), 0);
+    // Retention: 400 days old is past the default 13 months; with 7 days, 20 days old is too.
+    storage::configure(ConsentMode::None, 0.0);
+    let old = storage::serialize_log(&[like("old", 400.0), like("month", 20.0), like("new", 0.0)]);
+    local().set_item(LOG_KEY, &old).unwrap();
+    let items =
+        |log: Vec<StoredEvent>| -> Vec<String> { log.into_iter().map(|e| e.item).collect() };
+    assert_eq!(items(storage::load().0.log), ["month", "new"]);
+    assert_eq!(
+        items(storage::parse_log(&local().get_item(LOG_KEY).unwrap().unwrap()).0),
+        ["month", "new"],
+        "dropped from storage too"
+    );
+    storage::configure(ConsentMode::None, 7.0);
+    assert_eq!(items(storage::load().0.log), ["new"]);
+    storage::configure(ConsentMode::None, 0.0);
+    clear();
+}
+
 #[wasm_bindgen_test]
 fn erase_removes_every_key_and_empty_state_writes_nothing() {
     clear();
-    let log = vec![StoredEvent::new("a", EventKind::Like, None, 1.0)];
+    let log = vec![StoredEvent::new("a", EventKind::Like, None, now())];
     let prefs = Prefs {
         lang: Some("zh-CN".into()),
         ..Prefs::default()

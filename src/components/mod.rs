@@ -20,6 +20,6 @@ pub use header::Header;
 pub use home::HomePage;
 pub use item_card::ItemCard;
 pub use item_page::ItemPage;
-pub use notices::Notices;
+pub use notices::{answer as answer_consent, ConsentPrompt, Notices};
 pub use privacy::PrivacyPanel;
 pub use search_page::SearchPage;

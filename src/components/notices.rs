@@ -1,10 +1,50 @@
-//! Messages about storage and recovery.
+//! Messages about storage and recovery, and the question of consent.
 
 use yew::prelude::*;
 
 use crate::app::use_app;
 use crate::i18n::{t, tf, Key};
-use crate::state::{Action, Notice};
+use crate::services::storage;
+use crate::state::{Action, Notice, State};
+
+/// Applies the visitor's answer about storage (`true`: store this visit and what follows;
+/// `false`: erase what is stored and keep the visit in memory) and shows what is kept now.
+pub fn answer(dispatch: &UseReducerDispatcher<State>, granted: bool) {
+    let health = if granted {
+        storage::grant()
+    } else {
+        storage::withdraw()
+    };
+    let (log, prefs) = storage::current();
+    dispatch.dispatch(Action::Consent(storage::consent(), log, prefs));
+    dispatch.dispatch(Action::Health(health));
+}
+
+/// Under `<meta name="tastebud-consent" content="required">`, asks once per visit whether to
+/// keep the visitor's activity in this browser; until they agree it lives in memory only.
+#[function_component(ConsentPrompt)]
+pub fn consent_prompt() -> Html {
+    let app = use_app();
+    let lang = app.state.lang;
+    if !app.state.consent_prompt {
+        return html! {};
+    }
+    let dispatch = app.state.dispatcher();
+    let yes = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_| answer(&dispatch, true))
+    };
+    let no = Callback::from(move |_| answer(&dispatch, false));
+    html! {
+        <section class="notices consent" aria-label={t(lang, Key::PrivacyTitle)} data-testid="consent-prompt">
+            <p class="notice">
+                <span>{ t(lang, Key::ConsentAsk) }</span>
+                <button type="button" data-testid="consent-yes" onclick={yes}>{ t(lang, Key::ConsentYes) }</button>
+                <button type="button" class="link" data-testid="consent-no" onclick={no}>{ t(lang, Key::ConsentNo) }</button>
+            </p>
+        </section>
+    }
+}
 
 /// The notices, each dismissible.
 #[function_component(Notices)]

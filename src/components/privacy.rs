@@ -67,11 +67,25 @@ pub fn privacy_panel() -> Html {
             download("tastebud-data.json", &json);
         })
     };
+    let grant = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |_| crate::components::answer_consent(&dispatch, true))
+    };
+    let withdraw = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |_| crate::components::answer_consent(&dispatch, false))
+    };
     let erase = {
         let dispatch = state.dispatcher();
         Callback::from(move |_| {
             let health = storage::erase_all();
             dispatch.dispatch(Action::EraseAll);
+            // Under `required` or `auto`, erasing also takes back the consent.
+            dispatch.dispatch(Action::Consent(
+                storage::consent(),
+                Vec::new(),
+                storage::Prefs::default(),
+            ));
             dispatch.dispatch(Action::Health(health));
             dispatch.dispatch(Action::Privacy(false));
         })
@@ -126,6 +140,16 @@ pub fn privacy_panel() -> Html {
                     </ul>
                 }
                 <p class="hint"><code>{ ALL_KEYS.join(" · ") }</code></p>
+                if state.consent.0 != storage::ConsentMode::None {
+                    <p data-testid="consent-state">{ t(lang, if state.consent.1 { Key::ConsentStored } else { Key::ConsentMemory }) }</p>
+                    <div class="row">
+                        if state.consent.1 {
+                            <button type="button" class="danger" data-testid="consent-withdraw" onclick={withdraw}>{ t(lang, Key::ConsentWithdraw) }</button>
+                        } else {
+                            <button type="button" data-testid="consent-grant" onclick={grant}>{ t(lang, Key::ConsentYes) }</button>
+                        }
+                    </div>
+                }
                 <div class="row">
                     <button type="button" data-testid="export-data" onclick={export}>{ t(lang, Key::Export) }</button>
                     <button type="button" class="danger" data-testid="erase-data" onclick={erase}>{ t(lang, Key::Erase) }</button>

@@ -16,8 +16,63 @@ pub const LOG_KEY: &str = "tastebud:v1:log";
 pub const PREFS_KEY: &str = "tastebud:v1:prefs";
 /// Stored entries that could not be read, kept verbatim.
 pub const SET_ASIDE_KEY: &str = "tastebud:v1:set-aside";
+/// When the visitor agreed to storage (Unix seconds), under the `required` and `auto` consent
+/// settings; written only with that consent.
+pub const CONSENT_KEY: &str = "tastebud:v1:consent";
 /// Every key the app writes.
-pub const ALL_KEYS: [&str; 3] = [LOG_KEY, PREFS_KEY, SET_ASIDE_KEY];
+pub const ALL_KEYS: [&str; 4] = [LOG_KEY, PREFS_KEY, SET_ASIDE_KEY, CONSENT_KEY];
+
+/// How long stored events (and a stored consent) are kept by default: 13 months, as CNIL
+/// recommends for trackers, in days.
+pub const DEFAULT_RETENTION_DAYS: f64 = 396.0;
+
+/// Whether storing the visitor's activity waits for their consent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ConsentMode {
+    /// Stored from the first event (the default).
+    #[default]
+    None,
+    /// Nothing is stored until the visitor agrees (`Tastebud.consent(true)`, or the
+    /// storefront's own prompt); until then the visit lives in memory.
+    Required,
+    /// As `Required`, with the consent read from the page's consent signals (Google Consent
+    /// Mode, IAB TCF, Shopify's Customer Privacy API, Global Privacy Control).
+    Auto,
+}
+
+impl ConsentMode {
+    /// `none`, `required` or `auto` (trimmed, any case).
+    pub fn from_name(name: &str) -> Option<ConsentMode> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "none" => Some(ConsentMode::None),
+            "required" => Some(ConsentMode::Required),
+            "auto" => Some(ConsentMode::Auto),
+            _ => None,
+        }
+    }
+}
+
+/// `log` without the events older than `retention_days` before `now` (Unix seconds), and how
+/// many were dropped. Events without a time are kept.
+pub fn expire(log: Vec<StoredEvent>, now: f64, retention_days: f64) -> (Vec<StoredEvent>, usize) {
+    let oldest = now - retention_days * 86_400.0;
+    let before = log.len();
+    let kept: Vec<StoredEvent> = log
+        .into_iter()
+        .filter(|e| e.event.timestamp.is_none_or(|t| t >= oldest))
+        .collect();
+    let dropped = before - kept.len();
+    (kept, dropped)
+}
+
+/// Whether a stored consent (the [`CONSENT_KEY`] value: whole Unix seconds) still holds at
+/// `now`. (Integers only: parsing a float would link a float parser's tables into the widget.)
+pub fn consent_holds(stored: Option<&str>, now: f64, retention_days: f64) -> bool {
+    stored
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|at| at as f64)
+        .is_some_and(|at| at <= now + 86_400.0 && now - at <= retention_days * 86_400.0)
+}
 
 /// The log is compacted once it passes this many events...
 pub const MAX_EVENTS: usize = 400;
@@ -180,7 +235,10 @@ pub fn export_json(log: &[StoredEvent], prefs: &Prefs, set_aside: &[String]) -> 
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use browser::{current, erase_all, load, record, save, save_prefs};
+pub use browser::{
+    configure, consent, current, erase_all, grant, load, record, save, save_prefs, storing,
+    withdraw,
+};
 
 /// What a rewrite of the stored log and settings must carry over from a load whose damaged
 /// entries could not be set aside.
@@ -208,19 +266,139 @@ impl Loaded {
 
 #[cfg(target_arch = "wasm32")]
 mod browser {
-    use std::cell::RefCell;
+    use std::cell::{Cell, RefCell};
 
     use wasm_bindgen::JsCast;
 
     use super::*;
 
+    /// The page's consent setting and what it allows now.
+    #[derive(Clone, Copy)]
+    struct Policy {
+        mode: ConsentMode,
+        retention_days: f64,
+        /// Under `required` or `auto`: the visitor has agreed.
+        granted: bool,
+    }
+
     thread_local! {
-        /// `Some` once storage has failed on this page: the visitor lives here from then on.
+        /// `Some` once storage has failed on this page, or while consent is awaited: the
+        /// visitor lives here until it is stored.
         static MEMORY: RefCell<Option<(Vec<StoredEvent>, Prefs)>> = const { RefCell::new(None) };
+        static POLICY: Cell<Policy> = const {
+            Cell::new(Policy {
+                mode: ConsentMode::None,
+                retention_days: DEFAULT_RETENTION_DAYS,
+                granted: false,
+            })
+        };
+    }
+
+    fn now() -> f64 {
+        js_sys::Date::now() / 1000.0
+    }
+
+    /// Whether the visitor's activity may be read from and written to storage now.
+    pub fn storing() -> bool {
+        let p = POLICY.with(Cell::get);
+        p.mode == ConsentMode::None || p.granted
+    }
+
+    /// Sets the consent setting and how long stored events are kept (days; not finite or not
+    /// positive: the default). Under `required` and `auto`, a consent stored earlier (within the
+    /// retention) holds; without one, nothing is read or written until [`grant`], and the visit
+    /// lives in memory.
+    pub fn configure(mode: ConsentMode, retention_days: f64) {
+        let retention_days = if retention_days.is_finite() && retention_days > 0.0 {
+            retention_days
+        } else {
+            DEFAULT_RETENTION_DAYS
+        };
+        let was_storing = storing();
+        let granted = mode != ConsentMode::None
+            && storage()
+                .and_then(|s| s.get_item(CONSENT_KEY).ok().flatten())
+                .is_some_and(|v| consent_holds(Some(&v), now(), retention_days));
+        POLICY.with(|p| {
+            p.set(Policy {
+                mode,
+                retention_days,
+                granted,
+            })
+        });
+        if !storing() {
+            MEMORY.with(|m| {
+                m.borrow_mut().get_or_insert_with(Default::default);
+            });
+        } else if !was_storing {
+            flush_memory();
+        }
+    }
+
+    /// Stores what was kept in memory while storing was not allowed, merged with what is
+    /// stored; it stays in memory if storage refuses it.
+    fn flush_memory() -> Health {
+        let Some((kept, kept_prefs)) = MEMORY.with(|m| m.borrow_mut().take()) else {
+            return Health::Ok;
+        };
+        let (loaded, _) = load();
+        let mut log = loaded.log;
+        for event in kept {
+            log = append(&log, event);
+        }
+        let prefs = if kept_prefs != Prefs::default() {
+            kept_prefs
+        } else {
+            loaded.prefs
+        };
+        let health = save(&log, &prefs);
+        if health != Health::Ok {
+            MEMORY.with(|m| *m.borrow_mut() = Some((log, prefs)));
+        }
+        health
+    }
+
+    /// The visitor agreed: their consent is stored with its time, and what this visit kept in
+    /// memory is stored, merged with anything already there. Nothing changes under `none`.
+    pub fn grant() -> Health {
+        let mut p = POLICY.with(Cell::get);
+        if p.mode == ConsentMode::None {
+            return Health::Ok;
+        }
+        let was = p.granted;
+        p.granted = true;
+        POLICY.with(|c| c.set(p));
+        let Some(s) = storage() else {
+            return Health::Unavailable;
+        };
+        let health = put(&s, CONSENT_KEY, Some(&(now() as u64).to_string()));
+        if was || health != Health::Ok {
+            return health;
+        }
+        flush_memory()
+    }
+
+    /// The visitor declined or withdrew: everything stored is erased and nothing more is
+    /// written; this visit goes on in memory with what it had. Nothing changes under `none`.
+    pub fn withdraw() -> Health {
+        let mut p = POLICY.with(Cell::get);
+        if p.mode == ConsentMode::None {
+            return Health::Ok;
+        }
+        let visit = current();
+        p.granted = false;
+        POLICY.with(|c| c.set(p));
+        MEMORY.with(|m| *m.borrow_mut() = Some(visit));
+        remove_all()
+    }
+
+    /// The consent setting, and whether storing is allowed now.
+    pub fn consent() -> (ConsentMode, bool) {
+        (POLICY.with(Cell::get).mode, storing())
     }
 
     /// The visitor as stored now, with what other tabs wrote since this one last looked (or as
-    /// kept in memory once storage failed on this page).
+    /// kept in memory once storage failed on this page, or while consent is awaited).
     pub fn current() -> (Vec<StoredEvent>, Prefs) {
         if let Some(memory) = MEMORY.with(|m| m.borrow().clone()) {
             return memory;
@@ -235,7 +413,7 @@ mod browser {
     /// Records one event against the log as stored now, never against a copy this page read
     /// earlier: events another tab recorded since are kept, and an erase in another tab is not
     /// undone. Returns the log as it now stands, and whether storing it worked (`None` once
-    /// storage has failed on this page: it is kept in memory from then on, as the page says).
+    /// storage has failed on this page, or while consent is awaited: it is kept in memory).
     pub fn record(event: StoredEvent) -> (Vec<StoredEvent>, Option<Health>) {
         let in_memory = MEMORY.with(|m| m.borrow().is_some());
         let (log, prefs, health) = if in_memory {
@@ -258,7 +436,7 @@ mod browser {
     }
 
     /// Stores the settings, leaving the stored log as it is (`None` once storage has failed on
-    /// this page: they are kept in memory).
+    /// this page, or while consent is awaited: they are kept in memory).
     pub fn save_prefs(prefs: &Prefs) -> Option<Health> {
         let kept = MEMORY.with(|m| {
             m.borrow_mut()
@@ -281,14 +459,32 @@ mod browser {
         web_sys::window()?.local_storage().ok().flatten()
     }
 
-    /// Reads the stored state, moving unreadable entries aside. `Health::Unavailable` when
-    /// storage cannot be used at all.
+    /// Reads the stored state, moving unreadable entries aside and dropping events past the
+    /// retention. `Health::Unavailable` when storage cannot be used at all; while consent is
+    /// awaited nothing is read (the visit is in memory).
     pub fn load() -> (Loaded, Health) {
+        if !storing() {
+            let (log, prefs) = MEMORY.with(|m| m.borrow().clone()).unwrap_or_default();
+            return (
+                Loaded {
+                    log,
+                    prefs,
+                    ..Loaded::default()
+                },
+                Health::Ok,
+            );
+        }
         let Some(s) = storage() else {
             return (Loaded::default(), Health::Unavailable);
         };
         let get = |k: &str| s.get_item(k).ok().flatten();
         let mut loaded = read(get(LOG_KEY), get(PREFS_KEY), get(SET_ASIDE_KEY));
+        let (log, expired) = expire(
+            std::mem::take(&mut loaded.log),
+            now(),
+            POLICY.with(Cell::get).retention_days,
+        );
+        loaded.log = log;
         let mut health = Health::Ok;
         if loaded.newly_set_aside > 0 {
             // Rewrite the damaged keys with what was readable; the damaged text goes aside first,
@@ -301,6 +497,8 @@ mod browser {
             } else {
                 loaded.stranded = true;
             }
+        } else if expired > 0 {
+            health = save(&loaded.log, &loaded.prefs);
         }
         (loaded, health)
     }
@@ -347,9 +545,21 @@ mod browser {
         }
     }
 
-    /// Removes every key the app writes, and what this page kept in memory.
+    /// Removes every key the app writes, and what this page kept in memory. Under `required`
+    /// and `auto` the stored consent goes too, so nothing is stored again until the visitor
+    /// agrees again.
     pub fn erase_all() -> Health {
         MEMORY.with(|m| *m.borrow_mut() = None);
+        let mut p = POLICY.with(Cell::get);
+        if p.mode != ConsentMode::None {
+            p.granted = false;
+            POLICY.with(|c| c.set(p));
+            MEMORY.with(|m| *m.borrow_mut() = Some(Default::default()));
+        }
+        remove_all()
+    }
+
+    fn remove_all() -> Health {
         let Some(s) = storage() else {
             return Health::Unavailable;
         };
@@ -374,9 +584,24 @@ mod tests {
     #[test]
     fn the_log_round_trips_line_by_line() {
         let log = vec![ev("a", EventKind::Like), ev("b", EventKind::Dismiss)];
-        let (back, bad) = parse_log(&serialize_log(&log));
+        let text = serialize_log(&log);
+        assert_eq!(
+            text,
+            "{\"item\":\"a\",\"kind\":\"like\",\"timestamp\":1.0}\n{\"item\":\"b\",\"kind\":\"dismiss\",\"timestamp\":1.0}\n"
+        );
+        let (back, bad) = parse_log(&text);
         assert_eq!(back, log);
         assert!(bad.is_empty());
+        // GA4 names, a value, extra fields and an integer time read as before.
+        let (read, bad) = parse_log(
+            "{\"item\":\"c\",\"kind\":\"add_to_wishlist\",\"value\":2,\"timestamp\":5,\"x\":1}\n",
+        );
+        assert!(bad.is_empty());
+        assert_eq!(read[0].event.kind, EventKind::Like);
+        assert_eq!(
+            (read[0].event.value, read[0].event.timestamp),
+            (Some(2.0), Some(5.0))
+        );
     }
 
     #[test]
@@ -440,6 +665,61 @@ mod tests {
         let log = append(&log, ev("liked", EventKind::Like));
         assert!(log.len() <= MAX_EVENTS, "{}", log.len());
         assert_eq!(log.last().unwrap().item, "liked");
+    }
+
+    #[test]
+    fn events_past_the_retention_expire_and_untimed_ones_stay() {
+        let day = 86_400.0;
+        let now = 1_000.0 * day;
+        let log = vec![
+            StoredEvent::new("old", EventKind::Like, None, now - 400.0 * day),
+            StoredEvent::new("recent", EventKind::Like, None, now - 10.0 * day),
+            StoredEvent {
+                item: "untimed".into(),
+                event: tastebud_core::Interaction::weight(2.0),
+            },
+        ];
+        let (kept, dropped) = expire(log, now, DEFAULT_RETENTION_DAYS);
+        assert_eq!(dropped, 1);
+        let ids: Vec<&str> = kept.iter().map(|e| e.item.as_str()).collect();
+        assert_eq!(ids, ["recent", "untimed"]);
+        let (kept, dropped) = expire(kept, now, 5.0);
+        assert_eq!((kept.len(), dropped), (1, 1));
+    }
+
+    #[test]
+    fn a_stored_consent_holds_for_the_retention_only() {
+        let day = 86_400.0;
+        let now = 1_000.0 * day;
+        let at = |t: f64| (t as u64).to_string();
+        assert!(consent_holds(
+            Some(&at(now - 30.0 * day)),
+            now,
+            DEFAULT_RETENTION_DAYS
+        ));
+        assert!(!consent_holds(
+            Some(&at(now - 400.0 * day)),
+            now,
+            DEFAULT_RETENTION_DAYS
+        ));
+        assert!(!consent_holds(
+            Some(&at(now + 30.0 * day)),
+            now,
+            DEFAULT_RETENTION_DAYS
+        ));
+        for bad in [
+            None,
+            Some("yes"),
+            Some("NaN"),
+            Some(""),
+            Some("-5"),
+            Some("1.5"),
+        ] {
+            assert!(!consent_holds(bad, now, DEFAULT_RETENTION_DAYS), "{bad:?}");
+        }
+        assert_eq!(ConsentMode::from_name(" Auto "), Some(ConsentMode::Auto));
+        assert_eq!(ConsentMode::from_name("none"), Some(ConsentMode::None));
+        assert_eq!(ConsentMode::from_name("later"), None);
     }
 
     #[test]

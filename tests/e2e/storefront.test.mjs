@@ -2,6 +2,9 @@
 // served under a sub-path, in Debian's Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serve, launch, screenshot, demoCatalog, openShop, cards } from './support.mjs';
 
 let server;
@@ -356,5 +359,48 @@ test('a server that never sends the model, or announces 2 GiB, ends in a clear m
     } finally {
       trap.close();
     }
+  }
+});
+
+test('with <meta name="tastebud-consent" content="required">, nothing is stored until the visitor agrees, and withdrawing erases it', async () => {
+  const dist = new URL('../../dist/', import.meta.url).pathname;
+  const dir = await mkdtemp(join(tmpdir(), 'tastebud-consent-'));
+  for (const entry of await readdir(dist)) {
+    if (entry !== 'index.html') await symlink(join(dist, entry), join(dir, entry));
+  }
+  const index = await readFile(join(dist, 'index.html'), 'utf8');
+  await writeFile(join(dir, 'index.html'), index.replace('<head>', '<head><meta name="tastebud-consent" content="required">'));
+  const shop = await serve(dir, '/shop/');
+  try {
+    const { context, page, errors } = await openShop(browser, shop);
+    const keys = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tastebud:')));
+    const prompt = page.getByTestId('consent-prompt');
+    await prompt.waitFor();
+    await screenshot(page, 'consent-prompt');
+    await page.goto(`${shop.url}#/category/${niche.id}`);
+    const list = cards(page, 'category-items');
+    await list.first().waitFor();
+    for (let n = 0; n < 3; n++) await list.nth(n).getByTestId('like').click();
+    await page.goto(`${shop.url}#/`);
+    await cards(page, 'recommendations').first().waitFor();
+    assert.deepEqual(await keys(), [], 'nothing stored before consent');
+    assert.ok(await cards(page, 'recommendations').count() > 0, 'recommendations work within the visit');
+    await page.getByTestId('consent-yes').click();
+    await prompt.waitFor({ state: 'detached' });
+    const log = await page.evaluate(() => localStorage.getItem('tastebud:v1:log'));
+    assert.equal(log.trim().split('\n').length, 3, 'the three likes are stored with consent');
+    // A reload finds the consent: no question, the likes still there.
+    await page.reload();
+    await cards(page, 'recommendations').first().waitFor();
+    assert.equal(await prompt.count(), 0);
+    await page.getByTestId('privacy-open').click();
+    await page.getByTestId('consent-withdraw').click();
+    assert.deepEqual(await keys(), [], 'withdrawing erases everything');
+    assert.match(await page.getByTestId('consent-state').innerText(), /Nothing is stored/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    shop.close();
+    await rm(dir, { recursive: true, force: true });
   }
 });

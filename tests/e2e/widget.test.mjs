@@ -52,6 +52,45 @@ const TEST_PAGES = {
       window.failures = [];
       document.addEventListener('tastebud:error', (e) => failures.push([e.target.id, e.detail.message, performance.now()]));
     </script>`),
+  // Consent: one page per signal, each with a widget that waits for consent and controls that
+  // stand in for the site's consent banner or CMP.
+  'consent-api.html': hostPage(`
+    <tastebud-recs consent="required" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>
+    <script>
+      window.signal = (granted) => Tastebud.consent(granted);
+    </script>`),
+  'consent-gcm.html': hostPage(`
+    <script>
+      window.dataLayer = window.dataLayer || [];
+      function gtag() { dataLayer.push(arguments); }
+      gtag('consent', 'default', { ad_storage: 'denied', personalization_storage: 'denied' });
+      window.signal = (granted) => gtag('consent', 'update', { personalization_storage: granted ? 'granted' : 'denied' });
+    </script>
+    <tastebud-recs consent="auto" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>`),
+  'consent-tcf.html': hostPage(`
+    <script>
+      // A CMP's __tcfapi as IAB TCF v2.2 specifies it (addEventListener, then a call per change).
+      const listeners = [];
+      window.__tcfapi = (command, version, callback) => {
+        if (command === 'addEventListener' && version === 2) {
+          listeners.push(callback);
+          callback({ eventStatus: 'cmpuishown', gdprApplies: true, purpose: { consents: {} } }, true);
+        }
+      };
+      window.signal = (granted) => listeners.forEach((cb) => cb({
+        eventStatus: 'useractioncomplete', gdprApplies: true,
+        purpose: { consents: granted ? { 1: true, 5: true, 6: true } : { 1: true } },
+      }, true));
+    </script>
+    <tastebud-recs consent="auto" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>`),
+  'consent-shopify.html': hostPage(`
+    <script>
+      // Shopify's Customer Privacy API as a storefront theme has it, before the visitor answers.
+      window.Shopify = { customerPrivacy: { currentVisitorConsent: () => ({ preferences: '' }) } };
+      window.signal = (granted) => document.dispatchEvent(
+        new CustomEvent('visitorConsentCollected', { detail: { preferencesAllowed: granted } }));
+    </script>
+    <tastebud-recs consent="auto" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>`),
   'worker-broken.html': hostPage(`
     <tastebud-recs id="garbage" worker="on" catalog="../data/catalog.json" model="../data/catalog.json"></tastebud-recs>
     <script>
@@ -257,7 +296,8 @@ test('picking a recommendation by click or Enter fires tastebud:select with its 
 });
 
 test('a broken model shows a message in the widget and fires tastebud:error; the page and the log survive', async () => {
-  const log = `${JSON.stringify({ item: 'pour-0002', kind: 'like', timestamp: 1 })}\n`;
+  // Recent: stored events older than the retention (13 months) are dropped on load.
+  const log = `${JSON.stringify({ item: 'pour-0002', kind: 'like', timestamp: Math.floor(Date.now() / 1000) - 60 })}\n`;
   const init = ([k, v]) => { if (!localStorage.getItem(k)) localStorage.setItem(k, v); };
   const { context, page, outside, errors } = await open('broken.html', { init: [init, [LOG_KEY, log]] });
   await page.waitForFunction(() => window.failures?.length === 2);
@@ -286,7 +326,7 @@ test('a server that never answers, and one announcing 2 GiB, end in tastebud:err
   const trap = await serve(siteDir, '/site/', { hang: /hang\.tbm$/, huge: /huge\.tbm$/ });
   try {
     const { context, page, outside, errors } = await open('stalled.html', { from: trap });
-    await page.waitForFunction(() => window.failures?.length === 2, null, { timeout: 40000 });
+    await page.waitForFunction(() => ['hang', 'huge'].every((id) => window.failures?.some((f) => f[0] === id)), null, { timeout: 40000 });
     const failures = Object.fromEntries((await page.evaluate(() => window.failures)).map(([id, m, t]) => [id, { m, t }]));
     assert.match(failures.huge.m, /huge\.tbm is larger than 1024 MB, the most Tastebud loads/);
     assert.ok(failures.huge.t < 10000, 'refused as soon as the length is known');
@@ -355,6 +395,71 @@ test('under a strict Content-Security-Policy, with and without Trusted Types, th
   }
 });
 
+const tastebudKeys = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tastebud:')).sort());
+
+for (const signal of ['api', 'gcm', 'tcf', 'shopify']) {
+  test(`consent through ${signal}: nothing stored before it, the visit stored with it, everything erased on withdrawal`, async () => {
+    const { context, page, outside, errors } = await open(`consent-${signal}.html`);
+    await widgetCards(page.locator('tastebud-recs')).first().waitFor();
+    await page.evaluate(() => Tastebud.track('pour-0001', 'like'));
+    assert.deepEqual(await tastebudKeys(page), [], 'nothing stored before consent');
+    assert.equal(await page.evaluate(() => Tastebud.logged()), 1, 'the visit is remembered in memory');
+    await page.evaluate(() => signal(true));
+    await page.waitForFunction((k) => localStorage.getItem(k)?.includes('pour-0001'), LOG_KEY);
+    await page.evaluate(() => Tastebud.track('pour-0002', 'like'));
+    assert.match(await storedLog(page), /pour-0001[\s\S]*pour-0002/);
+    assert.ok((await tastebudKeys(page)).includes('tastebud:v1:consent'));
+    await page.evaluate(() => signal(false));
+    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('tastebud:')));
+    await page.evaluate(() => Tastebud.track('pour-0003', 'like'));
+    assert.deepEqual(await tastebudKeys(page), [], 'nothing stored after withdrawal');
+    assert.deepEqual(outside, []);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
+
+test('Global Privacy Control declines under consent="auto", whatever the CMP says, and erases what was stored', async () => {
+  const seed = `${JSON.stringify({ item: 'pour-0002', kind: 'like', timestamp: Math.floor(Date.now() / 1000) })}\n`;
+  const init = [([k, v]) => {
+    Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true });
+    if (!sessionStorage.getItem('seeded')) {
+      localStorage.setItem(k, v);
+      localStorage.setItem('tastebud:v1:consent', String(Math.floor(Date.now() / 1000)));
+      sessionStorage.setItem('seeded', '1');
+    }
+  }, [LOG_KEY, seed]];
+  const { context, page, errors } = await open('consent-gcm.html', { init });
+  await widgetCards(page.locator('tastebud-recs')).first().waitFor();
+  await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('tastebud:')));
+  await page.evaluate(() => signal(true));
+  await page.evaluate(() => Tastebud.track('pour-0001', 'like'));
+  assert.deepEqual(await tastebudKeys(page), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('stored events past the retention are dropped on load', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const lines = [
+    { item: 'pour-0001', kind: 'like', timestamp: now - 400 * 86400 },
+    { item: 'pour-0002', kind: 'like', timestamp: now - 20 * 86400 },
+    { item: 'pour-0003', kind: 'like', timestamp: now - 3600 },
+  ].map((e) => `${JSON.stringify(e)}\n`).join('');
+  const init = [([k, v]) => {
+    if (!sessionStorage.getItem('seeded')) {
+      localStorage.setItem(k, v);
+      sessionStorage.setItem('seeded', '1');
+    }
+  }, [LOG_KEY, lines]];
+  const { context, page } = await open('product.html', { init });
+  await widgetCards(page.locator('tastebud-recs').first()).first().waitFor();
+  const kept = (await storedLog(page)).trim().split('\n').map((l) => JSON.parse(l)).map((e) => `${e.item} ${e.kind}`);
+  assert.ok(!kept.includes('pour-0001 like'), 'a like of 400 days ago is gone (13 months by default)');
+  assert.ok(kept.includes('pour-0002 like') && kept.includes('pour-0003 like'), kept.join());
+  await context.close();
+});
+
 test('hostile host CSS does not reach inside the widget', async () => {
   const { context, page, outside, errors } = await open('hostile.html');
   const widget = page.locator('tastebud-recs');
@@ -412,7 +517,7 @@ test('the storefront and the widget share one visitor on one origin', async () =
 
 test('in a Web Worker the widget ranks exactly as on the page, and follows track', async () => {
   const visitor = inCategory('astronomy', 2).concat(inCategory('tea', 1))
-    .map((item, n) => JSON.stringify({ item, kind: 'like', timestamp: 1_700_000_000 + n })).join('\n');
+    .map((item, n) => JSON.stringify({ item, kind: 'like', timestamp: Math.floor(Date.now() / 1000) - 600 + n })).join('\n');
   const init = [([k, log]) => localStorage.setItem(k, log), [LOG_KEY, `${visitor}\n`]];
   const lists = {};
   for (const worker of ['off', 'on']) {

@@ -257,13 +257,28 @@ impl Problems {
     }
 }
 
-/// A value quoted for a message, cut to 64 characters so hostile megabytes stay out of logs.
+/// A value quoted for a message, cut to 64 characters so hostile megabytes stay out of logs;
+/// quotes, backslashes and control characters are escaped (by hand: `{:?}` would link Rust's
+/// Unicode printability tables into the browser build).
 fn quoted_short(value: &str) -> String {
     const SHOWN: usize = 64;
-    match value.char_indices().nth(SHOWN) {
-        Some((at, _)) => format!("{:?}…", &value[..at]),
-        None => format!("{value:?}"),
+    let mut out = String::from("\"");
+    for (n, c) in value.chars().enumerate() {
+        if n == SHOWN {
+            out.push_str("\"…");
+            return out;
+        }
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
     }
+    out.push('"');
+    out
 }
 
 /// What is wrong with one item, given the catalog's category ids and the ids of the items
@@ -531,6 +546,14 @@ mod tests {
         assert!(e.contains("price NaN"), "{e}");
         assert!(e.contains("item 1 (\"tent\"): id repeats"), "{e}");
         assert!(e.contains("unknown category \"nope\""), "{e}");
+    }
+
+    #[test]
+    fn quoted_values_are_escaped_and_cut() {
+        assert_eq!(quoted_short("tent"), "\"tent\"");
+        assert_eq!(quoted_short("a\"b\\c\nd"), "\"a\\\"b\\\\c\\u{a}d\"");
+        let long = quoted_short(&"é".repeat(100));
+        assert_eq!(long, format!("\"{}\"…", "é".repeat(64)));
     }
 
     #[test]

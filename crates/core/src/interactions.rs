@@ -19,25 +19,20 @@ use crate::sparse::CsrMatrix;
 ///
 /// Logs may also use the names of GA4's recommended e-commerce events ([`EventKind::GA4`]); they
 /// deserialize as the kind they count as and serialize under the Tastebud name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// Opened the item's page.
-    #[serde(alias = "view_item")]
     View,
     /// Clicked the item in a list.
-    #[serde(alias = "select_item")]
     Click,
     /// Liked or saved the item.
-    #[serde(alias = "add_to_wishlist")]
     Like,
     /// Rated the item 1 to 5 (the rating is the event's `value`).
     Rate,
     /// The item came up in a search the visitor made and they opened it.
-    #[serde(alias = "view_search_results")]
     SearchHit,
     /// Put the item in the cart.
-    #[serde(alias = "begin_checkout")]
     AddToCart,
     /// Bought the item.
     Purchase,
@@ -46,6 +41,23 @@ pub enum EventKind {
     /// A plain preference amount given in `value` (a row of a `user item weight` log).
     Weight,
 }
+
+// A Tastebud name or a GA4 one ([`EventKind::from_any_name`]).
+deserialize_by_name!(
+    EventKind,
+    EventKind::from_any_name,
+    &[
+        "view",
+        "click",
+        "like",
+        "rate",
+        "search_hit",
+        "add_to_cart",
+        "purchase",
+        "dismiss",
+        "weight",
+    ]
+);
 
 impl EventKind {
     /// Every kind, in documentation order.

@@ -102,7 +102,7 @@ pub fn category_interests(
             }
         }
         because.retain(|b| b.1 > 0.0);
-        because.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        crate::rank::sort_by_share(&mut because);
         because.truncate(options.because);
         out.push(Interest {
             category,

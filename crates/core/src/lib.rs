@@ -64,6 +64,21 @@
 //! ```
 #![deny(missing_docs)]
 
+/// `Deserialize` for a unit enum from its name, through serde's one `String` path:
+/// `deserialize_by_name!(Type, |name| parse(name), &["names", ...])`. Serde's derived enum
+/// visitors take several kilobytes per enum in the browser builds; this takes a few bytes.
+macro_rules! deserialize_by_name {
+    ($ty:ty, $parse:expr, $names:expr) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let name = <String as serde::Deserialize>::deserialize(d)?;
+                let parse: fn(&str) -> Option<$ty> = $parse;
+                parse(&name).ok_or_else(|| serde::de::Error::unknown_variant(&name, $names))
+            }
+        }
+    };
+}
+
 mod als;
 mod catalog;
 mod cold;

@@ -129,6 +129,12 @@ impl TopK {
     }
 }
 
+/// `(item, share)` pairs, largest share first, then by item: the order explanations list their
+/// reasons in. (One function, so the browser builds carry one sort for every such list.)
+pub(crate) fn sort_by_share(pairs: &mut [(u32, f32)]) {
+    pairs.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+}
+
 /// A set of item indices, as a bitset.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemSet {

@@ -4,7 +4,9 @@
 // file); this module fetches, renders into a Shadow DOM and talks to the host page. Catalog text
 // is only ever set as textContent, and links are the catalog's after `is_safe_url` (checked again
 // here once resolved). Every failure stays in the widget: a short message and `tastebud:error`.
-import init, { Recommender, track as trackEvent, erase as eraseLog, loggedEvents, visitorSnapshot } from './tastebud_widget.js';
+import init, {
+  Recommender, track as trackEvent, erase as eraseLog, loggedEvents, visitorSnapshot, configureConsent, setConsent,
+} from './tastebud_widget.js';
 
 const TEXT = {
   en: {
@@ -63,13 +65,69 @@ const widgets = new Set();
 /** Keys of engines `Tastebud.recommend` used: kept for the page's life, as its caller may ask again. */
 const pinned = new Set();
 
-/** Loads the engine's wasm once per page; a failed load is retried by the next caller. */
+/** Loads the engine's wasm once per page, with the page's consent setting applied before
+ * anything is read or stored; a failed load is retried by the next caller. */
 function ready() {
-  wasm ??= init({ module_or_path: new URL('./tastebud_widget_bg.wasm', import.meta.url) }).catch((e) => {
-    wasm = undefined;
-    throw new Error(`the Tastebud engine could not be loaded (${e.message ?? e})`);
-  });
+  wasm ??= init({ module_or_path: new URL('./tastebud_widget_bg.wasm', import.meta.url) }).then(
+    () => {
+      wasmLoaded = true;
+      applyConsent();
+    },
+    (e) => {
+      wasm = undefined;
+      throw new Error(`the Tastebud engine could not be loaded (${e.message ?? e})`);
+    },
+  );
   return wasm;
+}
+
+/** Consent settings, least strict first (README, "Consent and the law"). */
+const CONSENT = ['none', 'auto', 'required'];
+let wasmLoaded = false;
+let configured = null;
+let applied = '';
+let watching = false;
+
+/** The page's consent setting and retention: the strictest of `Tastebud.configure`'s and every
+ * widget's `consent` attribute, and the shortest `retention-days` (0: the default, 13 months). */
+function consentPolicy() {
+  let mode = configured?.consent ?? 'none';
+  let days = configured?.retentionDays ?? 0;
+  for (const w of document.querySelectorAll('tastebud-recs')) {
+    const m = (w.getAttribute('consent') ?? '').trim().toLowerCase();
+    if (m && !CONSENT.includes(m)) console.warn(`tastebud: consent="${m}" is not none, required or auto; ignored`);
+    if (CONSENT.indexOf(m) > CONSENT.indexOf(mode)) mode = m;
+    const d = Number(w.getAttribute('retention-days'));
+    if (d > 0 && (!days || d < days)) days = d;
+  }
+  return { mode, days };
+}
+
+/** Hands the consent setting to the engine when it changes; under `auto`, starts reading the
+ * page's consent signals. */
+function applyConsent() {
+  if (!wasmLoaded) return;
+  const { mode, days } = consentPolicy();
+  if (`${mode} ${days}` === applied) return;
+  // The first setting comes before anything is read; a later change shows what it allows.
+  const change = applied !== '';
+  applied = `${mode} ${days}`;
+  configureConsent(mode, days);
+  if (mode === 'auto' && !watching) {
+    watching = true;
+    import('./tastebud-consent.js')
+      .then(({ watchConsent }) => watchConsent(decide))
+      .catch((e) => console.warn(`tastebud: the page's consent signals could not be read (${e.message ?? e})`));
+  }
+  if (change) refreshAll();
+}
+
+/** A consent decision, from a signal or `Tastebud.consent`: stores, or erases and stops
+ * storing. Fires `tastebud:consent` on the document. */
+function decide(granted, source = 'api') {
+  const storing = setConsent(Boolean(granted));
+  document.dispatchEvent(new CustomEvent('tastebud:consent', { detail: { granted: Boolean(granted), source, storing } }));
+  refreshAll();
 }
 
 /** Catalogs whose model has at least this many items are parsed and ranked in a Web Worker
@@ -510,6 +568,25 @@ export const Tastebud = Object.freeze({
     await ready();
     return loggedEvents();
   },
+  /** The visitor's decision from any consent banner, under `consent="required"` or `"auto"`:
+   * `true` stores this visit and what follows, `false` erases everything stored. */
+  async consent(granted) {
+    await ready();
+    if (consentPolicy().mode === 'none') {
+      console.warn('tastebud: Tastebud.consent() applies with consent="required" or "auto"; this page stores without asking');
+      return;
+    }
+    decide(granted);
+  },
+  /** Page-wide settings, for pages that call `Tastebud.recommend` without a `<tastebud-recs>`:
+   * `{ consent: 'none' | 'required' | 'auto', retentionDays }`. Call it before `track`. */
+  configure({ consent, retentionDays } = {}) {
+    configured = {
+      consent: CONSENT.includes(consent) ? consent : configured?.consent ?? 'none',
+      retentionDays: Number(retentionDays) > 0 ? Number(retentionDays) : configured?.retentionDays ?? 0,
+    };
+    applyConsent();
+  },
 });
 
 function el(tag, part, text) {
@@ -528,7 +605,7 @@ function money(amount, currency, lang) {
 }
 
 class TastebudRecs extends HTMLElement {
-  static observedAttributes = ['catalog', 'model', 'limit', 'lang', 'mode', 'heading', 'item-base', 'worker'];
+  static observedAttributes = ['catalog', 'model', 'limit', 'lang', 'mode', 'heading', 'item-base', 'worker', 'consent', 'retention-days'];
 
   #root;
   #heading;
@@ -563,16 +640,19 @@ class TastebudRecs extends HTMLElement {
 
   connectedCallback() {
     widgets.add(this);
+    applyConsent();
     this.refresh();
   }
 
   disconnectedCallback() {
     widgets.delete(this);
+    applyConsent();
     releaseUnused();
   }
 
   attributeChangedCallback(name) {
     if (!this.isConnected) return;
+    if (name === 'consent' || name === 'retention-days') applyConsent();
     this.refresh();
     if (['catalog', 'model', 'worker'].includes(name)) releaseUnused();
   }

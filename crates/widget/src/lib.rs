@@ -27,7 +27,7 @@ mod boundary {
     use tastebud_core::EventKind;
     use tastebud_web::engine::{Engine, StoredEvent};
     use tastebud_web::i18n::Lang;
-    use tastebud_web::services::storage::Prefs;
+    use tastebud_web::services::storage::{self, Prefs};
     use wasm_bindgen::prelude::*;
 
     use crate::lists::{self, Mode};
@@ -138,6 +138,29 @@ mod boundary {
     #[wasm_bindgen]
     pub fn erase() {
         visitor::erase();
+    }
+
+    /// Sets the page's consent setting (`none`, `required` or `auto`) and how many days stored
+    /// events are kept (0: 13 months).
+    #[wasm_bindgen(js_name = configureConsent)]
+    pub fn configure_consent(mode: &str, retention_days: f64) -> Result<(), JsError> {
+        let mode = storage::ConsentMode::from_name(mode)
+            .ok_or_else(|| JsError::new("consent must be \"none\", \"required\" or \"auto\""))?;
+        storage::configure(mode, retention_days);
+        Ok(())
+    }
+
+    /// The visitor's decision under `required` or `auto`: `true` stores this visit and what
+    /// follows; `false` erases everything stored and keeps the rest of the visit in memory.
+    /// Returns whether storing is allowed now.
+    #[wasm_bindgen(js_name = setConsent)]
+    pub fn set_consent(granted: bool) -> bool {
+        if granted {
+            storage::grant();
+        } else {
+            storage::withdraw();
+        }
+        storage::storing()
     }
 
     /// The visitor's log and settings in their stored form, `[log, prefs]`, for

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{invalid, Result};
 
 /// How a raw preference `r` becomes the confidence `c` that weights an observed cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Confidence {
     /// `c = alpha * r`: what `implicit` does (it scales the user-item matrix by alpha).
@@ -11,6 +11,14 @@ pub enum Confidence {
     /// `c = 1 + alpha * r`: Hu, Koren and Volinsky (2008), and Spark MLlib.
     OnePlus,
 }
+
+deserialize_by_name!(
+    Confidence,
+    |name| [Confidence::AlphaTimes, Confidence::OnePlus]
+        .into_iter()
+        .find(|c| c.name() == name),
+    &["alpha-times", "one-plus"]
+);
 
 impl Confidence {
     /// The confidence of an observed cell with preference `r`.

@@ -121,13 +121,24 @@ struct Header {
 
 /// `regularization_scaling` as the header spells it; frequency scaling's numbers are fields of
 /// their own (flat fields keep the browser's header reader small).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 enum ScalingName {
     Constant,
     ByCount,
     Frequency,
 }
+
+deserialize_by_name!(
+    ScalingName,
+    |name| match name {
+        "constant" => Some(ScalingName::Constant),
+        "by-count" => Some(ScalingName::ByCount),
+        "frequency" => Some(ScalingName::Frequency),
+        _ => None,
+    },
+    &["constant", "by-count", "frequency"]
+);
 
 /// The header's spelling of a scaling: its name, `nu` and `alpha0`.
 fn scaling_fields(s: RegularizationScaling) -> (ScalingName, Option<f32>, Option<f32>) {

@@ -391,7 +391,7 @@ impl Model {
     /// [`explain`](Self::explain) with an already solved system (one solve for many items).
     pub fn explain_with(&self, system: &UserSystem, item: u32) -> Result<Explanation> {
         let mut contributions = system.contributions(self, item)?;
-        contributions.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        crate::rank::sort_by_share(&mut contributions);
         let score = dot(&self.item_row(item as usize), system.vector());
         Ok(Explanation {
             item,
@@ -448,7 +448,7 @@ fn index_ids(ids: &[String]) -> std::result::Result<HashMap<String, u32>, String
             ));
         }
         if index.insert(id.clone(), i as u32).is_some() {
-            return Err(format!("item id {id:?} appears twice"));
+            return Err(format!("item id \"{id}\" appears twice"));
         }
     }
     Ok(index)

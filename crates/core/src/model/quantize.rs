@@ -1,10 +1,10 @@
 //! Factor storage at reduced precision.
 
 use half::f16;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// How item factors are stored in a model file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
     /// 4 bytes per factor, exact.
@@ -16,6 +16,14 @@ pub enum Precision {
     /// 1 byte per factor plus 2 per item: absolute error at most half the item's scale.
     Int8,
 }
+
+deserialize_by_name!(
+    Precision,
+    |name| [Precision::F32, Precision::F16, Precision::Int8]
+        .into_iter()
+        .find(|p| p.name() == name),
+    &["f32", "f16", "int8"]
+);
 
 impl Precision {
     /// The name used on the command line and in model headers.
