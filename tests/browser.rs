@@ -120,15 +120,31 @@ fn consent_gates_storage_and_retention_drops_old_events() {
     assert_eq!(storage::consent(), (ConsentMode::Required, true));
     assert_eq!(storage::withdraw(), Health::Ok);
     assert_eq!(local().length().unwrap(), 0, "withdrawal erases everything");
-    assert_eq!(storage::current().0.len(), 2, "the visit goes on in memory");
+    assert_eq!(
+        storage::current().0.len(),
+        0,
+        "the visit goes on in memory, from empty"
+    );
     storage::record(like("c", 0.0));
     assert_eq!(local().length().unwrap(), 0);
+    // Agreeing again stores only what came after the withdrawal.
+    assert_eq!(storage::grant(), Health::Ok);
+    let items =
+        |log: Vec<StoredEvent>| -> Vec<String> { log.into_iter().map(|e| e.item).collect() };
+    assert_eq!(items(storage::current().0), ["c"]);
+    // Another tab withdraws (every key removed): this tab stops storing at once.
+    local().clear().unwrap();
+    storage::record(like("d", 0.0));
+    assert_eq!(
+        local().length().unwrap(),
+        0,
+        "no write after another tab's withdrawal"
+    );
+    assert_eq!(storage::consent(), (ConsentMode::Required, false));
     // Retention: 400 days old is past the default 13 months; with 7 days, 20 days old is too.
     storage::configure(ConsentMode::None, 0.0);
     let old = storage::serialize_log(&[like("old", 400.0), like("month", 20.0), like("new", 0.0)]);
     local().set_item(LOG_KEY, &old).unwrap();
-    let items =
-        |log: Vec<StoredEvent>| -> Vec<String> { log.into_iter().map(|e| e.item).collect() };
     assert_eq!(items(storage::load().0.log), ["month", "new"]);
     assert_eq!(
         items(storage::parse_log(&local().get_item(LOG_KEY).unwrap().unwrap()).0),

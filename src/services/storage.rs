@@ -299,9 +299,27 @@ mod browser {
     }
 
     /// Whether the visitor's activity may be read from and written to storage now.
+    ///
+    /// Under `required` and `auto` the stored consent is checked each time: when another tab
+    /// withdrew it (or erased everything), this tab stops storing too, and its visit goes on in
+    /// memory from empty.
     pub fn storing() -> bool {
-        let p = POLICY.with(Cell::get);
-        p.mode == ConsentMode::None || p.granted
+        let mut p = POLICY.with(Cell::get);
+        if p.mode == ConsentMode::None {
+            return true;
+        }
+        if !p.granted {
+            return false;
+        }
+        let still = storage()
+            .and_then(|s| s.get_item(CONSENT_KEY).ok().flatten())
+            .is_some();
+        if !still {
+            p.granted = false;
+            POLICY.with(|c| c.set(p));
+            MEMORY.with(|m| *m.borrow_mut() = Some(Default::default()));
+        }
+        still
     }
 
     /// Sets the consent setting and how long stored events are kept (days; not finite or not
@@ -342,16 +360,16 @@ mod browser {
             return Health::Ok;
         };
         let (loaded, _) = load();
-        let mut log = loaded.log;
+        let mut log = loaded.log.clone();
         for event in kept {
             log = append(&log, event);
         }
         let prefs = if kept_prefs != Prefs::default() {
             kept_prefs
         } else {
-            loaded.prefs
+            loaded.prefs.clone()
         };
-        let health = save(&log, &prefs);
+        let health = save_keeping(&log, &prefs, loaded.keep());
         if health != Health::Ok {
             MEMORY.with(|m| *m.borrow_mut() = Some((log, prefs)));
         }
@@ -365,30 +383,35 @@ mod browser {
         if p.mode == ConsentMode::None {
             return Health::Ok;
         }
-        let was = p.granted;
-        p.granted = true;
-        POLICY.with(|c| c.set(p));
+        let was = storing();
         let Some(s) = storage() else {
             return Health::Unavailable;
         };
+        // Granted only once the consent itself is stored; until then the visit stays in memory
+        // and a later agreement tries again.
         let health = put(&s, CONSENT_KEY, Some(&(now() as u64).to_string()));
-        if was || health != Health::Ok {
+        if health != Health::Ok {
+            return health;
+        }
+        p.granted = true;
+        POLICY.with(|c| c.set(p));
+        if was {
             return health;
         }
         flush_memory()
     }
 
     /// The visitor declined or withdrew: everything stored is erased and nothing more is
-    /// written; this visit goes on in memory with what it had. Nothing changes under `none`.
+    /// written; the visit goes on in memory from empty, so agreeing again later cannot bring the
+    /// erased history back. Nothing changes under `none`.
     pub fn withdraw() -> Health {
         let mut p = POLICY.with(Cell::get);
         if p.mode == ConsentMode::None {
             return Health::Ok;
         }
-        let visit = current();
         p.granted = false;
         POLICY.with(|c| c.set(p));
-        MEMORY.with(|m| *m.borrow_mut() = Some(visit));
+        MEMORY.with(|m| *m.borrow_mut() = Some(Default::default()));
         remove_all()
     }
 
@@ -400,6 +423,7 @@ mod browser {
     /// The visitor as stored now, with what other tabs wrote since this one last looked (or as
     /// kept in memory once storage failed on this page, or while consent is awaited).
     pub fn current() -> (Vec<StoredEvent>, Prefs) {
+        storing();
         if let Some(memory) = MEMORY.with(|m| m.borrow().clone()) {
             return memory;
         }
@@ -415,7 +439,7 @@ mod browser {
     /// undone. Returns the log as it now stands, and whether storing it worked (`None` once
     /// storage has failed on this page, or while consent is awaited: it is kept in memory).
     pub fn record(event: StoredEvent) -> (Vec<StoredEvent>, Option<Health>) {
-        let in_memory = MEMORY.with(|m| m.borrow().is_some());
+        let in_memory = !storing() || MEMORY.with(|m| m.borrow().is_some());
         let (log, prefs, health) = if in_memory {
             let (log, prefs) = current();
             let log = append(&log, event);
@@ -438,6 +462,7 @@ mod browser {
     /// Stores the settings, leaving the stored log as it is (`None` once storage has failed on
     /// this page, or while consent is awaited: they are kept in memory).
     pub fn save_prefs(prefs: &Prefs) -> Option<Health> {
+        storing();
         let kept = MEMORY.with(|m| {
             m.borrow_mut()
                 .as_mut()

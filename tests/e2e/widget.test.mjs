@@ -65,6 +65,15 @@ const TEST_PAGES = {
       function gtag() { dataLayer.push(arguments); }
       gtag('consent', 'default', { ad_storage: 'denied', personalization_storage: 'denied' });
       window.signal = (granted) => gtag('consent', 'update', { personalization_storage: granted ? 'granted' : 'denied' });
+      // Google's tag arrives later and wraps push, calling the push it found, as it does.
+      setTimeout(() => {
+        const found = dataLayer.push;
+        dataLayer.push = function (...entries) {
+          window.tagSaw = (window.tagSaw ?? 0) + entries.length;
+          return found.apply(this, entries);
+        };
+        window.tagReady = true;
+      }, 200);
     </script>
     <tastebud-recs consent="auto" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>`),
   'consent-tcf.html': hostPage(`
@@ -404,6 +413,7 @@ for (const signal of ['api', 'gcm', 'tcf', 'shopify']) {
     await page.evaluate(() => Tastebud.track('pour-0001', 'like'));
     assert.deepEqual(await tastebudKeys(page), [], 'nothing stored before consent');
     assert.equal(await page.evaluate(() => Tastebud.logged()), 1, 'the visit is remembered in memory');
+    if (signal === 'gcm') await page.waitForFunction(() => window.tagReady);
     await page.evaluate(() => signal(true));
     await page.waitForFunction((k) => localStorage.getItem(k)?.includes('pour-0001'), LOG_KEY);
     await page.evaluate(() => Tastebud.track('pour-0002', 'like'));
@@ -411,6 +421,7 @@ for (const signal of ['api', 'gcm', 'tcf', 'shopify']) {
     assert.ok((await tastebudKeys(page)).includes('tastebud:v1:consent'));
     await page.evaluate(() => signal(false));
     await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('tastebud:')));
+    if (signal === 'gcm') assert.equal(await page.evaluate(() => window.tagSaw), 2, "each push passed Google's tag once");
     await page.evaluate(() => Tastebud.track('pour-0003', 'like'));
     assert.deepEqual(await tastebudKeys(page), [], 'nothing stored after withdrawal');
     assert.deepEqual(outside, []);

@@ -24,29 +24,32 @@ export function watchConsent(decide) {
 }
 
 /** Google Consent Mode: `gtag` pushes `arguments` objects onto `dataLayer`. Entries already
- * there are read in order; later pushes are watched, also after Google's tag replaces `push`. */
+ * there are read in order; later pushes are seen through a wrapped `push` (Google's tag, which
+ * replaces `push` later, calls the one it found, so it still passes through). A `default` that
+ * denies is not yet the visitor's answer (nothing is erased; the banner's `update` decides), and
+ * a region-scoped entry is skipped, as this page cannot tell the visitor's region. */
 function watchGtag(decide) {
   const read = (entry) => {
     if (!entry || typeof entry !== 'object' || entry[0] !== 'consent') return;
-    const state = entry[2]?.personalization_storage;
-    if (state === 'granted' || state === 'denied') decide(state === 'granted', 'gcm');
+    const settings = entry[2];
+    const state = settings?.personalization_storage;
+    if ((state !== 'granted' && state !== 'denied') || settings.region) return;
+    if (entry[1] === 'default' && state === 'denied') return;
+    decide(state === 'granted', 'gcm');
   };
   const layer = window.dataLayer;
   if (!Array.isArray(layer)) return false;
   for (const entry of Array.from(layer)) read(entry);
-  let inner = layer.push;
-  const watched = function (...entries) {
-    const result = inner.apply(this, entries);
-    entries.forEach(read);
-    return result;
-  };
-  Object.defineProperty(layer, 'push', {
-    configurable: true,
-    get: () => watched,
-    set: (fn) => {
-      inner = fn;
-    },
-  });
+  const push = layer.push;
+  if (!push.tastebud) {
+    const watched = function (...entries) {
+      const result = push.apply(this, entries);
+      entries.forEach(read);
+      return result;
+    };
+    watched.tastebud = true;
+    layer.push = watched;
+  }
   return true;
 }
 
@@ -59,8 +62,9 @@ function watchTcf(decide) {
       decide(true, 'tcf');
       return;
     }
-    const consents = tc.purpose?.consents ?? {};
-    decide(Boolean(consents[1] && consents[5] && consents[6]), 'tcf');
+    // The purposes' consents, or the publisher's own (a shop's first-party processing).
+    const given = (n) => Boolean(tc.purpose?.consents?.[n] || tc.publisher?.consents?.[n]);
+    decide(given(1) && given(5) && given(6), 'tcf');
   });
   return true;
 }

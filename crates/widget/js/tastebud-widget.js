@@ -89,10 +89,15 @@ let applied = '';
 let watching = false;
 
 /** The page's consent setting and retention: the strictest of `Tastebud.configure`'s and every
- * widget's `consent` attribute, and the shortest `retention-days` (0: the default, 13 months). */
+ * widget's `consent` attribute, and the shortest `retention-days` (0: the default, 13 months).
+ * Never looser than what was applied before: a widget that leaves the page (a route change)
+ * does not let the visit be stored without consent. */
+let strictest = { mode: 'none', days: 0 };
 function consentPolicy() {
-  let mode = configured?.consent ?? 'none';
-  let days = configured?.retentionDays ?? 0;
+  let mode = strictest.mode;
+  let days = strictest.days;
+  if (CONSENT.indexOf(configured?.consent) > CONSENT.indexOf(mode)) mode = configured.consent;
+  if (configured?.retentionDays > 0 && (!days || configured.retentionDays < days)) days = configured.retentionDays;
   for (const w of document.querySelectorAll('tastebud-recs')) {
     const m = (w.getAttribute('consent') ?? '').trim().toLowerCase();
     if (m && !CONSENT.includes(m)) console.warn(`tastebud: consent="${m}" is not none, required or auto; ignored`);
@@ -112,6 +117,7 @@ function applyConsent() {
   // The first setting comes before anything is read; a later change shows what it allows.
   const change = applied !== '';
   applied = `${mode} ${days}`;
+  strictest = { mode, days };
   configureConsent(mode, days);
   if (mode === 'auto' && !watching) {
     watching = true;
@@ -125,6 +131,8 @@ function applyConsent() {
 /** A consent decision, from a signal or `Tastebud.consent`: stores, or erases and stops
  * storing. Fires `tastebud:consent` on the document. */
 function decide(granted, source = 'api') {
+  // Signals decide only under `auto`; under `required` only the page's own call does.
+  if (source !== 'api' && strictest.mode !== 'auto') return;
   const storing = setConsent(Boolean(granted));
   document.dispatchEvent(new CustomEvent('tastebud:consent', { detail: { granted: Boolean(granted), source, storing } }));
   refreshAll();
