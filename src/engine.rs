@@ -177,9 +177,6 @@ pub struct Engine {
 /// `to_catalog` of a model item with no catalog entry.
 const UNLISTED: usize = usize::MAX;
 
-/// Longest search term shown among the trending searches, in characters.
-pub const MAX_TRENDING_CHARS: usize = 64;
-
 /// Seeds weigh like a like: a clear hint that real interactions soon outweigh.
 const SEED_WEIGHT: f32 = 4.0;
 
@@ -727,20 +724,16 @@ impl Engine {
         scored.into_iter().take(n).map(|(_, i)| i).collect()
     }
 
-    /// Trending searches: the most searched queries, most first. A query longer than
-    /// [`MAX_TRENDING_CHARS`] or holding control characters is not shown, whatever the catalog
-    /// says (`tastebud catalog` keeps only terms searched by several visitors).
+    /// Trending searches: the most searched queries, most first. A query that is not
+    /// [showable](tastebud_core::is_showable_search) (blank, over 64 characters, control
+    /// characters) is not shown, whatever the catalog says (`tastebud catalog` keeps only terms searched by several visitors).
     pub fn trending_searches(&self, n: usize) -> Vec<(String, u32)> {
         let mut queries: Vec<(String, u32)> = self
             .catalog
             .shop_data
             .searches
             .iter()
-            .filter(|(q, _)| {
-                !q.trim().is_empty()
-                    && q.chars().count() <= MAX_TRENDING_CHARS
-                    && !q.chars().any(char::is_control)
-            })
+            .filter(|(q, _)| tastebud_core::is_showable_search(q))
             .map(|(q, c)| (q.clone(), *c))
             .collect();
         queries.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

@@ -13,7 +13,7 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use tastebud_core::{EventKind, EventWeights, Interaction};
+use tastebud_core::{is_showable_search, EventKind, EventWeights, Interaction};
 
 use crate::input::{lines, read_file};
 
@@ -297,12 +297,9 @@ pub fn parse(path: &Path, bytes: &[u8], mapping: &Mapping) -> Result<Ga4Log> {
     })
 }
 
-/// Longest trending search term kept, in characters (the storefront shows no longer ones).
-pub const MAX_TERM_CHARS: usize = 64;
-
 /// Trending search terms: how often each normalized term (trimmed, lowercase, inner spaces
 /// collapsed) was searched, from every row whose `event_params` carry a `search_term`. Only
-/// terms of at most [`MAX_TERM_CHARS`] characters searched by at least `min_searchers` distinct
+/// terms the storefront may show ([`is_showable_search`], at most 64 characters) searched by at least `min_searchers` distinct
 /// visitors are kept, so one visitor's query (a name, an address) never reaches every visitor's
 /// page; the second value counts the terms left out.
 pub fn search_terms(path: &Path, min_searchers: usize) -> Result<(BTreeMap<String, u32>, usize)> {
@@ -321,8 +318,7 @@ pub fn search_terms(path: &Path, min_searchers: usize) -> Result<(BTreeMap<Strin
         .searches
         .into_iter()
         .filter(|(term, _)| {
-            term.chars().count() <= MAX_TERM_CHARS
-                && !term.chars().any(char::is_control)
+            is_showable_search(term)
                 && report.searchers.get(term).map_or(0, HashSet::len) >= min_searchers
         })
         .collect();

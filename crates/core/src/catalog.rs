@@ -204,6 +204,18 @@ pub enum CatalogError {
 /// Longest accepted text field, in bytes.
 const MAX_TEXT: usize = 4096;
 
+/// Longest search term shown among a shop's trending searches, in characters.
+pub const MAX_SEARCH_CHARS: usize = 64;
+
+/// Whether a search term may be shown to every visitor as a trending search: not blank, at most
+/// [`MAX_SEARCH_CHARS`] characters, no control characters. `tastebud catalog` keeps only such
+/// terms, and the storefront shows only such terms whatever a catalog holds.
+pub fn is_showable_search(term: &str) -> bool {
+    !term.trim().is_empty()
+        && term.chars().count() <= MAX_SEARCH_CHARS
+        && !term.chars().any(char::is_control)
+}
+
 /// Whether a link is safe to put in an `href`: relative, or absolute `http`/`https`.
 pub fn is_safe_url(url: &str) -> bool {
     let trimmed = url.trim();

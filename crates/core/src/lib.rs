@@ -98,8 +98,8 @@ pub use als::{
     RegularizationScaling, Solver, UserSystem, ValidAlsParams,
 };
 pub use catalog::{
-    is_safe_url, Area, Catalog, CatalogError, CatalogItem, Category, Localized, Picture, ShopData,
-    Skipped, CATALOG_VERSION, GLYPHS,
+    is_safe_url, is_showable_search, Area, Catalog, CatalogError, CatalogItem, Category, Localized,
+    Picture, ShopData, Skipped, CATALOG_VERSION, GLYPHS, MAX_SEARCH_CHARS,
 };
 pub use cold::{category_seeds, centroid, cold_item_factors};
 pub use error::{Error, Result};

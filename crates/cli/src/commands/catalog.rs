@@ -173,7 +173,7 @@ fn build(args: &CatalogArgs) -> Result<()> {
             s,
             "{n_searches} search terms for the trending searches ({rare_searches} searched by fewer than {} visitors or longer than {} characters left out)",
             args.min_searchers,
-            ga4::MAX_TERM_CHARS
+            tastebud_core::MAX_SEARCH_CHARS
         )?;
     }
     if !feed.problems.is_empty() {
