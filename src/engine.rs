@@ -310,10 +310,13 @@ impl Engine {
         }
     }
 
-    /// Every item's score (combined index space) for a user vector.
-    fn scores(&self, x: &[f32]) -> Vec<f32> {
+    /// Every item's score (combined index space) for a folded-in visitor: the model's own
+    /// (factors, plus its item-item model when it has one), then the cold items' from their
+    /// factors.
+    fn scores(&self, system: &UserSystem) -> Vec<f32> {
         let mut scores = Vec::with_capacity(self.to_catalog.len());
-        self.model.score_into(x, &mut scores);
+        self.model.score_system_into(system, &mut scores);
+        let x = system.vector();
         let k = self.model.n_factors();
         scores.extend(
             self.cold
@@ -399,9 +402,14 @@ impl Engine {
         let Ok((history, seeds)) = system.contributions_to(&self.model, &self.factors(item)) else {
             return (Vec::new(), Vec::new());
         };
+        // The item-item model's terms belong to the history items too.
+        let pair = |h: u32| match self.model.neighbours() {
+            Some(nb) => nb.contribution(h, item),
+            None => 0.0,
+        };
         let mut terms: Vec<(f32, Result<usize, String>)> = history
             .iter()
-            .map(|&(h, c)| (c, Ok(self.to_catalog[h as usize])))
+            .map(|&(h, c)| (c + pair(h), Ok(self.to_catalog[h as usize])))
             .chain(
                 seeds
                     .iter()
@@ -507,7 +515,7 @@ impl Engine {
         let Some(system) = self.system(&visitor) else {
             return Vec::new();
         };
-        let scores = self.scores(system.vector());
+        let scores = self.scores(&system);
         let params = self.niche_params(niche);
         let history: Vec<(u32, f32)> = visitor
             .history
@@ -565,7 +573,7 @@ impl Engine {
             because: 4,
             only: Some(&self.niches),
         };
-        let scores = self.scores(system.vector());
+        let scores = self.scores(&system);
         let params = self.niche_params(niche);
         let ctx = RerankContext {
             categories: &self.categories,

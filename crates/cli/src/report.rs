@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use tastebud_core::{Calibration, Metrics, Trial, BALANCED_KEEPS, DISCOVERY_KEEPS};
+use tastebud_core::{Calibration, Metrics, NeighbourTrial, Trial, BALANCED_KEEPS, DISCOVERY_KEEPS};
 
 /// Series colors (Okabe-Ito, readable in grayscale and for color-blind readers).
 const BLUE: &str = "#0072b2";
@@ -422,6 +422,9 @@ pub struct TunePage {
     pub best: usize,
     pub calibration: Calibration,
     pub has_categories: bool,
+    /// The item-item stage's settings, in order, and the chosen one.
+    pub neighbour_trials: Vec<NeighbourTrial>,
+    pub neighbour_best: Option<usize>,
 }
 
 /// The tuning report: validation nDCG against each searched parameter, the loss per iteration
@@ -451,7 +454,11 @@ pub fn render_tune(p: &TunePage) -> String {
     for (name, log, pick) in params {
         w.push_str(&parameter_chart(p, name, log, pick, items));
     }
-    w.push_str("</div>\n<h2>Training loss per iteration</h2>\n");
+    w.push_str("</div>\n");
+    if !p.neighbour_trials.is_empty() {
+        neighbour_section(w, p);
+    }
+    w.push_str("<h2>Training loss per iteration</h2>\n");
     w.push_str(&loss_chart(p));
     w.push_str("<h2>Discovery calibration</h2>\n");
     let _ = writeln!(
@@ -538,6 +545,101 @@ fn parameter_chart(
         &format!("best, trial {}: nDCG@10 {:.4}", best.number, best.ndcg),
     );
     c.finish()
+}
+
+/// The item-item stage: validation nDCG@10 against the blend weight, a line per EASE lambda, the
+/// factors alone as a reference, and every setting in a table.
+fn neighbour_section(w: &mut String, p: &TunePage) {
+    let factors = p.trials[p.best].ndcg;
+    let _ = writeln!(
+        w,
+        "<h2>Item-item model (EASE) beside the best factors</h2>\n<p>Each line is one EASE \
+         <var>lambda</var>, each dot one blend weight: score = factor score + weight &times; \
+         item-item score. The dashed line is the best factors alone (nDCG@10 {factors:.4}). {}</p>",
+        match p.neighbour_best {
+            Some(b) => format!(
+                "The chosen blend is the orange square: lambda {}, weight {:.4}, nDCG@10 {:.4}.",
+                number(p.neighbour_trials[b].regularization),
+                p.neighbour_trials[b].weight,
+                p.neighbour_trials[b].ndcg
+            ),
+            None => "No blend beat the factors alone, so the model has factors only.".to_owned(),
+        }
+    );
+    let weights = || p.neighbour_trials.iter().map(|t| t.weight);
+    let ndcgs = || p.neighbour_trials.iter().map(|t| t.ndcg).chain([factors]);
+    let (lo, hi) = (
+        weights().fold(f64::INFINITY, f64::min),
+        weights().fold(0.0, f64::max),
+    );
+    let ndcg_hi = ndcgs().fold(0.0, f64::max);
+    let ndcg_lo = ndcgs().fold(ndcg_hi, f64::min);
+    let pad = ((ndcg_hi - ndcg_lo) * 0.08).max(1e-4);
+    let mut c = Chart::new(
+        800.0,
+        320.0,
+        Axis::log(lo, hi.max(lo * 1.01), "blend weight"),
+        Axis::linear(
+            (ndcg_lo - pad).max(0.0),
+            ndcg_hi + pad,
+            "validation nDCG@10",
+        ),
+    );
+    c.right = 200.0;
+    c.title("nDCG@10 against the blend weight, for each EASE lambda");
+    c.hline(factors, GRAY, "factors alone");
+    let mut lambdas: Vec<f64> = p
+        .neighbour_trials
+        .iter()
+        .map(|t| t.regularization)
+        .collect();
+    lambdas.dedup();
+    let colors = [BLUE, GREEN, "#cc79a7", "#e69f00", "#56b4e9", GRAY];
+    let mut legend = Vec::new();
+    for (i, &lambda) in lambdas.iter().enumerate() {
+        let color = colors[i % colors.len()];
+        let pts: Vec<(f64, f64)> = p
+            .neighbour_trials
+            .iter()
+            .filter(|t| t.regularization == lambda)
+            .map(|t| (t.weight, t.ndcg))
+            .collect();
+        c.polyline(&pts, color, false);
+        for &(x, y) in &pts {
+            let tip = format!("lambda {}, weight {x:.4}: nDCG@10 {y:.4}", number(lambda));
+            c.circle(x, y, 3.5, color, Some(&tip));
+        }
+        legend.push((format!("lambda {}", number(lambda)), color, Marker::Line));
+    }
+    if let Some(b) = p.neighbour_best {
+        let t = &p.neighbour_trials[b];
+        c.square(
+            t.weight,
+            t.ndcg,
+            5.0,
+            ORANGE,
+            &format!("chosen: nDCG@10 {:.4}", t.ndcg),
+        );
+    }
+    c.legend(&legend);
+    w.push_str(&c.finish());
+    w.push_str("<table>\n<thead><tr><th>lambda</th><th>weight</th><th>nDCG@10</th><th>R@10</th></tr></thead>\n<tbody>\n");
+    for (i, t) in p.neighbour_trials.iter().enumerate() {
+        let _ = writeln!(
+            w,
+            "<tr{}><td>{}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td></tr>",
+            if Some(i) == p.neighbour_best {
+                " class=\"best\""
+            } else {
+                ""
+            },
+            number(t.regularization),
+            t.weight,
+            t.ndcg,
+            t.recall
+        );
+    }
+    w.push_str("</tbody>\n</table>\n");
 }
 
 fn loss_chart(p: &TunePage) -> String {

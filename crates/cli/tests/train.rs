@@ -4,21 +4,31 @@ mod common;
 
 use common::{fails, json, ok, s, two_clusters_tsv, write, SMALL};
 
+/// `train --json` on `log` into `model` with the small test settings, then `extra`.
+fn train_args<'a>(
+    log: &'a std::path::Path,
+    model: &'a std::path::Path,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "train",
+        "--interactions",
+        s(log),
+        "--out",
+        s(model),
+        "--json",
+    ];
+    args.extend(SMALL);
+    args.extend(extra);
+    args
+}
+
 #[test]
 fn trains_a_model_that_inspect_describes() {
     let dir = tempfile::tempdir().unwrap();
     let log = write(dir.path(), "log.tsv", two_clusters_tsv());
     let model = dir.path().join("model.tbm");
-    let mut args = vec![
-        "train",
-        "--interactions",
-        s(&log),
-        "--out",
-        s(&model),
-        "--json",
-    ];
-    args.extend(SMALL);
-    let summary = json(args);
+    let summary = json(train_args(&log, &model, &[]));
 
     assert!(model.exists());
     for key in ["fit_seconds", "load_seconds", "loss"] {
@@ -35,8 +45,17 @@ fn trains_a_model_that_inspect_describes() {
     let info = json(["inspect", s(&model), "--json"]);
     assert_eq!(info["items"], 16);
     assert_eq!(info["factors"], 2);
-    // The untuned default: frequency-scaled iALS, a version 3 field.
-    assert_eq!(info["format_version"], 3);
+    // The untuned default: frequency-scaled iALS (a version 3 field) with an item-item model (a
+    // version 4 field).
+    assert_eq!(info["format_version"], 4);
+    assert!(
+        summary["neighbours"]["entries"].as_u64().unwrap() > 0,
+        "{summary}"
+    );
+    assert_eq!(
+        info["item_item"]["entries"], summary["neighbours"]["entries"],
+        "{info}"
+    );
     assert_eq!(info["confidence"], "one-plus");
     assert_eq!(info["alpha"], 10.0);
     assert_eq!(info["regularization_scaling"], "frequency");
@@ -52,7 +71,8 @@ fn trains_a_model_that_inspect_describes() {
     assert_eq!(info["most_popular"].as_array().unwrap().len(), 5);
 
     let text = ok(["inspect", s(&model)]);
-    assert!(text.contains("format version 3"), "{text}");
+    assert!(text.contains("format version 4"), "{text}");
+    assert!(text.contains("item-item       EASE (lambda "), "{text}");
     assert!(
         text.contains("frequency: lambda * (n + 0.1 * 16 items)^0.5"),
         "{text}"
@@ -121,4 +141,70 @@ fn bad_parameters_are_reported_before_reading_data() {
         assert!(stderr.starts_with(message), "{stderr}");
     }
     assert!(!out.exists());
+}
+
+/// The item-item model's flags: off with `--neighbour-items 0` or implicit's formulation, fixed
+/// lambda and weight as given, and bad values refused before any data is read.
+#[test]
+fn item_item_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "log.tsv", two_clusters_tsv());
+    let model = dir.path().join("model.tbm");
+    let train = |extra: &[&str]| json(train_args(&log, &model, extra));
+    let off = train(&["--neighbour-items", "0"]);
+    assert!(off["neighbours"].is_null(), "{off}");
+    assert_eq!(json(["inspect", s(&model), "--json"])["format_version"], 3);
+    let implicit = train(&["--regularization-scaling", "constant"]);
+    assert!(implicit["neighbours"].is_null(), "{implicit}");
+    let fixed = train(&[
+        "--neighbour-regularization",
+        "20",
+        "--neighbour-weight",
+        "0.5",
+        "--neighbour-entries",
+        "2",
+    ]);
+    assert_eq!(fixed["neighbours"]["regularization"], 20.0, "{fixed}");
+    assert_eq!(fixed["neighbours"]["weight"], 0.5, "{fixed}");
+    // Two per solved item on average, so at most 2 x 16.
+    assert!(
+        fixed["neighbours"]["entries"].as_u64().unwrap() <= 32,
+        "{fixed}"
+    );
+    let text = ok(["inspect", s(&model)]);
+    assert!(text.contains("EASE (lambda 20)"), "{text}");
+    assert!(text.contains("blend weight 0.5"), "{text}");
+    for (flag, value, want) in [
+        (
+            "--neighbour-weight",
+            "0",
+            "neighbour-weight must be finite and > 0",
+        ),
+        (
+            "--neighbour-regularization",
+            "-1",
+            "neighbour-regularization must be finite and > 0",
+        ),
+        (
+            "--neighbour-items",
+            "20000",
+            "neighbour-items must be at most 16384",
+        ),
+        (
+            "--neighbour-entries",
+            "0",
+            "neighbour-entries must be between 1 and 1024",
+        ),
+    ] {
+        let e = fails([
+            "train",
+            "--interactions",
+            s(&log),
+            "--out",
+            s(&model),
+            flag,
+            value,
+        ]);
+        assert!(e.contains(want), "{flag} {value}: {e}");
+    }
 }

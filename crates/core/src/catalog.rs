@@ -470,7 +470,8 @@ impl Catalog {
         if missing.is_empty() {
             return Ok(());
         }
-        let shown: Vec<&str> = missing.iter().take(5).copied().collect();
+        // Strings, as the catalog's own problem lists: one `join` in the browser build.
+        let shown: Vec<String> = missing.iter().take(5).map(|s| s.to_string()).collect();
         Err(CatalogError::ModelMismatch(format!(
             "{} of the model's {} items are not in the catalog (e.g. {}); publish the catalog and model from the same training run",
             missing.len(),

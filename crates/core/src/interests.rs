@@ -56,7 +56,7 @@ pub fn category_interests(
 ) -> Result<Vec<Interest>> {
     let m = options.top_items.max(1);
     let mut scores = Vec::new();
-    model.score_into(system.vector(), &mut scores);
+    model.score_system_into(system, &mut scores);
     let mut per_category: Vec<Vec<Scored>> = vec![Vec::new(); categories.names.len()];
     for (i, &score) in scores.iter().enumerate() {
         let item = i as u32;

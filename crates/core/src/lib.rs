@@ -12,6 +12,10 @@
 //!   writes the `.tbm` file (`docs/model-format.md`), folds in a visitor ([`Model::fold_in`]),
 //!   ranks ([`Model::recommend`], [`Model::similar_items`]) and explains
 //!   ([`Model::explain`]).
+//! - [`Neighbours`], optional in a model, is a pruned item-item model (EASE, solved by [`Ease`])
+//!   whose scores join the factors' ([`Model::score_system_into`]), explanations included.
+//! - [`tune`] searches the factors' hyperparameters and the item-item blend on a validation
+//!   split.
 //! - [`holdout_split`], [`user_split`] and [`evaluate`] measure it offline.
 //!
 //! # Example
@@ -88,6 +92,7 @@ mod interactions;
 mod interests;
 mod linalg;
 mod model;
+mod neighbours;
 mod rank;
 mod rerank;
 mod sparse;
@@ -113,14 +118,17 @@ pub use interests::{category_interests, Interest, InterestOptions};
 pub use model::{
     Explanation, FormatError, Model, Precision, Provenance, FORMAT_VERSION, MAGIC, MAX_MODEL_BYTES,
 };
-pub use rank::{top_k, Filter, ItemCategories, ItemSet, Scored, TopK};
+pub use neighbours::{Ease, Neighbours, MAX_NEIGHBOUR_ITEMS};
+pub use rank::{top_k, top_scores, Filter, ItemCategories, ItemSet, Scored, TopK};
 pub use rerank::{
     rerank, Calibration, RerankContext, RerankParams, BALANCED_KEEPS, DISCOVERY_KEEPS, PRESETS,
     RELEVANCE_FLOOR,
 };
 pub use sparse::CsrMatrix;
 pub use tune::{
-    calibrate, default_params, default_setting, train_model, trained_provenance, tune,
-    validation_metrics, Setting, Trial, TuneObserver, TuneOptions, Tuned, CALIBRATION_STRENGTHS,
-    INIT_STD,
+    calibrate, default_neighbour_regularization, default_params, default_setting, fit_neighbours,
+    neighbours_for, train_model, trained_provenance, tune, validation_metrics, NeighbourTrial,
+    Setting, Trial, TuneObserver, TuneOptions, Tuned, CALIBRATION_STRENGTHS,
+    DEFAULT_NEIGHBOUR_ENTRIES, DEFAULT_NEIGHBOUR_ITEMS, DEFAULT_NEIGHBOUR_SHARE, INIT_STD,
+    NEIGHBOUR_WEIGHTS,
 };

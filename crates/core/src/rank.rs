@@ -60,6 +60,22 @@ pub fn top_k(candidates: impl IntoIterator<Item = Scored>, n: usize) -> Vec<Scor
     out
 }
 
+/// The best `n` items of a score vector (item `i` scores `scores[i]`) among those `allowed`
+/// accepts, best first, as [`top_k`] selects them.
+pub fn top_scores(scores: &[f32], n: usize, allowed: impl Fn(u32) -> bool) -> Vec<Scored> {
+    top_k(
+        scores
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| allowed(i as u32))
+            .map(|(i, &score)| Scored {
+                item: i as u32,
+                score,
+            }),
+        n,
+    )
+}
+
 /// [`top_k`] for a hot loop: keeps its heap between calls, so selecting into a reused output
 /// vector allocates nothing once both have grown to `n`.
 ///

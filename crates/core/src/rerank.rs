@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{invalid, Result};
-use crate::rank::{top_k, ItemCategories, ItemSet, Scored};
+use crate::rank::{top_k, top_scores, ItemCategories, ItemSet, Scored};
 
 /// Re-ranking strengths. Every stage is off at 0.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -303,17 +303,7 @@ pub fn rerank(
     params: &RerankParams,
     ctx: &RerankContext,
 ) -> Vec<Scored> {
-    let candidates = top_k(
-        scores
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| allowed(i as u32))
-            .map(|(i, &score)| Scored {
-                item: i as u32,
-                score,
-            }),
-        params.candidates.max(n),
-    );
+    let candidates = top_scores(scores, params.candidates.max(n), &allowed);
     if params.is_plain() || candidates.is_empty() {
         return candidates.into_iter().take(n).collect();
     }

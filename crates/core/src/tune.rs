@@ -1,5 +1,6 @@
-//! Hyperparameter search for frequency-scaled iALS on a validation split, and the discovery
-//! calibration measured on the same split.
+//! Hyperparameter search for frequency-scaled iALS on a validation split, then for the item-item
+//! model blended with the best factors (EASE's `lambda` and the blend weight, see
+//! [`crate::Neighbours`]), and the discovery calibration measured on the same split.
 //!
 //! The protocol follows Rendle, Krichene, Zhang and Koren, "Revisiting the Performance of iALS
 //! on Item Recommendation Benchmarks" (RecSys 2022): tune the regularization and the unobserved
@@ -20,7 +21,8 @@ use crate::als::{fit, AlsParams, Confidence, RegularizationScaling, Solver, Vali
 use crate::error::{Error, Result};
 use crate::eval::{evaluate, holdout_split, EvalOptions, Metrics, Split};
 use crate::model::{Model, Precision, Provenance};
-use crate::rank::{top_k, ItemCategories, ItemSet, Scored};
+use crate::neighbours::{Ease, Neighbours};
+use crate::rank::{top_scores, ItemCategories, ItemSet};
 use crate::rerank::{rerank, Calibration, RerankContext, RerankParams};
 use crate::sparse::CsrMatrix;
 
@@ -142,6 +144,11 @@ pub struct TuneOptions {
     pub max_factors: usize,
     /// Where the search starts (default: [`default_setting`] for the data).
     pub start: Option<Setting>,
+    /// Items the item-item model is solved over (the most frequent ones); 0 leaves the
+    /// item-item stage out.
+    pub neighbour_items: usize,
+    /// Entries the pruned item-item model keeps, on average per solved item.
+    pub neighbour_entries: usize,
 }
 
 impl Default for TuneOptions {
@@ -156,8 +163,90 @@ impl Default for TuneOptions {
             threads: 0,
             max_factors: 256,
             start: None,
+            neighbour_items: DEFAULT_NEIGHBOUR_ITEMS,
+            neighbour_entries: DEFAULT_NEIGHBOUR_ENTRIES,
         }
     }
+}
+
+/// Items the item-item model is solved over by default. The dense inverse grows with the cube:
+/// 8192 items take about 9 s and 0.8 GB on 2 cores, 16384 about a minute and 3.2 GB. On Amazon
+/// Sports (18,357 items) 8192 kept most of what all items give.
+pub const DEFAULT_NEIGHBOUR_ITEMS: usize = 8192;
+
+/// Entries the pruned item-item model keeps per solved item by default (on average), about 3.5
+/// bytes each in the file: more entries score a little better (on MovieLens 100K's test split,
+/// 32, 128 and 512 per item gave nDCG@10 0.448, 0.451 and 0.452 at their best weights), at
+/// proportionally more bytes for the browser to download.
+pub const DEFAULT_NEIGHBOUR_ENTRIES: usize = 64;
+
+/// Blend weights the item-item stage tries, as multiples of the ratio of the factor scores'
+/// spread to the neighbour scores' spread.
+pub const NEIGHBOUR_WEIGHTS: [f32; 7] = [0.03125, 0.0625, 0.125, 0.25, 0.5, 1.0, 2.0];
+
+/// The untuned blend weight `train` uses, as a multiple of the same unit as
+/// [`NEIGHBOUR_WEIGHTS`]: the weight `tune` chose on the public logs tried was 0.125 to 0.5 times
+/// it.
+pub const DEFAULT_NEIGHBOUR_SHARE: f32 = 0.25;
+
+/// EASE's untuned `lambda` for `m`: 8 times the mean users per item (`tune`'s choice on the
+/// public logs tried was 6 to 16 times), and where `tune`'s item-item stage starts.
+pub fn default_neighbour_regularization(m: &CsrMatrix) -> f64 {
+    let used = m.column_counts().iter().filter(|&&c| c > 0).count().max(1);
+    (8.0 * m.nnz() as f64 / used as f64).max(1.0)
+}
+
+/// The item-item model for a factor model (`model`, trained on `m` with user factors
+/// `trained_users`) without a validation split: EASE with `regularization` (default
+/// [`default_neighbour_regularization`]) over the `items` most frequent items, pruned to
+/// `entries` per item, blended at `weight` (default [`DEFAULT_NEIGHBOUR_SHARE`] times the
+/// ratio of the factor scores' spread to the item-item scores', measured on users of `m`).
+///
+/// # Errors
+/// As [`Ease::solve`], or if pruning leaves no entry.
+#[allow(clippy::too_many_arguments)]
+pub fn fit_neighbours(
+    model: &Model,
+    m: &CsrMatrix,
+    trained_users: &Array2<f32>,
+    items: usize,
+    entries: usize,
+    regularization: Option<f64>,
+    weight: Option<f64>,
+    threads: usize,
+) -> Result<Neighbours> {
+    let lambda = regularization.unwrap_or_else(|| default_neighbour_regularization(m));
+    let nb = Ease::solve(m, lambda as f32, items, threads)?.prune(entries, 1.0)?;
+    if nb.n_entries() == 0 {
+        return Err(Error::EmptyData(
+            "no item pair is ever seen together, so there is no item-item model".into(),
+        ));
+    }
+    let weight = match weight {
+        Some(w) => w as f32,
+        None => {
+            // A spread of users through the log, not its first rows.
+            let users: Vec<usize> = (0..m.n_rows()).filter(|&u| m.row(u).0.len() > 1).collect();
+            let every = users.len().div_ceil(256).max(1);
+            let sample: Vec<usize> = users.into_iter().step_by(every).collect();
+            DEFAULT_NEIGHBOUR_SHARE * neighbour_scale(model, m, &sample, trained_users, &nb)
+        }
+    };
+    nb.with_weight(weight)
+}
+
+/// One evaluated item-item setting: EASE's `lambda` and the blend weight, on top of the best
+/// factor setting.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NeighbourTrial {
+    /// EASE's `lambda`.
+    pub regularization: f64,
+    /// The blend weight (score = factor score + weight * neighbour score).
+    pub weight: f64,
+    /// Validation nDCG@k of the blend.
+    pub ndcg: f64,
+    /// Validation recall@k of the blend.
+    pub recall: f64,
 }
 
 /// One evaluated setting.
@@ -190,9 +279,14 @@ pub struct Tuned {
     pub best: usize,
     /// The validation split the trials were scored on.
     pub split: Split,
-    /// The best setting's model trained on the validation split's training part, for the
-    /// discovery calibration.
+    /// The best setting's model trained on the validation split's training part (with the
+    /// chosen item-item model), for the discovery calibration.
     pub validation_model: Model,
+    /// The item-item stage's settings, in order (empty when it was left out or stopped).
+    pub neighbour_trials: Vec<NeighbourTrial>,
+    /// Index in `neighbour_trials` of the chosen item-item setting, when one beat the factors
+    /// alone on validation.
+    pub neighbour_best: Option<usize>,
 }
 
 impl Tuned {
@@ -200,6 +294,34 @@ impl Tuned {
     pub fn best(&self) -> &Trial {
         &self.trials[self.best]
     }
+
+    /// The chosen item-item setting, if any.
+    pub fn neighbours(&self) -> Option<&NeighbourTrial> {
+        self.neighbour_best.map(|b| &self.neighbour_trials[b])
+    }
+
+    /// Validation nDCG@k of the chosen model: the blend when an item-item setting was chosen.
+    pub fn best_ndcg(&self) -> f64 {
+        self.neighbours().map_or(self.best().ndcg, |n| n.ndcg)
+    }
+}
+
+/// The item-item model `trial` describes, solved on `m` (for the final model on the whole log).
+///
+/// # Errors
+/// As [`Ease::solve`], or if pruning leaves no entry.
+pub fn neighbours_for(
+    m: &CsrMatrix,
+    trial: &NeighbourTrial,
+    options: &TuneOptions,
+) -> Result<Neighbours> {
+    Ease::solve(
+        m,
+        trial.regularization as f32,
+        options.neighbour_items,
+        options.threads,
+    )?
+    .prune(options.neighbour_entries, trial.weight as f32)
 }
 
 /// What the caller learns after each trial, and how it stops the search early.
@@ -211,6 +333,10 @@ pub trait TuneObserver {
     /// core); `None` leaves them at 0.
     fn now(&self) -> Option<f64> {
         None
+    }
+    /// Called after each item-item setting with the best so far; return `false` to stop.
+    fn neighbour_trial(&mut self, _trial: &NeighbourTrial, _best: &NeighbourTrial) -> bool {
+        true
     }
 }
 
@@ -242,38 +368,60 @@ fn validation_metrics_with(
         users: split.train.n_rows(),
         categories: None,
     };
-    let users: Vec<usize> = (0..split.test.n_rows())
+    let users = validation_users(split);
+    let lists = batch_top_k(model, &split.history, &users, k, trained_users, None)?;
+    let lists = lists.into_iter().next().expect("one blend");
+    Ok(metrics_of(lists, &users, split, &opts))
+}
+
+/// The users of `split` with held-out items.
+fn validation_users(split: &Split) -> Vec<usize> {
+    (0..split.test.n_rows())
         .filter(|&u| !split.test.row(u).0.is_empty())
-        .collect();
-    let lists = batch_top_k(model, &split.history, &users, k, trained_users)?;
+        .collect()
+}
+
+/// The metrics of `lists`, one per user of `users`.
+fn metrics_of(lists: Vec<Vec<u32>>, users: &[usize], split: &Split, opts: &EvalOptions) -> Metrics {
     let mut by_user = vec![Vec::new(); split.test.n_rows()];
     for (&u, list) in users.iter().zip(lists) {
         by_user[u] = list;
     }
-    Ok(evaluate(
+    evaluate(
         |u, _, _| by_user[u].clone(),
         &split.history,
         &split.test,
-        &opts,
-    ))
+        opts,
+    )
 }
 
 /// Each of `users`' top `k` items outside their `history` row: fold-in one user at a time, then
 /// one matrix product per batch of users, which scores several times faster than a dot product
 /// per item (the products sum in another order, so a near tie may rank differently than in
 /// [`Model::score_into`]).
+///
+/// The scores are [`Model::score_system_into`]'s: with `blend`, the factor scores plus each of
+/// its weights times its item-item scores, one list set per weight; without, the model's own
+/// item-item model if it has one. The result is indexed `[blend weight][user]`.
 fn batch_top_k(
     model: &Model,
     history: &CsrMatrix,
     users: &[usize],
     k: usize,
     trained_users: Option<&Array2<f32>>,
-) -> Result<Vec<Vec<u32>>> {
+    blend: Option<(&Neighbours, &[f32])>,
+) -> Result<Vec<Vec<Vec<u32>>>> {
     const BATCH: usize = 256;
     let y = model.item_factors();
     let yt = y.t();
     let factors = model.n_factors();
-    let run = |chunk: &[usize]| -> Result<Vec<Vec<u32>>> {
+    let own = model.neighbours().map(|nb| [nb.weight()]);
+    let (neighbours, weights): (Option<&Neighbours>, &[f32]) = match (blend, &own) {
+        (Some((nb, weights)), _) => (Some(nb), weights),
+        (None, Some(w)) => (model.neighbours(), w),
+        (None, None) => (None, &[0.0]),
+    };
+    let run = |chunk: &[usize]| -> Result<Vec<Vec<Vec<u32>>>> {
         let mut batch = Array2::<f32>::zeros((chunk.len(), factors));
         let mut seen = Vec::with_capacity(chunk.len());
         for (row, &u) in chunk.iter().enumerate() {
@@ -288,35 +436,168 @@ fn batch_top_k(
             seen.push(pairs.iter().map(|&(i, _)| i).collect::<ItemSet>());
         }
         let scores = batch.dot(&yt);
-        Ok(scores
-            .rows()
-            .into_iter()
-            .zip(&seen)
-            .map(|(row, seen)| {
-                top_k(
-                    row.iter()
-                        .enumerate()
-                        .filter(|&(i, _)| !seen.contains(i as u32))
-                        .map(|(i, &score)| Scored {
-                            item: i as u32,
-                            score,
-                        }),
-                    k,
-                )
-                .into_iter()
-                .map(|s| s.item)
-                .collect()
-            })
-            .collect())
+        let mut extra = vec![0f32; scores.ncols()];
+        let mut blended = vec![0f32; scores.ncols()];
+        let mut out = vec![Vec::with_capacity(chunk.len()); weights.len()];
+        for ((row, seen), &u) in scores.rows().into_iter().zip(&seen).zip(chunk) {
+            if let Some(nb) = neighbours {
+                extra.fill(0.0);
+                let (items, values) = history.row(u);
+                let positive = items.iter().zip(values).filter(|&(_, &v)| v > 0.0);
+                nb.add_scores_weighted(positive.map(|(&i, _)| i), 1.0, &mut extra);
+            }
+            for (&w, lists) in weights.iter().zip(&mut out) {
+                for ((b, &f), &e) in blended.iter_mut().zip(row).zip(&extra) {
+                    *b = f + w * e;
+                }
+                lists.push(
+                    top_scores(&blended, k, |i| !seen.contains(i))
+                        .into_iter()
+                        .map(|s| s.item)
+                        .collect(),
+                );
+            }
+        }
+        Ok(out)
     };
     #[cfg(feature = "parallel")]
-    let batches: Vec<Vec<Vec<u32>>> = {
+    let batches: Vec<Vec<Vec<Vec<u32>>>> = {
         use rayon::prelude::*;
         users.par_chunks(BATCH).map(run).collect::<Result<_>>()?
     };
     #[cfg(not(feature = "parallel"))]
-    let batches: Vec<Vec<Vec<u32>>> = users.chunks(BATCH).map(run).collect::<Result<_>>()?;
-    Ok(batches.into_iter().flatten().collect())
+    let batches: Vec<Vec<Vec<Vec<u32>>>> = users.chunks(BATCH).map(run).collect::<Result<_>>()?;
+    let mut out = vec![Vec::with_capacity(users.len()); weights.len()];
+    for batch in batches {
+        for (lists, part) in out.iter_mut().zip(batch) {
+            lists.extend(part);
+        }
+    }
+    Ok(out)
+}
+
+/// The ratio of the factor scores' spread to the item-item scores' spread (root mean squares
+/// over every item, for the first validation users): the unit of [`NEIGHBOUR_WEIGHTS`].
+fn neighbour_scale(
+    model: &Model,
+    history: &CsrMatrix,
+    users: &[usize],
+    trained_users: &Array2<f32>,
+    neighbours: &Neighbours,
+) -> f32 {
+    let y = model.item_factors();
+    let (mut f2, mut e2) = (0f64, 0f64);
+    let mut extra = vec![0f32; model.n_items()];
+    for &u in users.iter().take(256) {
+        let scores = y.dot(&trained_users.row(u));
+        f2 += scores.iter().map(|&v| (v as f64).powi(2)).sum::<f64>();
+        extra.fill(0.0);
+        let (items, values) = history.row(u);
+        let positive = items.iter().zip(values).filter(|&(_, &v)| v > 0.0);
+        neighbours.add_scores_weighted(positive.map(|(&i, _)| i), 1.0, &mut extra);
+        e2 += extra.iter().map(|&v| (v as f64).powi(2)).sum::<f64>();
+    }
+    if e2 > 0.0 && f2 > 0.0 {
+        (f2 / e2).sqrt() as f32
+    } else {
+        1.0
+    }
+}
+
+/// What the item-item stage tried, and the chosen blend (its trial's index and the model).
+type NeighbourSearch = (Vec<NeighbourTrial>, Option<(usize, Neighbours)>);
+
+/// The item-item stage: EASE's `lambda` from 8 times the mean users per item, doubled or halved
+/// while validation nDCG improves, each with every blend weight of [`NEIGHBOUR_WEIGHTS`] over the
+/// best factor model (`model`, trained on `split.train` with user factors `trained_users`). A
+/// blend is chosen only when it beats `factors_ndcg`, the factors alone.
+fn search_neighbours(
+    model: &Model,
+    split: &Split,
+    trained_users: &Array2<f32>,
+    options: &TuneOptions,
+    factors_ndcg: f64,
+    observer: &mut dyn TuneObserver,
+) -> Result<NeighbourSearch> {
+    let train = &split.train;
+    let users = validation_users(split);
+    let opts = EvalOptions {
+        k: options.k,
+        popularity: model.popularity(),
+        users: train.n_rows(),
+        categories: None,
+    };
+    let start = default_neighbour_regularization(train);
+    let mut trials: Vec<NeighbourTrial> = Vec::new();
+    let mut best: Option<(usize, Neighbours)> = None;
+    let mut scale = None;
+    let mut stopped = false;
+    // Each lambda's best nDCG, for the walk.
+    let mut evaluate_lambda = |lambda: f64, trials: &mut Vec<NeighbourTrial>| -> Result<f64> {
+        if stopped {
+            return Ok(0.0);
+        }
+        let ease = Ease::solve(
+            train,
+            lambda as f32,
+            options.neighbour_items,
+            options.threads,
+        )?;
+        let nb = ease.prune(options.neighbour_entries, 1.0)?;
+        if nb.n_entries() == 0 {
+            return Ok(0.0);
+        }
+        let unit = *scale.get_or_insert_with(|| {
+            neighbour_scale(model, &split.history, &users, trained_users, &nb)
+        });
+        let weights: Vec<f32> = NEIGHBOUR_WEIGHTS.iter().map(|w| w * unit).collect();
+        let lists = batch_top_k(
+            model,
+            &split.history,
+            &users,
+            options.k,
+            Some(trained_users),
+            Some((&nb, &weights)),
+        )?;
+        let mut lambda_best = 0f64;
+        for (&w, lists) in weights.iter().zip(lists) {
+            let metrics = metrics_of(lists, &users, split, &opts);
+            trials.push(NeighbourTrial {
+                regularization: lambda,
+                weight: w as f64,
+                ndcg: metrics.ndcg,
+                recall: metrics.recall,
+            });
+            let t = trials.len() - 1;
+            lambda_best = lambda_best.max(metrics.ndcg);
+            let so_far = best.as_ref().map_or(factors_ndcg, |(b, _)| trials[*b].ndcg);
+            if metrics.ndcg > so_far {
+                best = Some((t, nb.clone().with_weight(w)?));
+            }
+            let shown = best.as_ref().map_or(t, |(b, _)| *b);
+            if !observer.neighbour_trial(&trials[t], &trials[shown]) {
+                stopped = true;
+            }
+        }
+        Ok(lambda_best)
+    };
+    let at_start = evaluate_lambda(start, &mut trials)?;
+    let up = evaluate_lambda(start * 2.0, &mut trials)?;
+    let (mut lambda, mut ndcg, step) = if up > at_start {
+        (start * 2.0, up, 2.0)
+    } else {
+        (start, at_start, 0.5)
+    };
+    // Two more steps at most in the direction that helps (the first step down included).
+    for _ in 0..2 {
+        let next = evaluate_lambda(lambda * step, &mut trials)?;
+        if next <= ndcg {
+            break;
+        }
+        lambda *= step;
+        ndcg = next;
+    }
+    Ok((trials, best))
 }
 
 /// Searches the hyperparameters of frequency-scaled iALS on a validation split of `m`.
@@ -444,13 +725,32 @@ pub fn tune(
 
     let setting = search.trials[best].setting;
     let params = setting.params(items, options.iterations, options.seed, options.threads)?;
-    let validation_model = train_model(&split.train, item_ids, &params)?.0;
+    let (mut validation_model, trained_users, _) = train(&split.train, item_ids, &params)?;
+    let (neighbour_trials, neighbour_best) = if options.neighbour_items > 0 && !search.stopped {
+        let factors_ndcg = search.trials[best].ndcg;
+        let observer = &mut *search.observer;
+        let (trials, chosen) = search_neighbours(
+            &validation_model,
+            &split,
+            &trained_users,
+            options,
+            factors_ndcg,
+            observer,
+        )?;
+        let index = chosen.as_ref().map(|(t, _)| *t);
+        validation_model.set_neighbours(chosen.map(|(_, nb)| nb))?;
+        (trials, index)
+    } else {
+        (Vec::new(), None)
+    };
     let trials = search.trials;
     Ok(Tuned {
         best,
         trials,
         split,
         validation_model,
+        neighbour_trials,
+        neighbour_best,
     })
 }
 
@@ -616,7 +916,7 @@ pub fn calibrate(
         let history = split.history.row_pairs(u);
         let system = model.user_system(&history)?;
         let mut scores = Vec::new();
-        model.score_into(system.vector(), &mut scores);
+        model.score_system_into(&system, &mut scores);
         let seen: ItemSet = history.iter().map(|&(i, _)| i).collect();
         let ctx = RerankContext {
             categories: cats,

@@ -6,7 +6,7 @@
 use half::f16;
 use ndarray::{array, Array2};
 use tastebud_core::{
-    Confidence, Error, FoldInParams, FormatError, Model, Precision, Provenance,
+    Confidence, Error, FoldInParams, FormatError, Model, Neighbours, Precision, Provenance,
     RegularizationScaling, FORMAT_VERSION, MAGIC,
 };
 
@@ -24,6 +24,9 @@ struct File {
     factors: Vec<u8>,
     gram: Vec<u8>,
     popularity: Vec<u8>,
+    /// Version 4 with an item-item model only.
+    neighbour_index: Vec<u8>,
+    neighbour_weights: Vec<u8>,
 }
 
 fn pad8(out: &mut Vec<u8>) {
@@ -50,6 +53,10 @@ impl File {
         pad8(&mut out);
         out.extend(&self.gram);
         out.extend(&self.popularity);
+        pad8(&mut out);
+        out.extend(&self.neighbour_index);
+        pad8(&mut out);
+        out.extend(&self.neighbour_weights);
         pad8(&mut out);
         let crc = crc32fast::hash(&out);
         out.extend(crc.to_le_bytes());
@@ -271,6 +278,8 @@ fn spec(version: u32, precision: Precision, m: &Spec) -> File {
         factors,
         gram: gram(&values, m.k),
         popularity,
+        neighbour_index: Vec::new(),
+        neighbour_weights: Vec::new(),
     }
 }
 
@@ -312,8 +321,12 @@ fn header_len(bytes: &[u8]) -> usize {
     u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize
 }
 
-/// The version a writer picks: 3 for a model that uses a version 3 field, 2 otherwise.
+/// The version a writer picks: 4 with an item-item model, 3 for a model that uses another version
+/// 3 field, 2 otherwise.
 fn written_version(model: &Model) -> u32 {
+    if model.neighbours().is_some() {
+        return 4;
+    }
     let frequency = matches!(
         model.fold_in_params().regularization_scaling,
         RegularizationScaling::Frequency { .. }
@@ -574,6 +587,7 @@ fn every_file() -> Vec<(String, Vec<u8>)> {
             [
                 (format!("{p:?} v2"), model(p).to_bytes()),
                 (format!("{p:?} v1"), spec_file_v1(p).bytes()),
+                (format!("{p:?} v4"), with_neighbours(model(p)).to_bytes()),
             ]
         })
         .collect()
@@ -965,8 +979,8 @@ fn popularity_bytes_belongs_to_version_2_headers_only() {
 
 #[test]
 fn a_future_version_says_what_to_do() {
-    assert_eq!(FORMAT_VERSION, 3);
-    for version in [0, 4, u32::MAX] {
+    assert_eq!(FORMAT_VERSION, 4);
+    for version in [0, 5, u32::MAX] {
         let bytes = File {
             version,
             ..spec_file(Precision::F32)
@@ -1771,4 +1785,222 @@ fn frequency_fields_come_together_and_only_with_frequency_scaling() {
         let e = header_error(&bad);
         assert!(e.contains(message), "{to}: {e}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Version 4: the item-item model.
+
+/// The test model's item-item rows: item 0 pushes item 2 up, item 2 pushes 0 down and 1 up.
+fn neighbour_rows() -> Vec<Vec<(u32, f32)>> {
+    vec![vec![(2, 0.5)], vec![], vec![(1, 1.0), (0, -0.25)]]
+}
+
+fn with_neighbours(mut m: Model) -> Model {
+    let nb = Neighbours::from_rows(neighbour_rows(), 0.75, 100.0).unwrap();
+    m.set_neighbours(Some(nb)).unwrap();
+    m
+}
+
+/// The specification's version 4 file of the test model with [`neighbour_rows`].
+fn spec_file_v4() -> File {
+    let v2 = spec_file(Precision::F32);
+    // Per item a count, per entry the gap to the previous entry's item plus one.
+    let index = vec![1, 2, 0, 2, 0, 0];
+    let weights = [0.5f32, -0.25, 1.0]
+        .iter()
+        .flat_map(|&w| f16::from_f32(w).to_bits().to_le_bytes())
+        .collect();
+    let header = v2.header.strip_suffix('}').unwrap().to_owned()
+        + r#","neighbours":3,"neighbour_index_bytes":6,"neighbour_weight":0.75,"neighbour_regularization":100.0}"#;
+    File {
+        version: 4,
+        header,
+        neighbour_index: index,
+        neighbour_weights: weights,
+        ..v2
+    }
+}
+
+#[test]
+fn version_4_is_written_as_the_specification_says() {
+    let m = with_neighbours(model(Precision::F32));
+    let bytes = m.to_bytes();
+    assert_eq!(bytes, spec_file_v4().bytes());
+    assert_eq!(version_of(&bytes), 4);
+    let again = Model::from_bytes(&bytes).unwrap();
+    assert_eq!(again.neighbours(), m.neighbours());
+    check_rewrite(&again);
+    // Without it the model is version 2 again.
+    let mut dropped = again.clone();
+    dropped.set_neighbours(None).unwrap();
+    assert_eq!(dropped.to_bytes(), model(Precision::F32).to_bytes());
+}
+
+/// The ranking adds `weight * B_hj` over the history to the factor score, and the explanation
+/// puts each history item's term on that item: the shares still sum to the score.
+#[test]
+fn the_item_item_model_scores_and_explains_with_the_factors() {
+    let plain = model(Precision::F32);
+    let blended = with_neighbours(plain.clone());
+    let history = [(0u32, 1.0f32)];
+    let system = blended.user_system(&history).unwrap();
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    plain.score_system_into(&system, &mut a);
+    blended.score_system_into(&system, &mut b);
+    assert_eq!(b[0], a[0]);
+    assert_eq!(b[1], a[1]);
+    assert!((b[2] - (a[2] + 0.75 * 0.5)).abs() < 1e-6);
+    let top = blended
+        .recommend_for(&history, 2, Default::default())
+        .unwrap();
+    assert_eq!(top.iter().map(|s| s.score).collect::<Vec<_>>(), {
+        let mut want = vec![b[1], b[2]];
+        want.sort_by(|x, y| y.total_cmp(x));
+        want
+    });
+    let why = blended.explain_with(&system, 2).unwrap();
+    assert!((why.score - b[2]).abs() < 1e-5);
+    let sum: f32 = why.contributions.iter().map(|c| c.1).sum();
+    assert!((sum - why.score).abs() < 1e-5);
+    // A second history item adds its own row.
+    let system = blended.user_system(&[(0, 1.0), (2, 1.0)]).unwrap();
+    blended.score_system_into(&system, &mut b);
+    plain.score_system_into(&system, &mut a);
+    assert!((b[1] - (a[1] + 0.75 * 1.0)).abs() < 1e-6);
+    let why = blended.explain_with(&system, 1).unwrap();
+    let from_2 = why.contributions.iter().find(|c| c.0 == 2).unwrap().1;
+    let plain_2 = plain
+        .explain_with(&system, 1)
+        .unwrap()
+        .contributions
+        .iter()
+        .find(|c| c.0 == 2)
+        .unwrap()
+        .1;
+    assert!((from_2 - (plain_2 + 0.75)).abs() < 1e-6);
+}
+
+#[test]
+fn an_item_item_model_must_fit_the_catalog() {
+    let mut m = model(Precision::F32);
+    let four = Neighbours::from_rows(vec![vec![(1, 1.0)], vec![], vec![], vec![]], 1.0, 1.0);
+    assert!(matches!(
+        m.set_neighbours(Some(four.unwrap())),
+        Err(Error::Mismatch(_))
+    ));
+    let empty = Neighbours::from_rows(vec![vec![], vec![], vec![]], 1.0, 1.0).unwrap();
+    assert!(matches!(
+        m.set_neighbours(Some(empty)),
+        Err(Error::EmptyData(_))
+    ));
+}
+
+#[test]
+fn damaged_item_item_models_are_refused() {
+    let good = spec_file_v4();
+    assert!(Model::from_bytes(&good.bytes()).is_ok());
+    let section = |index: Vec<u8>, weights: Vec<u8>| {
+        let file = File {
+            header: good
+                .header
+                .replace(
+                    r#""neighbour_index_bytes":6"#,
+                    &format!(r#""neighbour_index_bytes":{}"#, index.len()),
+                )
+                .replace(
+                    r#""neighbours":3"#,
+                    &format!(r#""neighbours":{}"#, weights.len() / 2),
+                ),
+            neighbour_index: index,
+            neighbour_weights: weights,
+            ..good.clone()
+        };
+        format_error(&file.bytes())
+    };
+    let w3 = good.neighbour_weights.clone();
+    let cases: Vec<(Vec<u8>, Vec<u8>, &str)> = vec![
+        // Item 0 points at itself.
+        (vec![1, 0, 0, 2, 0, 0], w3.clone(), "out of range or itself"),
+        // Item 2's second entry runs past the catalog.
+        (vec![1, 2, 0, 2, 0, 2], w3.clone(), "out of range"),
+        // Counts that add up to more entries than the header says.
+        (vec![2, 1, 0, 0, 2, 0], w3.clone(), "more than its entries"),
+        // Fewer entries, with bytes to spare.
+        (
+            vec![1, 2, 0, 1, 0, 0],
+            w3.clone(),
+            "other entries in other bytes",
+        ),
+        // A non-minimal varint.
+        (vec![1, 0x82, 0, 0, 0, 0], w3.clone(), "cut, not minimal"),
+        // A NaN weight.
+        (
+            good.neighbour_index.clone(),
+            [0x00, 0x7e, 0, 0, 0, 0x3c].to_vec(),
+            "not finite",
+        ),
+    ];
+    for (index, weights, want) in cases {
+        let e = section(index.clone(), weights);
+        assert!(
+            matches!(&e, FormatError::Section(m) if m.contains(want)),
+            "{index:?}: {e}"
+        );
+    }
+    // Header fields that do not go together, or are out of range.
+    let replace = |from: &str, to: &str| {
+        let file = File {
+            header: good.header.replace(from, to),
+            ..good.clone()
+        };
+        header_error(&file.bytes())
+    };
+    for (from, to, want) in [
+        (
+            r#","neighbour_weight":0.75"#,
+            "",
+            "are incomplete or out of range",
+        ),
+        (
+            r#""neighbour_weight":0.75"#,
+            r#""neighbour_weight":0.0"#,
+            "are incomplete or out of range",
+        ),
+        (
+            r#""neighbour_regularization":100.0"#,
+            r#""neighbour_regularization":-1.0"#,
+            "are incomplete or out of range",
+        ),
+        (
+            r#""neighbours":3"#,
+            r#""neighbours":0"#,
+            "are incomplete or out of range",
+        ),
+        (
+            r#""neighbours":3"#,
+            r#""neighbours":7"#,
+            "are incomplete or out of range",
+        ),
+        (
+            r#""neighbour_index_bytes":6"#,
+            r#""neighbour_index_bytes":5"#,
+            "are incomplete or out of range",
+        ),
+    ] {
+        let e = replace(from, to);
+        assert!(e.contains(want), "{to}: {e}");
+    }
+    // Version 4 fields in a version 3 file, and a version 4 file without them.
+    let file = File {
+        version: 3,
+        ..good.clone()
+    };
+    let e = header_error(&file.bytes());
+    assert!(e.contains("belong to version 4"), "{e}");
+    let file = File {
+        version: 4,
+        ..spec_file(Precision::F32)
+    };
+    let e = header_error(&file.bytes());
+    assert!(e.contains("must hold them"), "{e}");
 }

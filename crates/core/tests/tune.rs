@@ -5,7 +5,7 @@ mod common;
 use common::clustered;
 use tastebud_core::{
     calibrate, default_setting, fit, tune, validation_metrics, CsrMatrix, Model, Precision,
-    Provenance, Setting, Trial, TuneOptions, CALIBRATION_STRENGTHS,
+    Provenance, Setting, Trial, TuneOptions, CALIBRATION_STRENGTHS, NEIGHBOUR_WEIGHTS,
 };
 
 fn ids(n: usize) -> Vec<String> {
@@ -180,4 +180,53 @@ fn calibration_measures_every_strength_from_plain_ranking() {
     assert!(c.tail_share.last() >= c.tail_share.first(), "{c:?}");
     assert!(c.category_coverage.iter().all(|&v| v == 0.0));
     c.validate().unwrap();
+}
+
+/// The item-item stage: every lambda it tries is tried with every blend weight, the choice beats
+/// the factors alone and every other blend on validation, the validation model carries it, and
+/// it does not depend on the thread count.
+#[test]
+fn the_item_item_stage_keeps_a_blend_only_when_it_beats_the_factors() {
+    let m = data();
+    let tune_with = |threads: usize, neighbour_items: usize| {
+        let options = TuneOptions {
+            neighbour_items,
+            neighbour_entries: 16,
+            ..options(8, threads)
+        };
+        tune(
+            &m,
+            &ids(m.n_cols()),
+            &options,
+            &mut |_: &Trial, _: &Trial, _| true,
+        )
+        .unwrap()
+    };
+    let tuned = tune_with(1, 64);
+    let lambdas: Vec<f64> = tuned
+        .neighbour_trials
+        .iter()
+        .map(|t| t.regularization)
+        .collect();
+    assert!(lambdas.len() >= 2 * NEIGHBOUR_WEIGHTS.len(), "{lambdas:?}");
+    for group in lambdas.chunks(NEIGHBOUR_WEIGHTS.len()) {
+        assert!(group.iter().all(|&l| l == group[0]), "{lambdas:?}");
+    }
+    // On this clustered log the blend helps.
+    let chosen = tuned.neighbours().expect("a blend chosen");
+    assert!(chosen.ndcg > tuned.best().ndcg);
+    assert!(tuned.neighbour_trials.iter().all(|t| t.ndcg <= chosen.ndcg));
+    let nb = tuned.validation_model.neighbours().expect("carried");
+    assert_eq!(nb.weight(), chosen.weight as f32);
+    assert_eq!(nb.regularization(), chosen.regularization as f32);
+    assert_eq!(tuned.best_ndcg(), chosen.ndcg);
+    // Scored as the browser scores (fold-in, not the trained users), it agrees.
+    let folded = validation_metrics(&tuned.validation_model, &tuned.split, 10).unwrap();
+    assert!(
+        (folded.ndcg - chosen.ndcg).abs() < 0.02,
+        "{folded:?} vs {chosen:?}"
+    );
+    assert_eq!(tune_with(2, 64).neighbour_trials, tuned.neighbour_trials);
+    let without = tune_with(1, 0);
+    assert!(without.neighbour_trials.is_empty() && without.neighbours().is_none());
 }

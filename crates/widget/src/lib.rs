@@ -123,7 +123,8 @@ mod boundary {
             ));
         }
         let kind = EventKind::from_any_name(kind.trim()).ok_or_else(|| {
-            let names: Vec<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
+            // Strings, as the engine's own lists: one `join` in the build.
+            let names: Vec<String> = EventKind::ALL.iter().map(|k| k.name().into()).collect();
             JsError::new(&format!(
                 "unknown event kind \"{kind}\"; use one of {} or a GA4 e-commerce event name",
                 names.join(", ")
@@ -191,6 +192,8 @@ mod bench {
     pub struct BenchEngine {
         model: Model,
         user: Vec<f32>,
+        /// The folded-in visitor's items, for the model's item-item part.
+        history: Vec<u32>,
         scores: Vec<f32>,
         select: TopK,
         top: Vec<Scored>,
@@ -206,6 +209,7 @@ mod bench {
             Ok(BenchEngine {
                 model,
                 user: Vec::new(),
+                history: Vec::new(),
                 scores,
                 select: TopK::new(),
                 top: Vec::new(),
@@ -223,6 +227,10 @@ mod bench {
         #[wasm_bindgen(js_name = foldIn)]
         pub fn fold_in(&mut self, items: &[u32]) -> Result<Vec<f32>, JsError> {
             let history: Vec<(u32, f32)> = items.iter().map(|&i| (i, 1.0)).collect();
+            let mut unique = items.to_vec();
+            unique.sort_unstable();
+            unique.dedup();
+            self.history = unique;
             self.user = self
                 .model
                 .fold_in(&history)
@@ -237,6 +245,9 @@ mod bench {
         pub fn query(&mut self, n: usize, reps: usize) -> Vec<u32> {
             for _ in 0..reps {
                 self.model.score_into(&self.user, &mut self.scores);
+                if let Some(nb) = self.model.neighbours() {
+                    nb.add_scores(self.history.iter().copied(), &mut self.scores);
+                }
                 let scored = self.scores.iter().enumerate().map(|(i, &score)| Scored {
                     item: i as u32,
                     score,

@@ -15,9 +15,9 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use tastebud_core::{
-    evaluate, holdout_split, long_tail, rerank, top_k, user_split, CsrMatrix, Dataset, EvalOptions,
-    Filter, ItemCategories, ItemSet, Metrics, Model, Precision, RerankContext, RerankParams,
-    Scored, PRESETS,
+    evaluate, holdout_split, long_tail, rerank, top_scores, user_split, CsrMatrix, Dataset,
+    EvalOptions, Filter, ItemCategories, ItemSet, Metrics, Model, Precision, RerankContext,
+    RerankParams, PRESETS,
 };
 
 use crate::categories::{self, CategoryFile};
@@ -241,6 +241,7 @@ fn holdout(args: &EvaluateArgs, log: &Path) -> Result<()> {
             &split.train,
             &data.items,
             &args.search,
+            &args.als.neighbours,
             tuning::Fits {
                 iterations: params.iterations,
                 seed,
@@ -271,8 +272,15 @@ fn holdout(args: &EvaluateArgs, log: &Path) -> Result<()> {
         provenance(&params, &split.train),
     )
     .context("cannot build the model")?;
-    if let Some(s) = &searched {
-        model.set_calibration(Some(s.calibration.clone()))?;
+    match &searched {
+        Some(s) => {
+            model.set_calibration(Some(s.calibration.clone()))?;
+            tuning::add_neighbours(&mut model, &split.train, s, args.json)?;
+        }
+        None => {
+            args.als
+                .add_neighbours(&mut model, &split.train, &fitted.factors.users, args.json)?;
+        }
     }
     let opts = EvalOptions {
         k: args.k,
@@ -396,7 +404,7 @@ fn holdout(args: &EvaluateArgs, log: &Path) -> Result<()> {
             out.insert(args.rerank.clone(), Value::Object(metrics_json(m)));
         }
         if let Some(s) = &searched {
-            out.insert("tune".into(), tune_json(s, split.train.n_cols()));
+            out.insert("tune".into(), tune_json(s, &model, split.train.n_cols()));
         }
         return Ok(output::emit_json(&Value::Object(out))?);
     }
@@ -455,7 +463,7 @@ fn preset(name: &str) -> Result<RerankParams> {
 }
 
 /// What `--tune` found, for the JSON output.
-fn tune_json(s: &tuning::Searched, items: usize) -> Value {
+fn tune_json(s: &tuning::Searched, model: &Model, items: usize) -> Value {
     let best = s.tuned.best();
     json!({
         "settings": s.tuned.trials.len(),
@@ -466,6 +474,7 @@ fn tune_json(s: &tuning::Searched, items: usize) -> Value {
         "unobserved_weight": best.setting.unobserved_weight,
         "exponent": best.setting.exponent,
         "validation_ndcg": best.ndcg,
+        "neighbours": tuning::neighbours_json(s, model),
         "calibration": s.calibration,
         "balanced_strength": s.calibration.strength_keeping(tastebud_core::BALANCED_KEEPS),
         "discovery_strength": s.calibration.strength_keeping(tastebud_core::DISCOVERY_KEEPS),
@@ -587,7 +596,7 @@ fn ranked_lists(
             let system = model
                 .user_system(&seen_pairs)
                 .with_context(|| format!("cannot fold in test user {u}"))?;
-            model.score_into(system.vector(), scores);
+            model.score_system_into(&system, scores);
             let seen: ItemSet = seen_pairs.iter().map(|&(i, _)| i).collect();
             let ctx = RerankContext {
                 categories,
@@ -623,17 +632,7 @@ fn ranked(
     let top = if params.is_plain() {
         // What `rerank` returns for plain settings (the first k of its top candidates, in the
         // same total order), without ranking 1000 candidates first.
-        top_k(
-            scores
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| !seen.contains(i as u32))
-                .map(|(i, &score)| Scored {
-                    item: i as u32,
-                    score,
-                }),
-            k,
-        )
+        top_scores(scores, k, |i| !seen.contains(i))
     } else {
         rerank(scores, |i| !seen.contains(i), k, params, ctx)
     };

@@ -24,7 +24,8 @@ pub struct FoldInArgs {
     #[arg(long, value_name = "ID:R,...", value_delimiter = ',', required = true)]
     items: Vec<String>,
     /// Also rank every item for the vector and print the top N, history items included (as
-    /// Spark's `recommendForUserSubset` does).
+    /// Spark's `recommendForUserSubset` does). This ranks by the factors alone; `tastebud
+    /// recommend` adds the model's item-item part, as the browser does.
     #[arg(long, default_value_t = 0)]
     n: usize,
     /// Print JSON: `{"vector": [...], "top": [{"item", "score"}, ...]}`.

@@ -85,6 +85,12 @@ pub fn run(args: InspectArgs) -> Result<()> {
             "regularization_exponent": exponent.map(output::short),
             "unobserved_weight": unobserved_weight.map(output::short),
             "discovery_calibration": model.calibration(),
+            "item_item": model.neighbours().map(|nb| json!({
+                "entries": nb.n_entries(),
+                "weight": output::short(nb.weight()),
+                "regularization": output::short(nb.regularization()),
+                "items_with_entries": (0..nb.n_items() as u32).filter(|&h| !nb.row(h).0.is_empty()).count(),
+            })),
             "presets": {
                 "balanced": model.preset("balanced"),
                 "discovery": model.preset("discovery"),
@@ -134,6 +140,21 @@ pub fn run(args: InspectArgs) -> Result<()> {
                 calibration_lines(c).join("; ")
             ),
             None => "not calibrated: the presets are the fixed defaults (`tastebud tune` calibrates them)".to_owned(),
+        },
+    )?;
+    field(
+        "item-item",
+        match model.neighbours() {
+            Some(nb) => format!(
+                "EASE (lambda {}), {} entries over {} items, blend weight {}",
+                nb.regularization(),
+                nb.n_entries(),
+                (0..nb.n_items() as u32)
+                    .filter(|&h| !nb.row(h).0.is_empty())
+                    .count(),
+                nb.weight()
+            ),
+            None => "none: the model ranks by its factors alone".to_owned(),
         },
     )?;
     field("provenance", describe(model.provenance()))?;

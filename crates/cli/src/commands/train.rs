@@ -5,15 +5,16 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::Args;
 use serde_json::json;
 use tastebud_core::{
-    default_setting, fit, AlsParams, CsrMatrix, Factors, Model, Precision, Provenance,
-    RegularizationScaling, ValidAlsParams, INIT_STD,
+    default_setting, fit, fit_neighbours, AlsParams, CsrMatrix, Factors, Model, Precision,
+    Provenance, RegularizationScaling, ValidAlsParams, DEFAULT_NEIGHBOUR_ITEMS, INIT_STD,
 };
 
 use crate::args::{ConfidenceArg, PrecisionArg, ScalingArg, SolverArg};
+use crate::commands::tune::NeighbourArgs;
 use crate::commands::write_atomically;
 use crate::feeds::{self, FeedFormat};
 use crate::input::{self, Format, Reading};
@@ -91,6 +92,15 @@ pub struct AlsArgs {
     #[arg(long, value_enum, default_value_t = SolverArg::Cg)]
     pub solver: SolverArg,
     #[command(flatten)]
+    pub neighbours: NeighbourArgs,
+    /// EASE's lambda for the item-item model [default: 8 times the mean users per item].
+    #[arg(long, value_name = "LAMBDA", allow_negative_numbers = true)]
+    pub neighbour_regularization: Option<f32>,
+    /// The item-item model's blend weight (score = factor score + weight * item-item score)
+    /// [default: 0.25 times the ratio of the factor scores' spread to the item-item scores'].
+    #[arg(long, value_name = "W", allow_negative_numbers = true)]
+    pub neighbour_weight: Option<f32>,
+    #[command(flatten)]
     pub run: RunArgs,
 }
 
@@ -132,8 +142,61 @@ impl AlsArgs {
     /// Checks the flags given before any data is read (the defaults derived from the data are
     /// always valid).
     pub fn check(&self) -> Result<()> {
+        self.neighbours.check()?;
+        for (name, value) in [
+            ("neighbour-regularization", self.neighbour_regularization),
+            ("neighbour-weight", self.neighbour_weight),
+        ] {
+            if let Some(v) = value {
+                if !(v.is_finite() && v > 0.0) {
+                    bail!("{name} must be finite and > 0, got {v}");
+                }
+            }
+        }
         self.params_for(&CsrMatrix::from_triplets(1, 1, &[(0, 0, 1.0)]))
             .map(|_| ())
+    }
+
+    /// Items the item-item model is solved over: 0 (none) by default for implicit's and Spark's
+    /// formulations, whose models stay as those libraries define them.
+    pub fn neighbour_items(&self) -> usize {
+        let default = if self.regularization_scaling == ScalingArg::Frequency {
+            DEFAULT_NEIGHBOUR_ITEMS
+        } else {
+            0
+        };
+        self.neighbours.neighbour_items.unwrap_or(default)
+    }
+
+    /// Adds the item-item model these flags describe to `model` (trained on `m` with user
+    /// factors `users`), unless it is turned off; returns the seconds it took.
+    pub fn add_neighbours(
+        &self,
+        model: &mut Model,
+        m: &CsrMatrix,
+        users: &ndarray::Array2<f32>,
+        quiet: bool,
+    ) -> Result<f64> {
+        let items = self.neighbour_items();
+        if items == 0 {
+            return Ok(0.0);
+        }
+        let spinner = output::spinner("solving the item-item model", quiet);
+        let started = Instant::now();
+        let nb = fit_neighbours(
+            model,
+            m,
+            users,
+            items,
+            self.neighbours.entries,
+            self.neighbour_regularization.map(f64::from),
+            self.neighbour_weight.map(f64::from),
+            self.run.threads,
+        )
+        .context("the item-item model failed")?;
+        model.set_neighbours(Some(nb))?;
+        spinner.finish_and_clear();
+        Ok(started.elapsed().as_secs_f64())
     }
 
     /// The checked parameters for the user x item matrix `m` (whose shape sets the untuned
@@ -232,7 +295,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
 
     let fitted = fit_with_progress(prefs, &params, args.json)?;
     let precision = Precision::from(args.als.run.precision);
-    let model = Model::new(
+    let mut model = Model::new(
         dataset.items,
         fitted.factors.items,
         params.fold_in(),
@@ -241,6 +304,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
         provenance(&params, prefs),
     )
     .context("cannot build the model")?;
+    let neighbours_seconds =
+        args.als
+            .add_neighbours(&mut model, prefs, &fitted.factors.users, args.json)?;
     let bytes = model.to_bytes();
     write_atomically(&args.out, &bytes)?;
 
@@ -255,6 +321,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
             "interactions": prefs.nnz(),
             "dismissed": dataset.dismissed,
             "factors": model.n_factors(),
+            "neighbours": model.neighbours().map(|nb| json!({
+                "regularization": nb.regularization(),
+                "weight": nb.weight(),
+                "entries": nb.n_entries(),
+                "seconds": neighbours_seconds,
+            })),
             "precision": precision.name(),
             "out": args.out.display().to_string(),
             "bytes": bytes.len(),
@@ -301,6 +373,15 @@ pub fn run(args: TrainArgs) -> Result<()> {
             text,
             "{} (user, item) pairs ended dismissed and were left out",
             dataset.dismissed
+        )?;
+    }
+    if let Some(nb) = model.neighbours() {
+        writeln!(
+            text,
+            "item-item model: EASE lambda {}, weight {:.4}, {} entries, in {neighbours_seconds:.2} s",
+            nb.regularization(),
+            nb.weight(),
+            nb.n_entries()
         )?;
     }
     writeln!(

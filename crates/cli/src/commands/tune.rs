@@ -10,8 +10,9 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use serde_json::{json, Value};
 use tastebud_core::{
-    calibrate, fit, tune, Calibration, CsrMatrix, ItemCategories, Model, Precision, Setting, Trial,
-    TuneObserver, TuneOptions, Tuned, BALANCED_KEEPS, DISCOVERY_KEEPS,
+    calibrate, fit, neighbours_for, tune, Calibration, CsrMatrix, ItemCategories, Model,
+    NeighbourTrial, Precision, Setting, Trial, TuneObserver, TuneOptions, Tuned, BALANCED_KEEPS,
+    DEFAULT_NEIGHBOUR_ENTRIES, DEFAULT_NEIGHBOUR_ITEMS, DISCOVERY_KEEPS, MAX_NEIGHBOUR_ITEMS,
 };
 
 use crate::categories;
@@ -41,6 +42,8 @@ pub struct TuneArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub search: SearchArgs,
+    #[command(flatten)]
+    pub neighbours: NeighbourArgs,
     /// Alternating sweeps per fit.
     #[arg(long, default_value_t = 15, value_name = "N")]
     pub iterations: usize,
@@ -82,6 +85,40 @@ fn write_cells(
         }
     }
     write_atomically(path, text.as_bytes())
+}
+
+/// The item-item model's size: shared by `train`, `tune` and `evaluate`.
+#[derive(Debug, Clone, Args)]
+pub struct NeighbourArgs {
+    /// Items the item-item model (EASE, pruned to its largest weights) is solved over: the most
+    /// frequent ones, at most 16384; 0 leaves it out [default: 4096; 0 for `train` with
+    /// --regularization-scaling constant or by-count, implicit's and Spark's formulations].
+    /// `tune` keeps it only when it beats the factors alone on the validation split.
+    #[arg(long, value_name = "N")]
+    pub neighbour_items: Option<usize>,
+    /// Entries the pruned item-item model keeps, on average per solved item.
+    #[arg(long = "neighbour-entries", default_value_t = DEFAULT_NEIGHBOUR_ENTRIES, value_name = "N")]
+    pub entries: usize,
+}
+
+impl NeighbourArgs {
+    /// Checks the flags before any data is read.
+    pub fn check(&self) -> Result<()> {
+        if let Some(items) = self.neighbour_items {
+            if items > MAX_NEIGHBOUR_ITEMS {
+                bail!(
+                    "neighbour-items must be at most {MAX_NEIGHBOUR_ITEMS} (a dense items x items solve), got {items}"
+                );
+            }
+        }
+        if !(1..=1024).contains(&self.entries) {
+            bail!(
+                "neighbour-entries must be between 1 and 1024, got {}",
+                self.entries
+            );
+        }
+        Ok(())
+    }
 }
 
 /// How long the search runs: shared by `tune` and `evaluate --tune`.
@@ -139,6 +176,7 @@ pub struct Fits {
 /// A finished search and its calibration.
 pub struct Searched {
     pub tuned: Tuned,
+    pub options: TuneOptions,
     pub calibration: Calibration,
     pub seconds: f64,
 }
@@ -149,6 +187,7 @@ pub fn search(
     matrix: &CsrMatrix,
     item_ids: &[String],
     args: &SearchArgs,
+    neighbours: &NeighbourArgs,
     fits: Fits,
     categories: Option<&ItemCategories>,
     quiet: bool,
@@ -165,6 +204,7 @@ pub fn search(
             args.max_factors
         );
     }
+    neighbours.check()?;
     let options = TuneOptions {
         budget: args.budget,
         validation_fraction: args.validation_fraction,
@@ -172,6 +212,10 @@ pub fn search(
         iterations: fits.iterations,
         threads: fits.threads,
         max_factors: args.max_factors,
+        neighbour_items: neighbours
+            .neighbour_items
+            .unwrap_or(DEFAULT_NEIGHBOUR_ITEMS),
+        neighbour_entries: neighbours.entries,
         ..TuneOptions::default()
     };
     let start = Instant::now();
@@ -193,6 +237,13 @@ pub fn search(
         fn now(&self) -> Option<f64> {
             Some(self.start.elapsed().as_secs_f64())
         }
+        fn neighbour_trial(&mut self, _trial: &NeighbourTrial, best: &NeighbourTrial) -> bool {
+            self.bar.set_message(format!(
+                "item-item stage: best blend nDCG@10 {:.4} (lambda {}, weight {:.3})",
+                best.ndcg, best.regularization, best.weight
+            ));
+            self.deadline.is_none_or(|d| self.start.elapsed() < d)
+        }
     }
     let mut progress = Progress {
         bar: &bar,
@@ -207,9 +258,45 @@ pub fn search(
     spinner.finish_and_clear();
     Ok(Searched {
         tuned,
+        options,
         calibration,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Solves the item-item setting the search chose (if any) on `matrix` and adds it to `model`;
+/// returns the seconds it took.
+pub fn add_neighbours(
+    model: &mut Model,
+    matrix: &CsrMatrix,
+    searched: &Searched,
+    quiet: bool,
+) -> Result<f64> {
+    let Some(trial) = searched.tuned.neighbours() else {
+        return Ok(0.0);
+    };
+    let spinner = output::spinner("solving the item-item model on the whole log", quiet);
+    let started = Instant::now();
+    let neighbours =
+        neighbours_for(matrix, trial, &searched.options).context("the item-item model failed")?;
+    model.set_neighbours(Some(neighbours))?;
+    spinner.finish_and_clear();
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// The chosen item-item setting for the JSON output (`null` without one).
+pub fn neighbours_json(searched: &Searched, model: &Model) -> Value {
+    match (searched.tuned.neighbours(), model.neighbours()) {
+        (Some(t), Some(nb)) => json!({
+            "regularization": t.regularization,
+            "weight": nb.weight(),
+            "items": searched.options.neighbour_items,
+            "entries": nb.n_entries(),
+            "validation_ndcg": t.ndcg,
+            "validation_recall": t.recall,
+        }),
+        _ => Value::Null,
+    }
 }
 
 /// `rho 52.1, lambda 0.3162, alpha0 0.1, nu 0.5, 128 factors`.
@@ -292,6 +379,7 @@ pub fn run(args: TuneArgs) -> Result<()> {
         matrix,
         &dataset.items,
         &args.search,
+        &args.neighbours,
         Fits {
             iterations: args.iterations,
             seed: args.run.seed,
@@ -324,6 +412,7 @@ pub fn run(args: TuneArgs) -> Result<()> {
     )
     .context("cannot build the model")?;
     model.set_calibration(Some(searched.calibration.clone()))?;
+    let neighbours_seconds = add_neighbours(&mut model, matrix, &searched, args.json)?;
     let bytes = model.to_bytes();
     write_atomically(&args.out, &bytes)?;
 
@@ -383,6 +472,8 @@ pub fn run(args: TuneArgs) -> Result<()> {
             best: tuned.best,
             calibration: searched.calibration.clone(),
             has_categories: categories.is_some(),
+            neighbour_trials: tuned.neighbour_trials.clone(),
+            neighbour_best: tuned.neighbour_best,
         };
         write_atomically(path, report::render_tune(&page).as_bytes())?;
     }
@@ -403,6 +494,9 @@ pub fn run(args: TuneArgs) -> Result<()> {
                 "trial": best.number,
             },
             "trials": trials_json(&tuned.trials, items),
+            "neighbours": neighbours_json(&searched, &model),
+            "neighbour_trials": tuned.neighbour_trials,
+            "neighbours_seconds": neighbours_seconds,
             "calibration": searched.calibration,
             "validation_users": validation_users,
             "tune_seconds": searched.seconds,
@@ -427,6 +521,24 @@ pub fn run(args: TuneArgs) -> Result<()> {
         best.number,
         describe(&best.setting, items)
     )?;
+    match (tuned.neighbours(), model.neighbours()) {
+        (Some(t), Some(nb)) => writeln!(
+            text,
+            "with the item-item model (EASE lambda {}, weight {:.4}, {} entries over the {} most frequent items): validation nDCG@10 {:.4} (recall@10 {:.4})",
+            t.regularization,
+            nb.weight(),
+            nb.n_entries(),
+            searched.options.neighbour_items,
+            t.ndcg,
+            t.recall
+        )?,
+        _ if !tuned.neighbour_trials.is_empty() => writeln!(
+            text,
+            "the item-item model did not beat the factors alone on validation ({} settings tried); the model has factors only",
+            tuned.neighbour_trials.len()
+        )?,
+        _ => {}
+    }
     writeln!(
         text,
         "train it again with: tastebud train --factors {} --regularization {} --alpha {} --confidence one-plus --regularization-scaling frequency --unobserved-weight {} --regularization-exponent {} --init-std 0.1",

@@ -174,6 +174,11 @@ impl UserSystem {
         &self.x
     }
 
+    /// The history items the system was solved for (those with `r > 0`), ascending.
+    pub fn items(&self) -> impl Iterator<Item = u32> + '_ {
+        self.history.iter().map(|&(i, _)| i)
+    }
+
     /// Consumes the system, keeping only the user vector.
     pub fn into_vector(self) -> Vec<f32> {
         self.x

@@ -10,4 +10,5 @@ pub use foldin::{fold_in, ItemRows, UserSystem};
 pub use params::{
     AlsParams, Confidence, FoldInParams, RegularizationScaling, Solver, ValidAlsParams,
 };
+pub(crate) use train::Workers;
 pub use train::{fit, Factors, IterationReport};

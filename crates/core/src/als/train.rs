@@ -48,14 +48,14 @@ pub fn fit(
 }
 
 /// The thread pool row updates run on (none without the `parallel` feature).
-struct Workers {
+pub(crate) struct Workers {
     #[cfg(feature = "parallel")]
     pool: rayon::ThreadPool,
 }
 
 impl Workers {
     #[cfg_attr(not(feature = "parallel"), allow(unused_variables))]
-    fn new(threads: usize) -> Result<Workers> {
+    pub(crate) fn new(threads: usize) -> Result<Workers> {
         #[cfg(feature = "parallel")]
         {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -68,7 +68,7 @@ impl Workers {
         Ok(Workers {})
     }
 
-    fn run<R: Send>(&self, work: impl FnOnce() -> R + Send) -> R {
+    pub(crate) fn run<R: Send>(&self, work: impl FnOnce() -> R + Send) -> R {
         #[cfg(feature = "parallel")]
         return self.pool.install(work);
         #[cfg(not(feature = "parallel"))]

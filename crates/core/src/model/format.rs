@@ -13,6 +13,7 @@ use super::quantize::{
 use super::{index_ids, Model, Provenance};
 use crate::als::{Confidence, FoldInParams, RegularizationScaling};
 use crate::linalg::gram_f64;
+use crate::neighbours::Neighbours;
 use crate::rerank::Calibration;
 
 /// The first eight bytes of every model file (PNG-style: catches text-mode and 7-bit transfers).
@@ -22,7 +23,7 @@ pub const MAGIC: [u8; 8] = *b"\x89TBM\r\n\x1a\n";
 /// hold a model: version 3 only for a model that uses its fields (frequency-scaled
 /// regularization, a discovery calibration), version 2 otherwise, so that engines built before
 /// version 3 keep reading models that do not need it.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The largest model file Tastebud reads, 1 GiB (for example 4 million items at 64 `f32`
 /// factors, or 16 million at `int8`): the CLI stops reading there, and the storefront and the
@@ -117,6 +118,18 @@ struct Header {
     /// Version 3 on, and optional there: [`Calibration::to_flat`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     discovery: Option<Vec<f32>>,
+    /// Version 4 on, with an item-item model only: its entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    neighbours: Option<u64>,
+    /// Version 4 on, with an item-item model only: the bytes of its index (varints).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    neighbour_index_bytes: Option<u64>,
+    /// Version 4 on, with an item-item model only: its blend weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    neighbour_weight: Option<f32>,
+    /// Version 4 on, with an item-item model only: EASE's `lambda`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    neighbour_regularization: Option<f32>,
 }
 
 /// `regularization_scaling` as the header spells it; frequency scaling's numbers are fields of
@@ -165,6 +178,25 @@ impl Header {
             || self.unobserved_weight.is_some()
     }
 
+    /// Whether the header uses a field that version 4 introduced.
+    fn needs_version_4(&self) -> bool {
+        self.neighbours.is_some()
+            || self.neighbour_index_bytes.is_some()
+            || self.neighbour_weight.is_some()
+            || self.neighbour_regularization.is_some()
+    }
+
+    /// The oldest version that holds every field the header uses: what a writer writes.
+    fn version(&self) -> u32 {
+        if self.needs_version_4() {
+            4
+        } else if self.needs_version_3() {
+            3
+        } else {
+            BASE_VERSION
+        }
+    }
+
     /// The scaling the fields describe: frequency scaling has both numbers, the others neither.
     fn scaling(&self) -> Result<RegularizationScaling, FormatError> {
         match (
@@ -202,6 +234,8 @@ struct Layout {
     factors: (u64, u64),
     gram: (u64, u64),
     popularity: (u64, u64),
+    neighbour_index: (u64, u64),
+    neighbour_weights: (u64, u64),
     checksum: u64,
 }
 
@@ -231,12 +265,17 @@ impl Layout {
         };
         let gram = take(k * k * 8, false);
         let popularity = take(popularity_bytes, true);
+        // Bounded by `check_header`: entries below 2^32, index bytes below 5 * (2^31 + 2^32).
+        let neighbour_index = take(h.neighbour_index_bytes.unwrap_or(0), true);
+        let neighbour_weights = take(h.neighbours.unwrap_or(0) * 2, true);
         Layout {
             ids,
             scales,
             factors,
             gram,
             popularity,
+            neighbour_index,
+            neighbour_weights,
             checksum: at,
         }
     }
@@ -424,11 +463,25 @@ impl Model {
             }
             None => None,
         };
+        if let (Some(entries), Some(weight), Some(regularization)) = (
+            header.neighbours,
+            header.neighbour_weight,
+            header.neighbour_regularization,
+        ) {
+            model.neighbours = Some(read_neighbours(
+                slice(bytes, layout.neighbour_index),
+                slice(bytes, layout.neighbour_weights),
+                n,
+                entries as usize,
+                weight,
+                regularization,
+            )?);
+        }
         Ok(model)
     }
 
-    /// Writes the model in the `.tbm` format: version [`FORMAT_VERSION`] if it uses a version 3
-    /// field, version 2 otherwise.
+    /// Writes the model in the `.tbm` format, in the oldest version that holds it: 4 with an
+    /// item-item model, 3 with another version 3 field, 2 otherwise.
     pub fn to_bytes(&self) -> Vec<u8> {
         let (n, k) = (self.n_items(), self.n_factors());
         let mut ids = Vec::with_capacity(self.item_ids.iter().map(|s| s.len() + 1).sum());
@@ -442,6 +495,24 @@ impl Model {
             put_varint(&mut pop, count);
         }
         let scaling = scaling_fields(self.fold_in.regularization_scaling);
+        let mut neighbour_index = Vec::new();
+        let mut neighbour_weights = Vec::new();
+        if let Some(nb) = &self.neighbours {
+            let (offsets, columns, weights) = nb.parts();
+            for row in offsets.windows(2) {
+                let row = &columns[row[0] as usize..row[1] as usize];
+                put_varint(&mut neighbour_index, row.len() as u32);
+                let mut next = 0;
+                for &j in row {
+                    put_varint(&mut neighbour_index, j - next);
+                    next = j + 1;
+                }
+            }
+            neighbour_weights = weights
+                .iter()
+                .flat_map(|&w| half::f16::from_f32(w).to_bits().to_le_bytes())
+                .collect();
+        }
         let header = Header {
             items: n as u64,
             factors: k as u64,
@@ -456,12 +527,15 @@ impl Model {
             popularity_bytes: Some(pop.len() as u64),
             provenance: self.provenance.clone(),
             discovery: self.calibration.as_ref().map(Calibration::to_flat),
+            neighbours: self.neighbours.as_ref().map(|nb| nb.n_entries() as u64),
+            neighbour_index_bytes: self
+                .neighbours
+                .as_ref()
+                .map(|_| neighbour_index.len() as u64),
+            neighbour_weight: self.neighbours.as_ref().map(|nb| nb.weight()),
+            neighbour_regularization: self.neighbours.as_ref().map(|nb| nb.regularization()),
         };
-        let version = if header.needs_version_3() {
-            FORMAT_VERSION
-        } else {
-            BASE_VERSION
-        };
+        let version = header.version();
         let header_json = serde_json::to_vec(&header).expect("header serializes");
         let layout = Layout::of(&header, header_json.len() as u64, version);
         let mut out = Vec::with_capacity(layout.total() as usize);
@@ -503,6 +577,8 @@ impl Model {
             .collect();
         put(&mut out, layout.gram, &gram);
         put(&mut out, layout.popularity, &pop);
+        put(&mut out, layout.neighbour_index, &neighbour_index);
+        put(&mut out, layout.neighbour_weights, &neighbour_weights);
         out.resize(layout.checksum as usize, 0);
         let crc = crc32(&out);
         out.extend_from_slice(&crc.to_le_bytes());
@@ -518,6 +594,8 @@ fn check_padding(bytes: &[u8], header_end: u64, layout: &Layout) -> Result<(), F
         layout.factors,
         layout.gram,
         layout.popularity,
+        layout.neighbour_index,
+        layout.neighbour_weights,
     ];
     let mut at = header_end;
     // Only int8 has scales; the other precisions leave that range empty.
@@ -548,7 +626,14 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
         (2.., None) => return bad("missing field `popularity_bytes`".into()),
         _ => {}
     }
-    if version >= 3 && !h.needs_version_3() {
+    if (version >= 4) != h.needs_version_4() {
+        return bad(
+            "the item-item model's fields belong to version 4, and a version 4 header \
+             must hold them"
+                .into(),
+        );
+    }
+    if version == 3 && !h.needs_version_3() {
         // Writers write such a model as version 2, so reading it back gives other bytes.
         return bad(format!(
             "a version {version} header must use a version 3 field (frequency regularization \
@@ -563,6 +648,36 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
     }
     if let Some(flat) = &h.discovery {
         Calibration::from_flat(flat).map_err(|e| FormatError::Header(e.to_string()))?;
+    }
+    // All four or none, each in range (a static message: the browser build carries every
+    // formatted one). The index's exact contents are checked as it is read.
+    let neighbours = [
+        h.neighbours.is_some(),
+        h.neighbour_index_bytes.is_some(),
+        h.neighbour_weight.is_some(),
+        h.neighbour_regularization.is_some(),
+    ];
+    if neighbours.contains(&true) {
+        let entries = h.neighbours.unwrap_or(0);
+        let index_bytes = h.neighbour_index_bytes.unwrap_or(0);
+        let (w, l) = (
+            h.neighbour_weight.unwrap_or(0.0),
+            h.neighbour_regularization.unwrap_or(0.0),
+        );
+        // Each item's count and each entry's gap take 1 to 5 bytes.
+        if neighbours.contains(&false)
+            || !(1..=h.items.saturating_mul(h.items - 1).min(u32::MAX as u64)).contains(&entries)
+            || index_bytes < h.items + entries
+            || index_bytes > 5 * (h.items + entries)
+            || !(w > 0.0 && l > 0.0 && (w + l).is_finite())
+        {
+            return bad(
+                "the item-item fields (neighbours, neighbour_index_bytes, at most \
+                 items * (items - 1) entries; neighbour_weight and neighbour_regularization, \
+                 finite and > 0) are incomplete or out of range"
+                    .into(),
+            );
+        }
     }
     // What `Model::new` accepts, so that every model read can be written again (a version 1
     // header near the size limit would not fit once `popularity_bytes` is added).
@@ -653,6 +768,65 @@ fn read_ids(raw: &[u8], n: usize, version: u32) -> Result<Vec<String>, FormatErr
 }
 
 /// Version 2's popularity section: `n` varint counts that use all of `raw`.
+/// The item-item model: per item a varint count, then per entry a varint gap (the entry's item
+/// minus the previous entry's item minus 1, or the item itself for a row's first entry); then
+/// each entry's weight as f16.
+fn read_neighbours(
+    index: &[u8],
+    raw_weights: &[u8],
+    n: usize,
+    entries: usize,
+    weight: f32,
+    regularization: f32,
+) -> Result<Neighbours, FormatError> {
+    // (Static messages: the browser build carries every formatted one.)
+    let bad = |m: &str| FormatError::Section(format!("item-item model {m}"));
+    let max = (n - 1) as u32;
+    let mut offsets = Vec::with_capacity(n + 1);
+    let mut columns = Vec::with_capacity(entries);
+    let mut at = 0;
+    offsets.push(0u32);
+    let varint = "index: a count or gap is cut, not minimal or too large";
+    for h in 0..n {
+        let count = read_varint(index, &mut at, max).map_err(|_| bad(varint))?;
+        if columns.len() + count as usize > entries {
+            return Err(bad("index holds more than its entries"));
+        }
+        let mut next = 0u64;
+        for _ in 0..count {
+            let gap = read_varint(index, &mut at, max).map_err(|_| bad(varint))?;
+            let j = next + u64::from(gap);
+            if j > u64::from(max) || j == h as u64 {
+                return Err(bad("index: an item's neighbour is out of range or itself"));
+            }
+            columns.push(j as u32);
+            next = j + 1;
+        }
+        offsets.push(columns.len() as u32);
+    }
+    if columns.len() != entries || at != index.len() {
+        return Err(bad(
+            "index holds other entries in other bytes than the header says",
+        ));
+    }
+    let mut weights = Vec::with_capacity(entries);
+    for c in raw_weights.chunks_exact(2) {
+        let w = half::f16::from_bits(u16::from_le_bytes([c[0], c[1]])).to_f32();
+        if !w.is_finite() {
+            return Err(bad("weight is not finite"));
+        }
+        weights.push(w);
+    }
+    // The header's weight and regularization passed `check_header`.
+    Ok(Neighbours::from_checked(
+        offsets,
+        columns,
+        weights,
+        weight,
+        regularization,
+    ))
+}
+
 fn read_popularity(raw: &[u8], n: usize) -> Result<Vec<u32>, FormatError> {
     let mut counts = Vec::with_capacity(n);
     let mut at = 0;

@@ -16,7 +16,8 @@ use quantize::{from_int8, quantize, widen_int8, Stored};
 use crate::als::{FoldInParams, ItemRows, UserSystem};
 use crate::error::{invalid, Error, Result};
 use crate::linalg::{dot, dot_i8, gram_f64};
-use crate::rank::{top_k, Filter, Scored};
+use crate::neighbours::Neighbours;
+use crate::rank::{top_k, top_scores, Filter, Scored};
 use crate::rerank::{Calibration, RerankParams};
 
 /// Where a model's factors came from, for `tastebud inspect` and the evaluation report.
@@ -70,6 +71,8 @@ pub struct Model {
     popularity: Vec<u32>,
     /// The discovery calibration `tune` measured, if any.
     calibration: Option<Calibration>,
+    /// The item-item model scored beside the factors, if any.
+    neighbours: Option<Neighbours>,
 }
 
 impl Model {
@@ -171,6 +174,7 @@ impl Model {
             gram,
             popularity,
             calibration: None,
+            neighbours: None,
         }
     }
 
@@ -214,6 +218,34 @@ impl Model {
             c.validate()?;
         }
         self.calibration = calibration;
+        Ok(())
+    }
+
+    /// The item-item model scored beside the factors, if the model has one.
+    pub fn neighbours(&self) -> Option<&Neighbours> {
+        self.neighbours.as_ref()
+    }
+
+    /// Stores (or, with `None`, drops) the item-item model scored beside the factors.
+    ///
+    /// # Errors
+    /// If it has no entries or covers another number of items than the model.
+    pub fn set_neighbours(&mut self, neighbours: Option<Neighbours>) -> Result<()> {
+        if let Some(nb) = &neighbours {
+            if nb.n_entries() == 0 {
+                return Err(Error::EmptyData(
+                    "the item-item model has no entries".into(),
+                ));
+            }
+            if nb.n_items() != self.n_items() {
+                return Err(Error::Mismatch(format!(
+                    "an item-item model of {} items cannot join a model of {}",
+                    nb.n_items(),
+                    self.n_items()
+                )));
+            }
+        }
+        self.neighbours = neighbours;
         Ok(())
     }
 
@@ -316,6 +348,16 @@ impl Model {
         out.extend(rows.chunks_exact(k).map(|y| dot(y, user)));
     }
 
+    /// Every item's score for a folded-in visitor: the factor score of
+    /// [`score_into`](Self::score_into), plus the item-item model's score for the visitor's
+    /// history items when the model has one. This is the score the browser ranks by.
+    pub fn score_system_into(&self, system: &UserSystem, out: &mut Vec<f32>) {
+        self.score_into(system.vector(), out);
+        if let Some(nb) = &self.neighbours {
+            nb.add_scores(system.items(), out);
+        }
+    }
+
     /// The f32 factors, row-major, of an f32 or f16 model.
     fn f32_rows(&self) -> &[f32] {
         self.factors
@@ -329,17 +371,7 @@ impl Model {
     pub fn recommend(&self, user: &[f32], n: usize, filter: &Filter) -> Vec<Scored> {
         let mut scores = Vec::new();
         self.score_into(user, &mut scores);
-        top_k(
-            scores
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| filter.allows(i as u32))
-                .map(|(i, &score)| Scored {
-                    item: i as u32,
-                    score,
-                }),
-            n,
-        )
+        top_allowed(&scores, n, filter)
     }
 
     /// Folds in a history and recommends from it, never returning a history item.
@@ -349,9 +381,11 @@ impl Model {
         n: usize,
         filter: Filter,
     ) -> Result<Vec<Scored>> {
-        let x = self.fold_in(history)?;
+        let system = self.user_system(history)?;
         let filter = filter.exclude(history.iter().map(|&(i, _)| i));
-        Ok(self.recommend(&x, n, &filter))
+        let mut scores = Vec::new();
+        self.score_system_into(&system, &mut scores);
+        Ok(top_allowed(&scores, n, &filter))
     }
 
     /// The `n` items most similar to `item` by cosine similarity of their factors, excluding
@@ -389,10 +423,18 @@ impl Model {
     }
 
     /// [`explain`](Self::explain) with an already solved system (one solve for many items).
+    /// With an item-item model, each history item's share also holds its item-item term.
     pub fn explain_with(&self, system: &UserSystem, item: u32) -> Result<Explanation> {
         let mut contributions = system.contributions(self, item)?;
+        let mut score = dot(&self.item_row(item as usize), system.vector());
+        if let Some(nb) = &self.neighbours {
+            for (h, c) in &mut contributions {
+                let extra = nb.contribution(*h, item);
+                *c += extra;
+                score += extra;
+            }
+        }
         crate::rank::sort_by_share(&mut contributions);
-        let score = dot(&self.item_row(item as usize), system.vector());
         Ok(Explanation {
             item,
             score,
@@ -433,6 +475,11 @@ impl ItemRows for Model {
             (None, _) => unreachable!("only int8 models keep no f32 factors"),
         }
     }
+}
+
+/// The top `n` of `scores` among the items `filter` allows.
+fn top_allowed(scores: &[f32], n: usize, filter: &Filter) -> Vec<Scored> {
+    top_scores(scores, n, |i| filter.allows(i))
 }
 
 fn index_ids(ids: &[String]) -> std::result::Result<HashMap<String, u32>, String> {
