@@ -559,7 +559,7 @@ fn neighbour_section(w: &mut String, p: &TunePage) {
         match p.neighbour_best {
             Some(b) => format!(
                 "The chosen blend is the orange square: lambda {}, weight {:.4}, nDCG@10 {:.4}.",
-                number(p.neighbour_trials[b].regularization),
+                lambda_text(p.neighbour_trials[b].regularization),
                 p.neighbour_trials[b].weight,
                 p.neighbour_trials[b].ndcg
             ),
@@ -606,10 +606,17 @@ fn neighbour_section(w: &mut String, p: &TunePage) {
             .collect();
         c.polyline(&pts, color, false);
         for &(x, y) in &pts {
-            let tip = format!("lambda {}, weight {x:.4}: nDCG@10 {y:.4}", number(lambda));
+            let tip = format!(
+                "lambda {}, weight {x:.4}: nDCG@10 {y:.4}",
+                lambda_text(lambda)
+            );
             c.circle(x, y, 3.5, color, Some(&tip));
         }
-        legend.push((format!("lambda {}", number(lambda)), color, Marker::Line));
+        legend.push((
+            format!("lambda {}", lambda_text(lambda)),
+            color,
+            Marker::Line,
+        ));
     }
     if let Some(b) = p.neighbour_best {
         let t = &p.neighbour_trials[b];
@@ -633,13 +640,22 @@ fn neighbour_section(w: &mut String, p: &TunePage) {
             } else {
                 ""
             },
-            number(t.regularization),
+            lambda_text(t.regularization),
             t.weight,
             t.ndcg,
             t.recall
         );
     }
     w.push_str("</tbody>\n</table>\n");
+}
+
+/// EASE's lambda as the report shows it: whole above 10, 3 decimals below.
+fn lambda_text(v: f64) -> String {
+    if v >= 10.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.3}")
+    }
 }
 
 fn loss_chart(p: &TunePage) -> String {

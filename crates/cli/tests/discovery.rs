@@ -366,23 +366,15 @@ fn tune_searches_calibrates_and_writes_a_deterministic_model() {
     let (one, two) = (dir.path().join("one.tbm"), dir.path().join("two.tbm"));
     let report = dir.path().join("tune.html");
     let split = dir.path().join("split");
+    fn tune_args<'a>(log: &'a Path, out: &'a Path) -> Vec<&'a str> {
+        let small = ["--budget", "6", "--max-factors", "16", "--iterations", "5"];
+        let mut args = vec!["tune", "--interactions", s(log), "--out", s(out)];
+        args.extend(small);
+        args
+    }
     let tune = |out: &Path, extra: &[&str]| {
-        let mut args = vec![
-            "tune",
-            "--interactions",
-            s(&log),
-            "--out",
-            s(out),
-            "--budget",
-            "6",
-            "--max-factors",
-            "16",
-            "--iterations",
-            "5",
-            "--categories",
-            s(&cats),
-            "--json",
-        ];
+        let mut args = tune_args(&log, out);
+        args.extend(["--categories", s(&cats), "--json"]);
         args.extend(extra);
         json(args)
     };
@@ -405,6 +397,36 @@ fn tune_searches_calibrates_and_writes_a_deterministic_model() {
     let blended = !first["neighbours"].is_null();
     assert_eq!(info["format_version"], if blended { 4 } else { 3 });
     assert_eq!(info["item_item"].is_null(), !blended);
+    // The text output's `train` command gives the item-item part again.
+    let text = ok(tune_args(&log, &two));
+    let again = text
+        .lines()
+        .find_map(|l| l.strip_prefix("train it again with: tastebud "))
+        .expect("a train command");
+    let mut retrain: Vec<&str> = again.split(' ').collect();
+    retrain.extend([
+        "--interactions",
+        s(&log),
+        "--out",
+        s(&two),
+        "--iterations",
+        "5",
+    ]);
+    assert_eq!(
+        retrain.contains(&"--neighbour-items"),
+        !text.contains("with the item-item model"),
+        "{text}"
+    );
+    let retrained = json(retrain.iter().copied().chain(["--json"]));
+    let tuned = json(["inspect", s(&one), "--json"]);
+    assert_eq!(
+        retrained["neighbours"].is_null(),
+        tuned["item_item"].is_null()
+    );
+    if blended {
+        let again = json(["inspect", s(&two), "--json"]);
+        assert_eq!(again["item_item"], tuned["item_item"], "{text}");
+    }
     assert_eq!(info["discovery_calibration"], first["calibration"]);
     let ratio = first["calibration"]["ndcg_ratio"].as_array().unwrap();
     assert_eq!(ratio[0], 1.0);

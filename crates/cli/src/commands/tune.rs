@@ -284,6 +284,25 @@ pub fn add_neighbours(
     Ok(started.elapsed().as_secs_f64())
 }
 
+/// The `tastebud train` flags that give `model`'s item-item part again (or leave it out).
+fn neighbour_flags(model: &Model, options: &TuneOptions) -> String {
+    let Some(nb) = model.neighbours() else {
+        return " --neighbour-items 0".into();
+    };
+    let mut flags = format!(
+        " --neighbour-regularization {} --neighbour-weight {}",
+        nb.regularization(),
+        nb.weight()
+    );
+    if options.neighbour_items != DEFAULT_NEIGHBOUR_ITEMS {
+        flags += &format!(" --neighbour-items {}", options.neighbour_items);
+    }
+    if options.neighbour_entries != DEFAULT_NEIGHBOUR_ENTRIES {
+        flags += &format!(" --neighbour-entries {}", options.neighbour_entries);
+    }
+    flags
+}
+
 /// The chosen item-item setting for the JSON output (`null` without one).
 pub fn neighbours_json(searched: &Searched, model: &Model) -> Value {
     match (searched.tuned.neighbours(), model.neighbours()) {
@@ -524,11 +543,13 @@ pub fn run(args: TuneArgs) -> Result<()> {
     match (tuned.neighbours(), model.neighbours()) {
         (Some(t), Some(nb)) => writeln!(
             text,
-            "with the item-item model (EASE lambda {}, weight {:.4}, {} entries over the {} most frequent items): validation nDCG@10 {:.4} (recall@10 {:.4})",
-            t.regularization,
+            "with the item-item model (EASE lambda {}, weight {}, {} entries over {} items): validation nDCG@10 {:.4} (recall@10 {:.4})",
+            nb.regularization(),
             nb.weight(),
             nb.n_entries(),
-            searched.options.neighbour_items,
+            (0..nb.n_items() as u32)
+                .filter(|&h| !nb.row(h).0.is_empty())
+                .count(),
             t.ndcg,
             t.recall
         )?,
@@ -541,12 +562,13 @@ pub fn run(args: TuneArgs) -> Result<()> {
     }
     writeln!(
         text,
-        "train it again with: tastebud train --factors {} --regularization {} --alpha {} --confidence one-plus --regularization-scaling frequency --unobserved-weight {} --regularization-exponent {} --init-std 0.1",
+        "train it again with: tastebud train --factors {} --regularization {} --alpha {} --confidence one-plus --regularization-scaling frequency --unobserved-weight {} --regularization-exponent {} --init-std 0.1{}",
         best.setting.factors,
         output::short(params.regularization),
         output::short(params.alpha),
         best.setting.unobserved_weight as f32,
-        best.setting.exponent as f32
+        best.setting.exponent as f32,
+        neighbour_flags(&model, &searched.options)
     )?;
     writeln!(text, "discovery calibration (validation):")?;
     for line in calibration_lines(&searched.calibration) {
