@@ -305,3 +305,21 @@ async fn the_app_recommends_the_niche_a_visitor_likes_and_forgets_on_erase() {
     web_sys::window().unwrap().location().set_hash("").unwrap();
     clear();
 }
+
+/// A version 4 model (with an item-item part) loads in the browser build, whose checksum, f16 and
+/// varint readers are its own, and its item-item weights rank and explain there as natively.
+#[wasm_bindgen_test]
+fn a_model_with_an_item_item_part_loads_and_ranks_in_the_browser() {
+    let (catalog, bytes, liked, pushed) = common::files_with_item_item();
+    assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 4);
+    let e = Engine::load(&catalog, &bytes).unwrap();
+    let log = [StoredEvent::new(
+        &liked,
+        EventKind::Like,
+        None,
+        now().floor(),
+    )];
+    let recs = e.for_you(&log, &[], 3, 0.0);
+    assert_eq!(recs[0].item, e.index_of(&pushed).unwrap());
+    assert_eq!(recs[0].because, vec![e.index_of(&liked).unwrap()]);
+}

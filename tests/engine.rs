@@ -360,25 +360,14 @@ fn the_niche_control_spans_a_calibrated_models_measured_range() {
 #[test]
 fn the_item_item_model_ranks_and_explains_in_the_storefront() {
     let (catalog, model) = common::files();
-    let mut m = tastebud_core::Model::from_bytes(&model).unwrap();
-    let liked = common::item_id(1, 0);
-    let pushed = common::item_id(3, 1);
-    let (x, y) = (
-        m.item_index(&liked).unwrap(),
-        m.item_index(&pushed).unwrap(),
-    );
+    let (_, blended, liked, pushed) = common::files_with_item_item();
     let log = [like(&liked)];
     let plain = Engine::load(&catalog, &model).unwrap();
     let before = plain.for_you(&log, &[], 3, 0.0);
     assert!(before
         .iter()
         .all(|r| r.item != plain.index_of(&pushed).unwrap()));
-
-    let mut rows = vec![Vec::new(); m.n_items()];
-    rows[x as usize] = vec![(y, 50.0)];
-    let nb = tastebud_core::Neighbours::from_rows(rows, 1.0, 1.0).unwrap();
-    m.set_neighbours(Some(nb)).unwrap();
-    let e = Engine::load(&catalog, &m.to_bytes()).unwrap();
+    let e = Engine::load(&catalog, &blended).unwrap();
     let recs = e.for_you(&log, &[], 3, 0.0);
     assert_eq!(recs[0].item, e.index_of(&pushed).unwrap(), "{recs:?}");
     assert_eq!(recs[0].because, vec![e.index_of(&liked).unwrap()]);

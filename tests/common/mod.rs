@@ -154,3 +154,20 @@ pub fn files() -> (String, Vec<u8>) {
         model().to_bytes(),
     )
 }
+
+/// The shop with a version 4 model whose item-item part makes liking item 0 of the first niche
+/// push item 1 of another category: `(catalog, model, liked id, pushed id)`.
+pub fn files_with_item_item() -> (String, Vec<u8>, String, String) {
+    let (catalog, _) = files();
+    let mut m = model();
+    let (liked, pushed) = (item_id(1, 0), item_id(3, 1));
+    let (x, y) = (
+        m.item_index(&liked).unwrap(),
+        m.item_index(&pushed).unwrap(),
+    );
+    let mut rows = vec![Vec::new(); m.n_items()];
+    rows[x as usize] = vec![(y, 50.0)];
+    let nb = tastebud_core::Neighbours::from_rows(rows, 1.0, 1.0).unwrap();
+    m.set_neighbours(Some(nb)).unwrap();
+    (catalog, m.to_bytes(), liked, pushed)
+}
