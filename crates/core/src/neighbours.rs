@@ -319,10 +319,16 @@ impl Ease {
     }
 }
 
-/// The `max_items` columns of `m` with the most entries (ties to the lower index), ascending,
-/// leaving out empty columns.
+/// The `max_items` columns of `m` with the most positive entries (ties to the lower index),
+/// ascending, leaving out columns with none.
 fn frequent_items(m: &CsrMatrix, max_items: usize) -> Vec<u32> {
-    let counts = m.column_counts();
+    let mut counts = vec![0u32; m.n_cols()];
+    for u in 0..m.n_rows() {
+        let (cols, values) = m.row(u);
+        for (&c, _) in cols.iter().zip(values).filter(|&(_, &v)| v > 0.0) {
+            counts[c as usize] += 1;
+        }
+    }
     let mut order: Vec<u32> = (0..counts.len() as u32)
         .filter(|&i| counts[i as usize] > 0)
         .collect();

@@ -507,10 +507,11 @@ fn neighbour_scale(
 /// What the item-item stage tried, and the chosen blend (its trial's index and the model).
 type NeighbourSearch = (Vec<NeighbourTrial>, Option<(usize, Neighbours)>);
 
-/// The item-item stage: EASE's `lambda` from 8 times the mean users per item, doubled or halved
-/// while validation nDCG improves, each with every blend weight of [`NEIGHBOUR_WEIGHTS`] over the
-/// best factor model (`model`, trained on `split.train` with user factors `trained_users`). A
-/// blend is chosen only when it beats `factors_ndcg`, the factors alone.
+/// The item-item stage: EASE's `lambda` from 8 times the mean users per item and twice that,
+/// then up to two more doublings or halvings while validation nDCG improves, each with every
+/// blend weight of [`NEIGHBOUR_WEIGHTS`] over the best factor model (`model`, trained on
+/// `split.train` with user factors `trained_users`). A blend is chosen only when it beats
+/// `factors_ndcg`, the factors alone.
 fn search_neighbours(
     model: &Model,
     split: &Split,
@@ -537,13 +538,20 @@ fn search_neighbours(
         if stopped {
             return Ok(0.0);
         }
-        let ease = Ease::solve(
+        // A lambda whose f32 solve breaks down, or whose weights overflow f16, gives nothing:
+        // the walk moves on, as the factor search does with a setting that diverges.
+        let solved = Ease::solve(
             train,
             lambda as f32,
             options.neighbour_items,
             options.threads,
-        )?;
-        let nb = ease.prune(options.neighbour_entries, 1.0)?;
+        )
+        .and_then(|ease| ease.prune(options.neighbour_entries, 1.0));
+        let nb = match solved {
+            Ok(nb) => nb,
+            Err(Error::NotPositiveDefinite | Error::InvalidParameter { .. }) => return Ok(0.0),
+            Err(e) => return Err(e),
+        };
         if nb.n_entries() == 0 {
             return Ok(0.0);
         }

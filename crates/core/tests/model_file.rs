@@ -212,6 +212,21 @@ fn model(precision: Precision) -> Model {
     .unwrap()
 }
 
+/// The test model with provenance `source`.
+fn with_source(source: String) -> Result<Model, Error> {
+    Model::new(
+        IDS.iter().map(|s| s.to_string()).collect(),
+        Array2::from_shape_vec((3, K), FACTORS.to_vec()).unwrap(),
+        fold_in(),
+        POPULARITY.to_vec(),
+        Precision::F32,
+        Provenance {
+            source,
+            ..Provenance::default()
+        },
+    )
+}
+
 /// A model's contents, for [`spec`].
 struct Spec<'a> {
     ids: &'a [&'a str],
@@ -1418,19 +1433,7 @@ fn bad_gram_matrices_are_refused() {
 /// provenance gave a file that `from_bytes` refuses (headers are capped at 64 KiB).
 #[test]
 fn a_header_too_long_to_read_cannot_be_built() {
-    let build = |source: String| {
-        Model::new(
-            IDS.iter().map(|s| s.to_string()).collect(),
-            Array2::from_shape_vec((3, K), FACTORS.to_vec()).unwrap(),
-            fold_in(),
-            POPULARITY.to_vec(),
-            Precision::F32,
-            Provenance {
-                source,
-                ..Provenance::default()
-            },
-        )
-    };
+    let build = with_source;
     let e = build("x".repeat(70_000)).unwrap_err();
     assert!(
         matches!(
@@ -1888,6 +1891,19 @@ fn an_item_item_model_must_fit_the_catalog() {
         m.set_neighbours(Some(four.unwrap())),
         Err(Error::Mismatch(_))
     ));
+    // A provenance near the header's limit leaves no room for the item-item fields: refused
+    // here, rather than written into a header the reader would refuse.
+    let mut big = with_source("x".repeat(64_480)).unwrap();
+    big.set_calibration(Some(calibration())).unwrap();
+    let nb = Neighbours::from_rows(neighbour_rows(), 1.0, 1.0).unwrap();
+    assert!(matches!(
+        big.set_neighbours(Some(nb)),
+        Err(Error::InvalidParameter {
+            name: "provenance",
+            ..
+        })
+    ));
+    assert!(Model::from_bytes(&big.to_bytes()).is_ok());
     let empty = Neighbours::from_rows(vec![vec![], vec![], vec![]], 1.0, 1.0).unwrap();
     assert!(matches!(
         m.set_neighbours(Some(empty)),
@@ -1989,6 +2005,17 @@ fn damaged_item_item_models_are_refused() {
     ] {
         let e = replace(from, to);
         assert!(e.contains(want), "{to}: {e}");
+    }
+    // Sizes that would overflow if the item-item fields were checked before `items`.
+    for items in ["0", "18446744073709551615"] {
+        let file = File {
+            header: good
+                .header
+                .replacen(r#""items":3"#, &format!(r#""items":{items}"#), 1),
+            ..good.clone()
+        };
+        let e = header_error(&file.bytes());
+        assert!(e.contains("items is"), "{items}: {e}");
     }
     // Version 4 fields in a version 3 file, and a version 4 file without them.
     let file = File {

@@ -91,7 +91,7 @@ fn write_cells(
 #[derive(Debug, Clone, Args)]
 pub struct NeighbourArgs {
     /// Items the item-item model (EASE, pruned to its largest weights) is solved over: the most
-    /// frequent ones, at most 16384; 0 leaves it out [default: 4096; 0 for `train` with
+    /// frequent ones, at most 16384; 0 leaves it out [default: 8192; 0 for `train` with
     /// --regularization-scaling constant or by-count, implicit's and Spark's formulations].
     /// `tune` keeps it only when it beats the factors alone on the validation split.
     #[arg(long, value_name = "N")]

@@ -42,6 +42,17 @@ const MAX_PROVENANCE: usize = MAX_HEADER - 1024;
 // `Model::new`'s error message spells the limit out.
 const _: () = assert!(MAX_PROVENANCE == 64_512);
 
+/// Header room the item-item fields take (about 140 bytes at most), on top of the 1024 bytes
+/// [`MAX_PROVENANCE`] leaves for the rest of the header (under 1000 with a calibration).
+const NEIGHBOUR_ROOM: usize = 256;
+
+/// The provenance's length as header JSON, when too long to add an item-item model and still
+/// write a header [`Model::from_bytes`] reads.
+pub(super) fn provenance_too_long_for_neighbours(provenance: &Provenance) -> Option<usize> {
+    let len = serde_json::to_vec(provenance).map_or(usize::MAX, |j| j.len());
+    (len > MAX_PROVENANCE - NEIGHBOUR_ROOM).then_some(len)
+}
+
 /// The provenance's length as header JSON, when over [`MAX_PROVENANCE`]: the one limit that both
 /// `Model::new` and the reader apply, so every model read can be written.
 pub(super) fn provenance_too_long(provenance: &Provenance) -> Option<usize> {
@@ -649,8 +660,26 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
     if let Some(flat) = &h.discovery {
         Calibration::from_flat(flat).map_err(|e| FormatError::Header(e.to_string()))?;
     }
+    // What `Model::new` accepts, so that every model read can be written again (a version 1
+    // header near the size limit would not fit once `popularity_bytes` is added).
+    if let Some(provenance_len) = provenance_too_long(&h.provenance) {
+        return bad(format!(
+            "its provenance is {provenance_len} bytes of JSON, over the {MAX_PROVENANCE}-byte limit"
+        ));
+    }
+    if !(1..=MAX_ITEMS).contains(&h.items) {
+        return bad(format!("items is {}, expected 1 to {MAX_ITEMS}", h.items));
+    }
+    if !(1..=MAX_FACTORS).contains(&h.factors) {
+        return bad(format!(
+            "factors is {}, expected 1 to {MAX_FACTORS}",
+            h.factors
+        ));
+    }
     // All four or none, each in range (a static message: the browser build carries every
-    // formatted one). The index's exact contents are checked as it is read.
+    // formatted one). After the `items` check, so `items - 1` and the sums below cannot
+    // overflow (entries are below 2^32 by then too). The index's exact contents are checked as
+    // it is read.
     let neighbours = [
         h.neighbours.is_some(),
         h.neighbour_index_bytes.is_some(),
@@ -667,8 +696,8 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
         // Each item's count and each entry's gap take 1 to 5 bytes.
         if neighbours.contains(&false)
             || !(1..=h.items.saturating_mul(h.items - 1).min(u32::MAX as u64)).contains(&entries)
-            || index_bytes < h.items + entries
-            || index_bytes > 5 * (h.items + entries)
+            || index_bytes < h.items.saturating_add(entries)
+            || index_bytes > h.items.saturating_add(entries).saturating_mul(5)
             || !(w > 0.0 && l > 0.0 && (w + l).is_finite())
         {
             return bad(
@@ -678,22 +707,6 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
                     .into(),
             );
         }
-    }
-    // What `Model::new` accepts, so that every model read can be written again (a version 1
-    // header near the size limit would not fit once `popularity_bytes` is added).
-    if let Some(provenance_len) = provenance_too_long(&h.provenance) {
-        return bad(format!(
-            "its provenance is {provenance_len} bytes of JSON, over the {MAX_PROVENANCE}-byte limit"
-        ));
-    }
-    if !(1..=MAX_ITEMS).contains(&h.items) {
-        return bad(format!("items is {}, expected 1 to {MAX_ITEMS}", h.items));
-    }
-    if !(1..=MAX_FACTORS).contains(&h.factors) {
-        return bad(format!(
-            "factors is {}, expected 1 to {MAX_FACTORS}",
-            h.factors
-        ));
     }
     // Each id takes its length (2 bytes in version 1, a 1- to 3-byte varint from version 2 on)
     // and 1 to 65535 bytes.

@@ -229,12 +229,20 @@ impl Model {
     /// Stores (or, with `None`, drops) the item-item model scored beside the factors.
     ///
     /// # Errors
-    /// If it has no entries or covers another number of items than the model.
+    /// If it has no entries, covers another number of items than the model, or the model's
+    /// provenance leaves too little room in the file's header for it.
     pub fn set_neighbours(&mut self, neighbours: Option<Neighbours>) -> Result<()> {
         if let Some(nb) = &neighbours {
             if nb.n_entries() == 0 {
                 return Err(Error::EmptyData(
                     "the item-item model has no entries".into(),
+                ));
+            }
+            if let Some(len) = format::provenance_too_long_for_neighbours(&self.provenance) {
+                return Err(invalid(
+                    "provenance",
+                    "at most 64256 bytes as JSON in a model with an item-item part",
+                    format!("{len} bytes"),
                 ));
             }
             if nb.n_items() != self.n_items() {
