@@ -121,6 +121,11 @@ impl Neighbours {
         self.offsets.len() - 1
     }
 
+    /// Items with at least one entry (the history items that push others).
+    pub fn items_with_entries(&self) -> usize {
+        self.offsets.windows(2).filter(|w| w[1] > w[0]).count()
+    }
+
     /// Entries in all rows.
     pub fn n_entries(&self) -> usize {
         self.columns.len()
@@ -545,6 +550,7 @@ mod tests {
         assert_eq!(ease.items(), &[0, 1]);
         let n = ease.prune(8, 1.0).unwrap();
         assert_eq!(n.n_items(), 6);
+        assert_eq!(n.items_with_entries(), 2);
         assert_eq!(n.row(0).0, &[1]);
         assert_eq!(n.row(2).0, &[] as &[u32]);
     }

@@ -441,10 +441,7 @@ fn batch_top_k(
         let mut out = vec![Vec::with_capacity(chunk.len()); weights.len()];
         for ((row, seen), &u) in scores.rows().into_iter().zip(&seen).zip(chunk) {
             if let Some(nb) = neighbours {
-                extra.fill(0.0);
-                let (items, values) = history.row(u);
-                let positive = items.iter().zip(values).filter(|&(_, &v)| v > 0.0);
-                nb.add_scores_weighted(positive.map(|(&i, _)| i), 1.0, &mut extra);
+                neighbour_scores(nb, history, u, &mut extra);
             }
             for (&w, lists) in weights.iter().zip(&mut out) {
                 for ((b, &f), &e) in blended.iter_mut().zip(row).zip(&extra) {
@@ -476,6 +473,15 @@ fn batch_top_k(
     Ok(out)
 }
 
+/// User `u`'s item-item scores at weight 1 into `out`, from the positive items of their
+/// `history` row (the items fold-in keeps).
+fn neighbour_scores(nb: &Neighbours, history: &CsrMatrix, u: usize, out: &mut [f32]) {
+    out.fill(0.0);
+    let (items, values) = history.row(u);
+    let positive = items.iter().zip(values).filter(|&(_, &v)| v > 0.0);
+    nb.add_scores_weighted(positive.map(|(&i, _)| i), 1.0, out);
+}
+
 /// The ratio of the factor scores' spread to the item-item scores' spread (root mean squares
 /// over every item, for the first validation users): the unit of [`NEIGHBOUR_WEIGHTS`].
 fn neighbour_scale(
@@ -491,10 +497,7 @@ fn neighbour_scale(
     for &u in users.iter().take(256) {
         let scores = y.dot(&trained_users.row(u));
         f2 += scores.iter().map(|&v| (v as f64).powi(2)).sum::<f64>();
-        extra.fill(0.0);
-        let (items, values) = history.row(u);
-        let positive = items.iter().zip(values).filter(|&(_, &v)| v > 0.0);
-        neighbours.add_scores_weighted(positive.map(|(&i, _)| i), 1.0, &mut extra);
+        neighbour_scores(neighbours, history, u, &mut extra);
         e2 += extra.iter().map(|&v| (v as f64).powi(2)).sum::<f64>();
     }
     if e2 > 0.0 && f2 > 0.0 {

@@ -89,7 +89,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
                 "entries": nb.n_entries(),
                 "weight": output::short(nb.weight()),
                 "regularization": output::short(nb.regularization()),
-                "items_with_entries": (0..nb.n_items() as u32).filter(|&h| !nb.row(h).0.is_empty()).count(),
+                "items_with_entries": nb.items_with_entries(),
             })),
             "presets": {
                 "balanced": model.preset("balanced"),
@@ -149,9 +149,7 @@ pub fn run(args: InspectArgs) -> Result<()> {
                 "EASE (lambda {}), {} entries over {} items, blend weight {}",
                 nb.regularization(),
                 nb.n_entries(),
-                (0..nb.n_items() as u32)
-                    .filter(|&h| !nb.row(h).0.is_empty())
-                    .count(),
+                nb.items_with_entries(),
                 nb.weight()
             ),
             None => "none: the model ranks by its factors alone".to_owned(),

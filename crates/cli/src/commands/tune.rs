@@ -547,9 +547,7 @@ pub fn run(args: TuneArgs) -> Result<()> {
             nb.regularization(),
             nb.weight(),
             nb.n_entries(),
-            (0..nb.n_items() as u32)
-                .filter(|&h| !nb.row(h).0.is_empty())
-                .count(),
+            nb.items_with_entries(),
             t.ndcg,
             t.recall
         )?,
