@@ -11,12 +11,12 @@ use crate::components::{
     answer_consent, CategoryPage, ConsentPrompt, Header, HomePage, ItemPage, Notices, PrivacyPanel,
     SearchPage,
 };
-use crate::engine::{Engine, StoredEvent};
-use crate::i18n::{t, tf, Key, Lang};
 use crate::services::consent;
-use crate::services::download::{self, Progress};
-use crate::services::storage::{self, Health};
 use crate::state::{Action, Notice, State, View};
+use tastebud_browser::download::{self, Progress};
+use tastebud_browser::engine::{Engine, StoredEvent};
+use tastebud_browser::i18n::{t, tf, Key, Lang};
+use tastebud_browser::storage::{self, Health};
 
 /// Where the catalog and model are, relative to the page.
 pub const CATALOG_URL: &str = "data/catalog.json";

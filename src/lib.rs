@@ -1,37 +1,33 @@
 //! Tastebud's storefront: a bilingual demo shop whose recommendations are computed in the
 //! visitor's browser from interactions kept only in that browser.
 //!
-//! `engine` (the lists the page shows), `state` (the reducer), `i18n` and the pure half of
-//! `services::storage` are plain Rust, tested natively; the components render them with Yew.
-//!
-//! The Yew parts sit behind the default `app` feature. Without it the crate is `engine`, `i18n`
-//! and `services::storage`, which the embeddable widget (`crates/widget`) shares with the
-//! storefront so both read and write the same visitor log.
+//! The engine (loading, the visitor's log, the lists and the texts) is `tastebud-browser`
+//! (`crates/browser`), which the embeddable widget (`crates/widget`) shares, so both read and
+//! write the same visitor log. This crate is the Yew app over it: `state` (the reducer) is plain
+//! Rust, tested natively; the components render it.
 
-#[cfg(all(target_arch = "wasm32", feature = "app"))]
+#[cfg(target_arch = "wasm32")]
 mod app;
-#[cfg(all(target_arch = "wasm32", feature = "app"))]
+#[cfg(target_arch = "wasm32")]
 mod components;
-pub mod engine;
-pub mod i18n;
-pub mod services;
-#[cfg(feature = "app")]
+#[cfg(target_arch = "wasm32")]
+mod services;
 pub mod state;
 
-#[cfg(all(target_arch = "wasm32", feature = "app"))]
+#[cfg(target_arch = "wasm32")]
 pub use app::{App, AppProps};
 
 /// Mounts the app on the page body; it fetches `data/catalog.json` and `data/model.tbm`.
-#[cfg(all(target_arch = "wasm32", feature = "app"))]
+#[cfg(target_arch = "wasm32")]
 pub fn start() {
     yew::Renderer::<App>::new().render();
 }
 
 /// Mounts the app inside `root` with an engine already loaded (tests and embedding).
-#[cfg(all(target_arch = "wasm32", feature = "app"))]
+#[cfg(target_arch = "wasm32")]
 pub fn mount_with(
     root: web_sys::Element,
-    engine: std::rc::Rc<engine::Engine>,
+    engine: std::rc::Rc<tastebud_browser::engine::Engine>,
 ) -> yew::AppHandle<App> {
     yew::Renderer::<App>::with_root_and_props(
         root,
@@ -43,7 +39,7 @@ pub fn mount_with(
 }
 
 /// Mounts the app inside `root`, fetching the catalog and model.
-#[cfg(all(target_arch = "wasm32", feature = "app"))]
+#[cfg(target_arch = "wasm32")]
 pub fn mount(root: web_sys::Element) -> yew::AppHandle<App> {
     yew::Renderer::<App>::with_root(root).render()
 }

@@ -5,9 +5,9 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
-use crate::engine::StoredEvent;
-use crate::i18n::Lang;
-use crate::services::storage::{append, ConsentMode, Health, Prefs};
+use tastebud_browser::engine::StoredEvent;
+use tastebud_browser::i18n::Lang;
+use tastebud_browser::storage::{append, ConsentMode, Health, Prefs};
 
 /// Which page is showing. Mirrors the location hash, so the back button works.
 #[derive(Debug, Clone, PartialEq, Eq)]

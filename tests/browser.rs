@@ -2,14 +2,15 @@
 //! real localStorage, and the real app mounted on a small shop.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "../crates/browser/tests/common/mod.rs"]
 mod common;
 
 use std::rc::Rc;
 use std::time::Duration;
 
+use tastebud_browser::engine::{Engine, StoredEvent};
+use tastebud_browser::storage::{self, Health, Prefs, LOG_KEY, PREFS_KEY, SET_ASIDE_KEY};
 use tastebud_core::EventKind;
-use tastebud_web::engine::{Engine, StoredEvent};
-use tastebud_web::services::storage::{self, Health, Prefs, LOG_KEY, PREFS_KEY, SET_ASIDE_KEY};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 

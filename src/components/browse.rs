@@ -3,8 +3,8 @@
 use yew::prelude::*;
 
 use crate::app::use_app;
-use crate::i18n::{t, tf, Key};
 use crate::state::View;
+use tastebud_browser::i18n::{t, tf, Key};
 
 /// Every area with its categories.
 #[function_component(Browse)]

@@ -4,8 +4,8 @@ use yew::prelude::*;
 
 use super::ItemCard;
 use crate::app::use_app;
-use crate::i18n::{because, niche_value, t, Key};
 use crate::state::Action;
+use tastebud_browser::i18n::{because, niche_value, t, Key};
 
 /// How many recommendations to show.
 const COUNT: usize = 8;
@@ -48,7 +48,7 @@ pub fn for_you() -> Html {
             }
         })
     };
-    let why = |r: &crate::engine::Recommendation| -> Option<AttrValue> {
+    let why = |r: &tastebud_browser::engine::Recommendation| -> Option<AttrValue> {
         let items: Vec<String> = r
             .because
             .iter()

@@ -4,8 +4,8 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::app::use_app;
-use crate::i18n::{t, Key};
 use crate::state::{Action, View};
+use tastebud_browser::i18n::{t, Key};
 
 /// The header.
 #[function_component(Header)]

@@ -8,7 +8,7 @@ use super::interests::Interests;
 use super::onboarding::Onboarding;
 use super::shop_lists::ShopLists;
 use crate::app::use_app;
-use crate::i18n::{t, Key};
+use tastebud_browser::i18n::{t, Key};
 
 /// Onboarding on a first visit, then "For you", "Interests to explore", the shop's lists and
 /// browsing.

@@ -4,8 +4,8 @@ use yew::prelude::*;
 
 use super::ItemCard;
 use crate::app::use_app;
-use crate::i18n::{list_sep, t, tf, Key};
 use crate::state::View;
+use tastebud_browser::i18n::{list_sep, t, tf, Key};
 
 const COUNT: usize = 4;
 

@@ -5,8 +5,8 @@ use yew::prelude::*;
 
 use crate::app::{use_app, Track};
 use crate::components::picture::Picture;
-use crate::i18n::{price, t, tf, Key};
 use crate::state::View;
+use tastebud_browser::i18n::{price, t, tf, Key};
 
 /// Props of [`ItemCard`].
 #[derive(Properties, PartialEq)]

@@ -6,8 +6,8 @@ use yew::prelude::*;
 use super::picture::Picture;
 use super::ItemCard;
 use crate::app::use_app;
-use crate::i18n::{price, t, tf, Key};
 use crate::state::View;
+use tastebud_browser::i18n::{price, t, tf, Key};
 
 /// Props of [`ItemPage`].
 #[derive(Properties, PartialEq)]

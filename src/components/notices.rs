@@ -3,9 +3,9 @@
 use yew::prelude::*;
 
 use crate::app::use_app;
-use crate::i18n::{t, tf, Key};
-use crate::services::storage;
 use crate::state::{Action, Notice, State};
+use tastebud_browser::i18n::{t, tf, Key};
+use tastebud_browser::storage;
 
 /// Applies the visitor's answer about storage (`true`: store this visit and what follows;
 /// `false`: erase what is stored and keep the visit in memory) and shows what is kept now.

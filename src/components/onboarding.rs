@@ -3,8 +3,8 @@
 use yew::prelude::*;
 
 use crate::app::use_app;
-use crate::i18n::{t, Key};
 use crate::state::Action;
+use tastebud_browser::i18n::{t, Key};
 
 /// The interest picker.
 #[function_component(Onboarding)]

@@ -6,9 +6,9 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::app::use_app;
-use crate::i18n::{kind_name, list_sep, t, tf, Key};
-use crate::services::storage::{self, ALL_KEYS};
 use crate::state::Action;
+use tastebud_browser::i18n::{kind_name, list_sep, t, tf, Key};
+use tastebud_browser::storage::{self, ALL_KEYS};
 
 /// A dialog listing everything stored about the visitor.
 #[function_component(PrivacyPanel)]

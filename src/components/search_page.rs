@@ -5,8 +5,8 @@ use yew::prelude::*;
 
 use super::ItemCard;
 use crate::app::use_app;
-use crate::i18n::{t, tf, Key};
 use crate::state::View;
+use tastebud_browser::i18n::{t, tf, Key};
 
 /// Props of [`SearchPage`].
 #[derive(Properties, PartialEq)]

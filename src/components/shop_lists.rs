@@ -4,8 +4,8 @@ use yew::prelude::*;
 
 use super::ItemCard;
 use crate::app::use_app;
-use crate::i18n::{t, Key};
 use crate::state::View;
+use tastebud_browser::i18n::{t, Key};
 
 /// Top rated, trending searches and creators' picks.
 #[function_component(ShopLists)]

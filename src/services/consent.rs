@@ -5,7 +5,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::services::storage::ConsentMode;
+use tastebud_browser::storage::ConsentMode;
 
 #[wasm_bindgen(module = "/crates/widget/js/tastebud-consent.js")]
 extern "C" {

@@ -1,7 +1,3 @@
-//! The app's contact with the browser: storage and file download.
+//! The storefront's own contact with the page: its consent setting and signals.
 
-#[cfg(all(target_arch = "wasm32", feature = "app"))]
 pub mod consent;
-#[cfg(all(target_arch = "wasm32", feature = "app"))]
-pub mod download;
-pub mod storage;

@@ -24,10 +24,10 @@ pub use boundary::*;
 
 #[cfg(target_arch = "wasm32")]
 mod boundary {
+    use tastebud_browser::engine::{Engine, StoredEvent};
+    use tastebud_browser::i18n::Lang;
+    use tastebud_browser::storage::{self, Prefs};
     use tastebud_core::EventKind;
-    use tastebud_web::engine::{Engine, StoredEvent};
-    use tastebud_web::i18n::Lang;
-    use tastebud_web::services::storage::{self, Prefs};
     use wasm_bindgen::prelude::*;
 
     use crate::lists::{self, Mode};

@@ -3,10 +3,10 @@
 //! the widget and the storefront rank one visitor log the same way; tested natively.
 
 use serde::Serialize;
+use tastebud_browser::engine::{Engine, StoredEvent};
+use tastebud_browser::i18n::{because, list_sep, t, tf, Key, Lang};
+use tastebud_browser::storage::Prefs;
 use tastebud_core::is_safe_url;
-use tastebud_web::engine::{Engine, StoredEvent};
-use tastebud_web::i18n::{because, list_sep, t, tf, Key, Lang};
-use tastebud_web::services::storage::Prefs;
 
 /// What a `<tastebud-recs>` element lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

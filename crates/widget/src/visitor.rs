@@ -1,9 +1,9 @@
-//! The visitor's log, read and written through the storefront's `services::storage`, so the
+//! The visitor's log, read and written through the browser engine's `storage`, so the
 //! format, compaction and recovery of damaged lines are the storefront's own. When storage is
 //! disabled or full the page keeps the log in memory from then on, as the storefront does.
 
-use tastebud_web::engine::StoredEvent;
-use tastebud_web::services::storage::{self, serialize_log, Prefs};
+use tastebud_browser::engine::StoredEvent;
+use tastebud_browser::storage::{self, serialize_log, Prefs};
 
 /// The log (oldest first) and the shared settings, as stored now.
 pub fn read() -> (Vec<StoredEvent>, Prefs) {

@@ -1,13 +1,13 @@
 //! The widget's lists on the storefront's small test shop: the same ranking as the storefront,
 //! explained in both languages, with popular fallbacks for a visitor with no history.
 
-#[path = "../../../tests/common/mod.rs"]
+#[path = "../../browser/tests/common/mod.rs"]
 mod common;
 
+use tastebud_browser::engine::{Engine, StoredEvent};
+use tastebud_browser::i18n::Lang;
+use tastebud_browser::storage::Prefs;
 use tastebud_core::EventKind;
-use tastebud_web::engine::{Engine, StoredEvent};
-use tastebud_web::i18n::Lang;
-use tastebud_web::services::storage::Prefs;
 use tastebud_widget::lists::{interests, items, Mode};
 
 fn engine() -> Engine {

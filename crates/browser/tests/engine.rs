@@ -1,9 +1,9 @@
-//! The storefront's lists, natively: for you, interests, search, the shop's lists, and bad input.
+//! The browser engine's lists, natively: for you, interests, search, the shop's lists, and bad input.
 
 mod common;
 
+use tastebud_browser::engine::{Engine, StoredEvent};
 use tastebud_core::EventKind;
-use tastebud_web::engine::{Engine, StoredEvent};
 
 fn engine() -> Engine {
     let (catalog, model) = common::files();
@@ -119,7 +119,7 @@ fn an_item_new_since_training_is_recommended_from_its_category_and_brand() {
 fn the_niche_setting_moves_recommendations_toward_the_tail() {
     let e = engine();
     let log: Vec<_> = (0..3).map(|n| like(&common::item_id(1, n))).collect();
-    let pop = |recs: &[tastebud_web::engine::Recommendation]| -> f64 {
+    let pop = |recs: &[tastebud_browser::engine::Recommendation]| -> f64 {
         recs.iter()
             .map(|r| {
                 let id = &e.catalog.items[r.item].id;
@@ -250,17 +250,6 @@ fn trending_searches_leave_out_long_and_control_character_terms() {
     assert!(top
         .iter()
         .all(|(q, _)| q.chars().count() <= 64 && !q.contains('\u{7}')));
-}
-
-#[test]
-fn the_storefront_draws_every_catalog_glyph() {
-    // Guards against a glyph added to the catalog vocabulary without a drawing (it would fall
-    // back to a plain dot).
-    let source = include_str!("../src/components/picture.rs");
-    for glyph in tastebud_core::GLYPHS {
-        let arm = |sep: &str| source.contains(&format!("\"{glyph}\" {sep}"));
-        assert!(arm("=>") || arm("|"), "no drawing for {glyph}");
-    }
 }
 
 #[test]
