@@ -36,6 +36,7 @@ enum Command {
     Latency(commands::latency::LatencyArgs),
     DemoData(commands::demo_data::DemoDataArgs),
     Catalog(commands::catalog::CatalogArgs),
+    Publish(commands::publish::PublishArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +52,7 @@ fn main() -> ExitCode {
         Command::Latency(a) => commands::latency::run(a),
         Command::DemoData(a) => commands::demo_data::run(a),
         Command::Catalog(a) => commands::catalog::run(a),
+        Command::Publish(a) => commands::publish::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -37,6 +37,9 @@ pub enum Error {
     /// Inputs do not fit each other (e.g. factor matrices of different widths).
     #[error("{0}")]
     Mismatch(String),
+    /// A published catalog's files cannot be used (the message names the file and what to do).
+    #[error("{0}")]
+    Published(String),
 }
 
 /// `Result` with the engine's [`Error`].

@@ -93,6 +93,8 @@ mod interests;
 mod linalg;
 mod model;
 mod neighbours;
+mod partition;
+mod publish;
 mod rank;
 mod rerank;
 mod sparse;
@@ -119,6 +121,14 @@ pub use model::{
     Explanation, FormatError, Model, Precision, Provenance, FORMAT_VERSION, MAGIC, MAX_MODEL_BYTES,
 };
 pub use neighbours::{Ease, Neighbours, MAX_NEIGHBOUR_ITEMS};
+pub use partition::{Partition, Probed, KMEANS_ITERATIONS, SAMPLE_PER_SHARD};
+pub use publish::{
+    bucket_of, FileRef, Head, Loaded, Loader, Manifest, Privacy, PublishOptions, Published,
+    ShardFiles, DEFAULT_SHARD_ITEMS, DEFAULT_STRICT_ITEMS, DIRECTORY_IDS, PAGE_ITEMS,
+    PUBLISHED_FORMAT, PUBLISHED_VERSION,
+};
+#[cfg(not(target_arch = "wasm32"))]
+pub use publish::{publish, sha256_hex};
 pub use rank::{top_k, top_scores, Filter, ItemCategories, ItemSet, Scored, TopK};
 pub use rerank::{
     rerank, Calibration, RerankContext, RerankParams, BALANCED_KEEPS, DISCOVERY_KEEPS, PRESETS,

@@ -994,8 +994,8 @@ fn popularity_bytes_belongs_to_version_2_headers_only() {
 
 #[test]
 fn a_future_version_says_what_to_do() {
-    assert_eq!(FORMAT_VERSION, 4);
-    for version in [0, 5, u32::MAX] {
+    assert_eq!(FORMAT_VERSION, 5);
+    for version in [0, 6, u32::MAX] {
         let bytes = File {
             version,
             ..spec_file(Precision::F32)
@@ -2030,4 +2030,64 @@ fn damaged_item_item_models_are_refused() {
     };
     let e = header_error(&file.bytes());
     assert!(e.contains("must hold them"), "{e}");
+}
+
+/// Version 5: a file without `Y^T Y` (a published shard). It is smaller by the matrix, reads
+/// back with `Y^T Y` computed from its factors, writes back the same bytes, and its flag belongs
+/// to version 5 alone.
+#[test]
+fn a_file_without_the_gram_matrix_is_version_5_and_round_trips() {
+    for precision in [Precision::F32, Precision::F16, Precision::Int8] {
+        let whole = model(precision);
+        let mut part = whole.clone();
+        part.set_gram_elsewhere(true);
+        let bytes = part.to_bytes();
+        assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 5);
+        // Smaller by the matrix, less the header's new field (and its padding).
+        assert!(
+            bytes.len() + K * K * 8 <= whole.to_bytes().len() + 32,
+            "{precision:?}: {} vs {}",
+            bytes.len(),
+            whole.to_bytes().len()
+        );
+        let read = Model::from_bytes(&bytes).unwrap();
+        assert!(read.gram_elsewhere());
+        for (a, b) in read.gram().iter().zip(whole.gram()) {
+            assert!(
+                (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                "{precision:?}: {a} vs {b}"
+            );
+        }
+        assert_eq!(read.to_bytes(), bytes);
+        // The same model with the matrix is still the older version.
+        let mut back = read;
+        back.set_gram_elsewhere(false);
+        assert!(u32::from_le_bytes(back.to_bytes()[8..12].try_into().unwrap()) < 5);
+    }
+    // The flag in a version 4 file, a version 5 file without it, and a false flag.
+    let good = spec_file(Precision::F32);
+    let field = |value: &str| {
+        let open = &good.header[..good.header.len() - 1];
+        format!(r#"{open},"gram_elsewhere":{value}}}"#)
+    };
+    let flagged = field("true");
+    let e = header_error(&with_header(flagged.clone()));
+    assert!(e.contains("gram_elsewhere belongs to version 5"), "{e}");
+    let e = header_error(
+        &File {
+            version: 5,
+            ..good.clone()
+        }
+        .bytes(),
+    );
+    assert!(e.contains("must hold it"), "{e}");
+    let e = header_error(
+        &File {
+            version: 5,
+            header: field("false"),
+            ..good.clone()
+        }
+        .bytes(),
+    );
+    assert!(e.contains("must hold it"), "{e}");
 }

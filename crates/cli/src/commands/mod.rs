@@ -7,6 +7,7 @@ pub mod fold_in;
 pub mod import;
 pub mod inspect;
 pub mod latency;
+pub mod publish;
 pub mod recommend;
 pub mod train;
 pub mod tune;

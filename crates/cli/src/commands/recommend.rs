@@ -3,20 +3,29 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
-use clap::Args;
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
-use tastebud_core::{Filter, Model};
+use tastebud_core::{sha256_hex, FileRef, Filter, Loader, Manifest, Model, Privacy};
 
 use crate::commands::{item_indices, load_model};
+use crate::input::read_file;
 use crate::output;
 
 /// Recommend items for a visitor who liked the given items.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["model", "published"]))]
 pub struct RecommendArgs {
     /// The model file.
     #[arg(long, value_name = "FILE")]
-    model: PathBuf,
+    model: Option<PathBuf>,
+    /// A published catalog's manifest.json (`tastebud publish`), read as a browser reads it:
+    /// only the files the --privacy mode allows.
+    #[arg(long, value_name = "MANIFEST")]
+    published: Option<PathBuf>,
+    /// With --published: which files a visitor may read (docs/privacy.md).
+    #[arg(long, value_enum, default_value_t = PrivacyArg::History, requires = "published")]
+    privacy: PrivacyArg,
     /// Item ids the visitor liked, separated by commas (each counts as r = 1).
     #[arg(long, value_name = "ID,ID,...", value_delimiter = ',', required = true)]
     items: Vec<String>,
@@ -31,12 +40,28 @@ pub struct RecommendArgs {
     json: bool,
 }
 
+/// `--privacy`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PrivacyArg {
+    /// The same files for every visitor: the head and the strict set's shards.
+    Strict,
+    /// Also the directory buckets and shards of the visitor's own items.
+    History,
+}
+
 /// How many contributions `--explain` shows.
 const BECAUSE: usize = 3;
 
 pub fn run(args: RecommendArgs) -> Result<()> {
-    let model = load_model(&args.model)?;
-    let history: Vec<(u32, f32)> = item_indices(&model, &args.model, &args.items)?
+    let (model, path, items) = match (&args.model, &args.published) {
+        (Some(path), _) => (load_model(path)?, path.clone(), args.items.clone()),
+        (None, Some(manifest)) => {
+            let (model, items) = load_published(manifest, &args)?;
+            (model, manifest.clone(), items)
+        }
+        (None, None) => unreachable!("clap requires one"),
+    };
+    let history: Vec<(u32, f32)> = item_indices(&model, &path, &items)?
         .into_iter()
         .map(|i| (i, 1.0))
         .collect();
@@ -98,6 +123,83 @@ pub fn run(args: RecommendArgs) -> Result<()> {
         text.push('\n');
     }
     Ok(output::emit(&text)?)
+}
+
+/// The items a visitor with `--items` loads from a publication under `--privacy`, every file
+/// checked against the manifest's size and SHA-256, and the items among `--items` it holds.
+/// What was read goes to stderr.
+fn load_published(
+    manifest_path: &std::path::Path,
+    args: &RecommendArgs,
+) -> Result<(Model, Vec<String>)> {
+    let bytes = read_file(manifest_path)?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| anyhow!("{}: not UTF-8 text", manifest_path.display()))?;
+    let manifest =
+        Manifest::from_json(text).map_err(|e| anyhow!("{}: {e}", manifest_path.display()))?;
+    let dir = manifest_path
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let mut total = 0u64;
+    let mut read = |f: &FileRef| -> tastebud_core::Result<Vec<u8>> {
+        let bytes = read_file(&dir.join(&f.file))
+            .map_err(|e| tastebud_core::Error::Published(format!("{e:#}")))?;
+        if sha256_hex(&bytes) != f.sha256 {
+            return Err(tastebud_core::Error::Published(format!(
+                "{} does not have the SHA-256 the manifest gives: it is corrupt or from another publication; upload it again",
+                f.file
+            )));
+        }
+        total += bytes.len() as u64;
+        Ok(bytes)
+    };
+    let privacy = match args.privacy {
+        PrivacyArg::Strict => Privacy::Strict,
+        PrivacyArg::History => Privacy::History,
+    };
+    let history: Vec<String> = args.items.iter().map(|s| s.trim().to_owned()).collect();
+    let mut loader = Loader::new(&manifest, &mut read);
+    let loaded = loader
+        .load(privacy, &history)
+        .map_err(|e| anyhow!("{}: {e}", manifest_path.display()))?;
+    let files = loader.requests.len();
+    drop(loader);
+    let known = history
+        .iter()
+        .filter(|id| loaded.model.item_index(id).is_some())
+        .count();
+    if known == 0 {
+        bail!(
+            "none of these items is in the shards read ({} of {}){}",
+            loaded.shards.len(),
+            manifest.shards.len(),
+            if matches!(args.privacy, PrivacyArg::Strict) {
+                "; strict mode reads only the strict set, so items outside it cannot be folded in"
+            } else {
+                "; check the ids against the catalog"
+            }
+        );
+    }
+    eprintln!(
+        "read {files} files ({:.0} KB): {} of {} shards, {} of {} items",
+        total as f64 / 1024.0,
+        loaded.shards.len(),
+        manifest.shards.len(),
+        loaded.model.n_items(),
+        manifest.items
+    );
+    // Strict mode folds in the items it has; the others are named.
+    let (found, missing): (Vec<String>, Vec<String>) = history
+        .into_iter()
+        .partition(|id| loaded.model.item_index(id).is_some());
+    if !missing.is_empty() {
+        eprintln!(
+            "not in the shards read, left out of the fold-in: {}",
+            missing.join(", ")
+        );
+    }
+    Ok((loaded.model, found))
 }
 
 fn id(model: &Model, item: u32) -> &str {

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::quantize::{
-    from_f16, from_f16_scales, int8_fits_f16_scales, int8_for_file, widen_int8, Precision, Stored,
+    from_f16, from_f16_scales, from_int8, int8_fits_f16_scales, int8_for_file, widen_int8,
+    Precision, Stored,
 };
 use super::{index_ids, Model, Provenance};
 use crate::als::{Confidence, FoldInParams, RegularizationScaling};
@@ -22,8 +23,9 @@ pub const MAGIC: [u8; 8] = *b"\x89TBM\r\n\x1a\n";
 /// to version 1 (`docs/model-format.md`, "Version 1"), and writes the oldest version that can
 /// hold a model: version 3 only for a model that uses its fields (frequency-scaled
 /// regularization, a discovery calibration), version 2 otherwise, so that engines built before
-/// version 3 keep reading models that do not need it.
-pub const FORMAT_VERSION: u32 = 4;
+/// version 3 keep reading models that do not need it. Version 4 adds the item-item model,
+/// version 5 files without `Y^T Y` (the shards of a publication).
+pub const FORMAT_VERSION: u32 = 5;
 
 /// The largest model file Tastebud reads, 1 GiB (for example 4 million items at 64 `f32`
 /// factors, or 16 million at `int8`): the CLI stops reading there, and the storefront and the
@@ -141,6 +143,11 @@ struct Header {
     /// Version 4 on, with an item-item model only: EASE's `lambda`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     neighbour_regularization: Option<f32>,
+    /// Version 5 only, and always `true` there: the file holds no `Y^T Y` (a published shard,
+    /// folded in against its publication's centroid file); a reader computes it from the
+    /// factors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gram_elsewhere: Option<bool>,
 }
 
 /// `regularization_scaling` as the header spells it; frequency scaling's numbers are fields of
@@ -199,7 +206,9 @@ impl Header {
 
     /// The oldest version that holds every field the header uses: what a writer writes.
     fn version(&self) -> u32 {
-        if self.needs_version_4() {
+        if self.gram_elsewhere.is_some() {
+            5
+        } else if self.needs_version_4() {
             4
         } else if self.needs_version_3() {
             3
@@ -274,7 +283,14 @@ impl Layout {
             Precision::F16 => ((0, 0), take(n * k * 2, true)),
             Precision::Int8 => (take(n * scale_bytes, false), take(n * k, true)),
         };
-        let gram = take(k * k * 8, false);
+        let gram = take(
+            if h.gram_elsewhere.is_some() {
+                0
+            } else {
+                k * k * 8
+            },
+            false,
+        );
         let popularity = take(popularity_bytes, true);
         // Bounded by `check_header`: entries below 2^32, index bytes below 5 * (2^31 + 2^32).
         let neighbour_index = take(h.neighbour_index_bytes.unwrap_or(0), true);
@@ -433,10 +449,17 @@ impl Model {
                 })?;
             }
         }
-        let gram: Vec<f64> = slice(bytes, layout.gram)
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
-            .collect();
+        let gram: Vec<f64> = if header.gram_elsewhere.is_some() {
+            match &stored {
+                Stored::Int8 { scales, values: q } => gram_f64(&from_int8(scales, q, k), k),
+                _ => gram_f64(&values, k),
+            }
+        } else {
+            slice(bytes, layout.gram)
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+                .collect()
+        };
         if gram.iter().any(|v| !v.is_finite()) || (0..k).any(|d| gram[d * k + d] < 0.0) {
             return Err(FormatError::Section(
                 "Y^T Y has a non-finite or negative diagonal entry".into(),
@@ -468,6 +491,7 @@ impl Model {
             Some(gram),
             popularity,
         );
+        model.gram_elsewhere = header.gram_elsewhere.is_some();
         model.calibration = match &header.discovery {
             Some(flat) => {
                 Some(Calibration::from_flat(flat).map_err(|e| FormatError::Header(e.to_string()))?)
@@ -545,6 +569,7 @@ impl Model {
                 .map(|_| neighbour_index.len() as u64),
             neighbour_weight: self.neighbours.as_ref().map(|nb| nb.weight()),
             neighbour_regularization: self.neighbours.as_ref().map(|nb| nb.regularization()),
+            gram_elsewhere: self.gram_elsewhere.then_some(true),
         };
         let version = header.version();
         let header_json = serde_json::to_vec(&header).expect("header serializes");
@@ -580,12 +605,16 @@ impl Model {
                 requantized_gram = file.requantized.map(|v| gram_f64(&v, k));
             }
         }
-        let gram: Vec<u8> = requantized_gram
-            .as_deref()
-            .unwrap_or(&self.gram)
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
+        let gram: Vec<u8> = if self.gram_elsewhere {
+            Vec::new()
+        } else {
+            requantized_gram
+                .as_deref()
+                .unwrap_or(&self.gram)
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect()
+        };
         put(&mut out, layout.gram, &gram);
         put(&mut out, layout.popularity, &pop);
         put(&mut out, layout.neighbour_index, &neighbour_index);
@@ -637,7 +666,17 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
         (2.., None) => return bad("missing field `popularity_bytes`".into()),
         _ => {}
     }
-    if (version >= 4) != h.needs_version_4() {
+    match (version, h.gram_elsewhere) {
+        (5, Some(true)) | (..=4, None) => {}
+        _ => {
+            return bad(
+                "gram_elsewhere belongs to version 5, and a version 5 header must hold it, true"
+                    .into(),
+            )
+        }
+    }
+    // Version 5 may hold the item-item fields or not; version 4 must.
+    if (version == 4 && !h.needs_version_4()) || (version < 4 && h.needs_version_4()) {
         return bad(
             "the item-item model's fields belong to version 4, and a version 4 header \
              must hold them"

@@ -73,6 +73,8 @@ pub struct Model {
     calibration: Option<Calibration>,
     /// The item-item model scored beside the factors, if any.
     neighbours: Option<Neighbours>,
+    /// Whether the file leaves `Y^T Y` out (format version 5): a published shard's.
+    gram_elsewhere: bool,
 }
 
 impl Model {
@@ -175,6 +177,7 @@ impl Model {
             popularity,
             calibration: None,
             neighbours: None,
+            gram_elsewhere: false,
         }
     }
 
@@ -305,6 +308,42 @@ impl Model {
     /// `Y^T Y`, row-major f64.
     pub fn gram(&self) -> &[f64] {
         &self.gram
+    }
+
+    /// Whether [`to_bytes`](Self::to_bytes) leaves `Y^T Y` out of the file.
+    pub fn gram_elsewhere(&self) -> bool {
+        self.gram_elsewhere
+    }
+
+    /// Leaves `Y^T Y` out of the file (format version 5), or puts it back: for a part of a
+    /// catalog whose fold-in uses the whole catalog's `Y^T Y`, kept in another file (a published
+    /// shard, whose centroid file holds it). A reader computes the part's own from its factors.
+    pub fn set_gram_elsewhere(&mut self, elsewhere: bool) {
+        self.gram_elsewhere = elsewhere;
+    }
+
+    /// The model with `gram` as its `Y^T Y` in place of its own items': for a part of a catalog
+    /// (a published shard, or a published head whose items are the shards' centroids) that folds
+    /// visitors in against the whole catalog.
+    ///
+    /// # Errors
+    /// If `gram` is not `factors x factors`, has a value that is not finite, a negative diagonal
+    /// entry, or is not symmetric.
+    pub fn with_gram(mut self, gram: Vec<f64>) -> Result<Model> {
+        let k = self.k;
+        let valid = gram.len() == k * k
+            && gram.iter().all(|v| v.is_finite())
+            && (0..k).all(|d| gram[d * k + d] >= 0.0)
+            && (0..k).all(|a| (0..a).all(|b| gram[a * k + b] == gram[b * k + a]));
+        if !valid {
+            return Err(invalid(
+                "gram",
+                "a finite symmetric factors x factors matrix with a non-negative diagonal",
+                gram.len(),
+            ));
+        }
+        self.gram = gram;
+        Ok(self)
     }
 
     /// How many training users interacted with each item.

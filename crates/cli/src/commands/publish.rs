@@ -1,0 +1,272 @@
+//! `tastebud publish`: a catalog and model as sharded files for a static host.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+use serde_json::json;
+use tastebud_core::{publish, Catalog, Manifest, PublishOptions, DEFAULT_STRICT_ITEMS, PAGE_ITEMS};
+
+use crate::commands::{load_model, write_atomically};
+use crate::input::read_file;
+use crate::output;
+
+/// Publish a catalog and model as sharded files for a static host (docs/published-format.md):
+/// a small head, shards of similar items fetched on demand, display pages, and a manifest with
+/// every file's size and SHA-256. File names carry their hash, so a CDN can cache them forever;
+/// only manifest.json keeps its name.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The catalog (catalog.json).
+    #[arg(long, value_name = "FILE")]
+    catalog: PathBuf,
+    /// The model (model.tbm).
+    #[arg(long, value_name = "FILE")]
+    model: PathBuf,
+    /// The folder to write into (created if missing). Files of an earlier publication there
+    /// that this one does not name are removed, once the new manifest is written.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Shards [default: one per 1024 items].
+    #[arg(long, value_name = "N")]
+    shards: Option<usize>,
+    /// Each item's shard, computed elsewhere (for a catalog too big for one machine, by Spark
+    /// MLlib's KMeans on the item factors): `item<TAB>shard` lines, every model item once;
+    /// replaces the k-means here.
+    #[arg(long, value_name = "FILE.tsv")]
+    assignment: Option<PathBuf>,
+    /// Items the strict set (the shards every visitor reads) holds at most.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_STRICT_ITEMS)]
+    strict_items: usize,
+    /// Seed of the k-means partition.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: PublishArgs) -> Result<()> {
+    let bytes = read_file(&args.catalog)?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| anyhow!("{}: not UTF-8 text", args.catalog.display()))?;
+    let catalog =
+        Catalog::from_json(text).map_err(|e| anyhow!("{}: {e}", args.catalog.display()))?;
+    let model = load_model(&args.model)?;
+    if let Some(s) = args.shards {
+        if !(1..=model.n_items()).contains(&s) {
+            bail!(
+                "--shards must be between 1 and the model's {} items, got {s}",
+                model.n_items()
+            );
+        }
+    }
+    let assignment = args
+        .assignment
+        .as_deref()
+        .map(|path| read_assignment(path, &model))
+        .transpose()?;
+    let options = PublishOptions {
+        shards: args.shards,
+        assignment,
+        strict_items: args.strict_items,
+        seed: args.seed,
+    };
+    let published = publish(&catalog, &model, &options).with_context(|| {
+        format!(
+            "cannot publish {} with {}",
+            args.catalog.display(),
+            args.model.display()
+        )
+    })?;
+
+    fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create the folder {}", args.out.display()))?;
+    for (name, bytes) in &published.files {
+        let path = args.out.join(name);
+        // Content-named: an existing file of that name already holds these bytes.
+        if fs::metadata(&path)
+            .map(|m| m.len() == bytes.len() as u64)
+            .unwrap_or(false)
+            && fs::read(&path).map(|b| &b == bytes).unwrap_or(false)
+        {
+            continue;
+        }
+        write_atomically(&path, bytes)?;
+    }
+    let manifest = serde_json::to_string_pretty(&published.manifest)?;
+    // Checked as a reader checks it, so a writer bug never ships.
+    Manifest::from_json(&manifest).context("the written manifest does not validate (a bug)")?;
+    write_atomically(&args.out.join("manifest.json"), manifest.as_bytes())?;
+    let removed = remove_stale(&args.out, &published.manifest)?;
+
+    let m = &published.manifest;
+    let sizes: Vec<usize> = m.shards.iter().map(|s| s.items as usize).collect();
+    let ranking: u64 = m.shards.iter().map(|s| s.ranking.bytes).sum();
+    let pages: u64 = m
+        .shards
+        .iter()
+        .flat_map(|s| &s.pages)
+        .map(|f| f.bytes)
+        .sum();
+    let first = m.head.bytes + m.centroids.bytes;
+    let strict: u64 = m
+        .strict
+        .iter()
+        .map(|&s| m.shards[s as usize].ranking.bytes)
+        .sum();
+    let largest = sizes.iter().copied().max().unwrap_or(0);
+    if args.json {
+        return Ok(output::emit_json(&json!({
+            "out": args.out.display().to_string(),
+            "items": m.items,
+            "shards": m.shards.len(),
+            "shard_items": {"min": sizes.iter().min(), "median": median(&sizes), "max": largest},
+            "head_bytes": first,
+            "strict_shards": m.strict.len(),
+            "strict_bytes": strict,
+            "ranking_bytes": ranking,
+            "page_bytes": pages,
+            "directory_buckets": m.directory.len(),
+            "files": published.files.len() + 1,
+            "removed": removed,
+        }))?);
+    }
+    let mut text = String::new();
+    writeln!(
+        text,
+        "published {} items in {} shards ({} to {} items, median {}) to {}",
+        m.items,
+        m.shards.len(),
+        sizes.iter().min().unwrap_or(&0),
+        largest,
+        median(&sizes),
+        args.out.display()
+    )?;
+    writeln!(
+        text,
+        "every visitor reads {} first (head and centroids), then the strict set: {} shards, {}",
+        kb(first),
+        m.strict.len(),
+        kb(strict)
+    )?;
+    writeln!(
+        text,
+        "all ranking shards {}, display pages {} ({PAGE_ITEMS} items each), {} directory buckets; {} files{}",
+        kb(ranking),
+        kb(pages),
+        m.directory.len(),
+        published.files.len() + 1,
+        if removed > 0 {
+            format!(", {removed} stale ones removed")
+        } else {
+            String::new()
+        }
+    )?;
+    Ok(output::emit(&text)?)
+}
+
+fn kb(bytes: u64) -> String {
+    if bytes >= 10 << 20 {
+        format!("{:.0} MB", bytes as f64 / (1u64 << 20) as f64)
+    } else {
+        format!("{:.0} KB", (bytes as f64 / 1024.0).ceil())
+    }
+}
+
+fn median(v: &[usize]) -> usize {
+    let mut s = v.to_vec();
+    s.sort_unstable();
+    s.get(s.len() / 2).copied().unwrap_or(0)
+}
+
+/// Removes the files of earlier publications from `dir`: names of the published kinds
+/// (`head.`, `centroids.`, `rank-`, `page-`, `dir-` with a 16-hex-digit hash) that the
+/// manifest does not name. Other files are left alone.
+fn remove_stale(dir: &Path, manifest: &Manifest) -> Result<usize> {
+    let keep: HashSet<&str> = manifest.files().map(|f| f.file.as_str()).collect();
+    let mut removed = 0;
+    let entries = fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if keep.contains(name) || !is_published_name(name) {
+            continue;
+        }
+        if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+            fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove the stale file {name}"))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// `kind.<16 hex>.ext` or `kind-<numbers>.<16 hex>.ext`, as `publish` names files.
+fn is_published_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('.').collect();
+    let [stem, hash, ext] = parts[..] else {
+        return false;
+    };
+    let kind_ok = stem == "head"
+        || stem == "centroids"
+        || ["rank-", "page-", "dir-"].iter().any(|p| {
+            stem.strip_prefix(p).is_some_and(|rest| {
+                !rest.is_empty()
+                    && rest
+                        .split('-')
+                        .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            })
+        });
+    kind_ok
+        && hash.len() == 16
+        && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        && (ext == "json" || ext == "tbm")
+}
+
+/// Reads `item<TAB>shard` lines into one shard per model item.
+fn read_assignment(path: &Path, model: &tastebud_core::Model) -> Result<Vec<u32>> {
+    let bytes = read_file(path)?;
+    let text =
+        std::str::from_utf8(&bytes).map_err(|_| anyhow!("{}: not UTF-8 text", path.display()))?;
+    let mut out: Vec<Option<u32>> = vec![None; model.n_items()];
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let at = || format!("{}:{}", path.display(), n + 1);
+        let (id, shard) = line
+            .split_once('\t')
+            .ok_or_else(|| anyhow!("{}: expected `item<TAB>shard`, got {line:?}", at()))?;
+        let shard: u32 = shard.trim().parse().map_err(|_| {
+            anyhow!(
+                "{}: the shard must be a whole number, got {:?}",
+                at(),
+                shard.trim()
+            )
+        })?;
+        let i = model
+            .item_index(id)
+            .ok_or_else(|| anyhow!("{}: item {id:?} is not in the model", at()))?;
+        if out[i as usize].replace(shard).is_some() {
+            bail!("{}: item {id:?} is assigned twice", at());
+        }
+    }
+    let missing = out.iter().filter(|s| s.is_none()).count();
+    if missing > 0 {
+        let first = out
+            .iter()
+            .position(|s| s.is_none())
+            .expect("one is missing");
+        bail!(
+            "{}: {missing} model items have no shard, the first {:?}; assign every item",
+            path.display(),
+            model.item_ids()[first]
+        );
+    }
+    Ok(out.into_iter().map(|s| s.expect("checked")).collect())
+}

@@ -1,0 +1,213 @@
+//! `tastebud publish` and `tastebud recommend --published`: the files on disk, what a visitor
+//! reads, republishing, and bad input.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{fails, json, ok, s, write};
+
+/// A demo shop (small) and its publication in `shards` shards.
+fn shop(dir: &Path, shards: &str, strict_items: &str) -> serde_json::Value {
+    let demo = dir.join("demo");
+    ok([
+        "demo-data",
+        "--out",
+        s(&demo),
+        "--items",
+        "240",
+        "--shoppers",
+        "600",
+    ]);
+    publish_json(dir, &["--shards", shards, "--strict-items", strict_items])
+}
+
+/// `publish --json` of the demo shop in `dir` to `dir/site`, with `extra` arguments.
+fn publish_json(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let demo = dir.join("demo");
+    let (catalog, model, site) = (
+        demo.join("catalog.json"),
+        demo.join("model.tbm"),
+        dir.join("site"),
+    );
+    let mut args = vec![
+        "publish",
+        "--catalog",
+        s(&catalog),
+        "--model",
+        s(&model),
+        "--out",
+        s(&site),
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    json(args)
+}
+
+fn first_ids(dir: &Path, n: usize) -> String {
+    let catalog: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("demo/catalog.json")).unwrap()).unwrap();
+    catalog["items"].as_array().unwrap()[..n]
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[test]
+fn a_visitor_reading_every_shard_gets_what_the_whole_model_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = shop(dir.path(), "6", "100000");
+    assert_eq!(summary["shards"], 6);
+    assert_eq!(summary["strict_shards"], 6);
+    let manifest = dir.path().join("site/manifest.json");
+    let ids = first_ids(dir.path(), 3);
+    let whole = json([
+        "recommend",
+        "--model",
+        s(&dir.path().join("demo/model.tbm")),
+        "--items",
+        &ids,
+        "--json",
+    ]);
+    let published = json([
+        "recommend",
+        "--published",
+        s(&manifest),
+        "--items",
+        &ids,
+        "--json",
+    ]);
+    // The demo model ranks by its factors alone, as version 1 publications do: the same list
+    // with the same scores.
+    assert_eq!(whole.as_array().unwrap().len(), 10);
+    assert_eq!(published, whole);
+}
+
+#[test]
+fn history_mode_reads_fewer_files_than_there_are_and_strict_mode_reads_the_same_for_all() {
+    let dir = tempfile::tempdir().unwrap();
+    shop(dir.path(), "8", "0");
+    let manifest = dir.path().join("site/manifest.json");
+    let run = |ids: &str, privacy: &str| -> String {
+        let out = common::tastebud([
+            "recommend",
+            "--published",
+            s(&manifest),
+            "--items",
+            ids,
+            "--privacy",
+            privacy,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let ids = first_ids(dir.path(), 2);
+    let history = run(&ids, "history");
+    assert!(history.starts_with("read "), "{history}");
+    assert!(!history.contains("8 of 8 shards"), "{history}");
+    // Strict mode: the strict set only (one shard here), the same reads for two visitors with
+    // different items of it.
+    let site = dir.path().join("site");
+    let m: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&manifest).unwrap()).unwrap();
+    let strict = m["strict"][0].as_u64().unwrap() as usize;
+    let page = m["shards"][strict]["pages"][0]["file"].as_str().unwrap();
+    let records: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(site.join(page)).unwrap()).unwrap();
+    let id = |n: usize| records[n]["id"].as_str().unwrap().to_owned();
+    let strict_a = run(&format!("{},{}", id(0), id(1)), "strict");
+    let strict_b = run(&format!("{},{}", id(5), ids), "strict");
+    let first_line = |t: &str| t.lines().next().unwrap().to_owned();
+    assert_eq!(first_line(&strict_a), first_line(&strict_b));
+}
+
+#[test]
+fn republishing_removes_stale_files_and_a_corrupt_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    shop(dir.path(), "4", "0");
+    let site = dir.path().join("site");
+    let before = fs::read_dir(&site).unwrap().count();
+    let unrelated = write(&site, "index.html", "<p>mine</p>");
+    let again = publish_json(dir.path(), &["--shards", "3"]);
+    assert!(again["removed"].as_u64().unwrap() > 0, "{again}");
+    assert!(unrelated.exists(), "other files are left alone");
+    assert_eq!(
+        fs::read_dir(&site).unwrap().count(),
+        again["files"].as_u64().unwrap() as usize + 1
+    );
+    assert_ne!(before, 0);
+
+    // Flip a byte of a ranking shard: the reader names the file.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(site.join("manifest.json")).unwrap()).unwrap();
+    let rank = manifest["shards"][0]["ranking"]["file"].as_str().unwrap();
+    let mut bytes = fs::read(site.join(rank)).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    fs::write(site.join(rank), bytes).unwrap();
+    let ids = first_ids(dir.path(), 1);
+    let e = fails([
+        "recommend",
+        "--published",
+        s(&site.join("manifest.json")),
+        "--items",
+        &ids,
+        "--privacy",
+        "strict",
+    ]);
+    assert!(e.contains(rank) && e.contains("SHA-256"), "{e}");
+}
+
+#[test]
+fn bad_shard_counts_and_assignments_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    shop(dir.path(), "2", "0");
+    let demo = dir.path().join("demo");
+    let (catalog, model) = (demo.join("catalog.json"), demo.join("model.tbm"));
+    let out = dir.path().join("out");
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "publish",
+            "--catalog",
+            s(&catalog),
+            "--model",
+            s(&model),
+            "--out",
+            s(&out),
+        ];
+        args.extend_from_slice(extra);
+        args.into_iter().map(String::from).collect()
+    };
+    let base = |extra: &[&str]| fails(args(extra));
+    assert!(base(&["--shards", "0"]).contains("--shards must be between 1"));
+    let bad = write(dir.path(), "a.tsv", "nope\t1\n");
+    let e = base(&["--assignment", s(&bad)]);
+    assert!(
+        e.contains("a.tsv:1") && e.contains("not in the model"),
+        "{e}"
+    );
+    let ids = first_ids(dir.path(), 1);
+    let partial = write(dir.path(), "b.tsv", format!("{ids}\t0\n"));
+    let e = base(&["--assignment", s(&partial)]);
+    assert!(e.contains("have no shard"), "{e}");
+    let twice = write(dir.path(), "c.tsv", format!("{ids}\t0\n{ids}\tx\n"));
+    let e = base(&["--assignment", s(&twice)]);
+    assert!(e.contains("c.tsv:2") && e.contains("whole number"), "{e}");
+
+    // An assignment that covers every item works, with the shards it names.
+    let inspect = ok(["inspect", s(&model), "--ids"]);
+    let lines: String = inspect
+        .lines()
+        .enumerate()
+        .map(|(n, id)| format!("{id}\t{}\n", n % 3))
+        .collect();
+    let full = write(dir.path(), "d.tsv", lines);
+    let v = json(args(&["--assignment", s(&full), "--json"]));
+    assert_eq!(v["shards"], 3);
+}

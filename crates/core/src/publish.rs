@@ -1,0 +1,635 @@
+//! A catalog and model published for a static host in shards, so that a visitor downloads a
+//! small head and the few shards their own history points to instead of the whole catalog
+//! (`docs/published-format.md`).
+//!
+//! The files, each named with the start of its SHA-256 so a CDN can cache it forever:
+//! - `manifest.json` (the one file with a fixed name): sizes and hashes of all the others, and
+//!   the strict set;
+//! - `head.<hash>.json`: the catalog without its items (shop, areas, categories, the shop's
+//!   lists), the catalog items the model has no factors for, and each shard's radius;
+//! - `centroids.<hash>.tbm`: a model file whose items are the shards' centroids, carrying the
+//!   fold-in settings, `Y^T Y` and the discovery calibration of the whole catalog;
+//! - `rank-<s>.<hash>.tbm`: shard `s`'s items as a model file (ids, factors, popularity);
+//! - `page-<s>-<p>.<hash>.json`: display records of shard `s`'s items, [`PAGE_ITEMS`] at a time,
+//!   in the shard's order;
+//! - `dir-<b>.<hash>.json`: which shard each item is in, for the ids whose FNV-1a hash falls in
+//!   bucket `b`.
+//!
+//! Shards are an IVF partition of the item factors ([`Partition`]): similar items share a shard,
+//! so the shards of a visitor's own items hold most of what to recommend to them.
+//!
+//! [`Loader`] plans and checks the reads, natively and in the browser alike. What the host can
+//! learn from them depends on the [`Privacy`] mode, and is written down in `docs/privacy.md`.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Catalog, CatalogItem};
+use crate::error::{invalid, Error, Result};
+use crate::model::{Model, Precision, Provenance};
+use crate::partition::Partition;
+
+/// The manifest's `format`.
+pub const PUBLISHED_FORMAT: &str = "tastebud-published";
+/// The manifest version this build writes and reads.
+pub const PUBLISHED_VERSION: u32 = 1;
+/// Display records per page file.
+pub const PAGE_ITEMS: usize = 64;
+/// Items per shard `publish` aims for by default.
+pub const DEFAULT_SHARD_ITEMS: usize = 1024;
+/// Ids per directory bucket `publish` aims for.
+pub const DIRECTORY_IDS: usize = 8192;
+/// Items the strict set holds at most by default.
+pub const DEFAULT_STRICT_ITEMS: usize = 4096;
+
+/// One published file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileRef {
+    /// Its name, beside the manifest.
+    pub file: String,
+    /// Its size.
+    pub bytes: u64,
+    /// Its SHA-256, hex.
+    pub sha256: String,
+}
+
+/// One shard's files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardFiles {
+    /// Items in the shard.
+    pub items: u32,
+    /// The ranking file: a model file of the shard's items.
+    pub ranking: FileRef,
+    /// The display pages, [`PAGE_ITEMS`] records each, in the ranking file's order.
+    pub pages: Vec<FileRef>,
+}
+
+/// `manifest.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// [`PUBLISHED_FORMAT`].
+    pub format: String,
+    /// [`PUBLISHED_VERSION`].
+    pub version: u32,
+    /// Items with factors, over all shards.
+    pub items: u64,
+    /// Factors per item.
+    pub factors: u32,
+    /// The head: [`Head`] as JSON.
+    pub head: FileRef,
+    /// The centroid model.
+    pub centroids: FileRef,
+    /// The shards, in partition order.
+    pub shards: Vec<ShardFiles>,
+    /// The directory buckets (item id to shard), by [`bucket_of`].
+    pub directory: Vec<FileRef>,
+    /// The shards every visitor reads, in the order read: the same for everyone.
+    pub strict: Vec<u32>,
+}
+
+/// The head file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Head {
+    /// The catalog without its items, except the items the model has no factors for.
+    pub catalog: Catalog,
+    /// Each shard's radius (see [`Partition::radius`]).
+    pub radii: Vec<f32>,
+}
+
+/// What `publish` is asked for.
+#[derive(Debug, Clone)]
+pub struct PublishOptions {
+    /// Shards (default: one per [`DEFAULT_SHARD_ITEMS`] items).
+    pub shards: Option<usize>,
+    /// A shard per item computed elsewhere (the Spark job), instead of k-means here.
+    pub assignment: Option<Vec<u32>>,
+    /// Items the strict set holds at most: the shards with the most interactions, until adding
+    /// the next would pass this (at least one shard).
+    pub strict_items: usize,
+    /// Seed of the k-means partition.
+    pub seed: u64,
+}
+
+impl Default for PublishOptions {
+    fn default() -> Self {
+        PublishOptions {
+            shards: None,
+            assignment: None,
+            strict_items: DEFAULT_STRICT_ITEMS,
+            seed: 42,
+        }
+    }
+}
+
+/// A publication: its manifest and every file to write beside it.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// The manifest.
+    pub manifest: Manifest,
+    /// Every file the manifest names, with its bytes.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The partition the shards follow.
+    pub partition: Partition,
+}
+
+/// The directory bucket of an item id: FNV-1a (64-bit) of its UTF-8 bytes, modulo `buckets`.
+pub fn bucket_of(id: &str, buckets: usize) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in id.as_bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h % buckets.max(1) as u64) as usize
+}
+
+/// Publishes `catalog` and `model` (which must match: [`Catalog::check_model`]) in shards. The
+/// same inputs and options always give the same files. The model's item-item part is not
+/// published (version 1 ranks with the factors only).
+///
+/// # Errors
+/// If the catalog and model do not match, options are out of range, or the assignment does not
+/// fit the model.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Result<Published> {
+    use ndarray::Array2;
+
+    catalog
+        .check_model(model)
+        .map_err(|e| Error::Published(e.to_string()))?;
+    let n = model.n_items();
+    let k = model.n_factors();
+    let factors = model.item_factors();
+    let partition = match &options.assignment {
+        Some(a) => {
+            let shards = a.iter().map(|&s| s as usize + 1).max().unwrap_or(1);
+            if let Some(want) = options.shards {
+                if want < shards {
+                    return Err(invalid("shards", "above every assigned shard", want));
+                }
+            }
+            Partition::from_assignment(factors.view(), a.clone(), options.shards.unwrap_or(shards))?
+        }
+        None => {
+            let shards = options
+                .shards
+                .unwrap_or_else(|| n.div_ceil(DEFAULT_SHARD_ITEMS))
+                .clamp(1, n);
+            Partition::fit(factors.view(), shards, options.seed)?
+        }
+    };
+    let s_count = partition.n_shards();
+    let mut files = Vec::new();
+    let mut add = |name: String, ext: &str, bytes: Vec<u8>| -> FileRef {
+        let sha = sha256_hex(&bytes);
+        let file = format!("{name}.{}.{ext}", &sha[..16]);
+        let r = FileRef {
+            file: file.clone(),
+            bytes: bytes.len() as u64,
+            sha256: sha,
+        };
+        files.push((file, bytes));
+        r
+    };
+
+    let by_id: HashMap<&str, &CatalogItem> =
+        catalog.items.iter().map(|i| (i.id.as_str(), i)).collect();
+    let provenance = |what: String| Provenance {
+        source: what,
+        ..model.provenance().clone()
+    };
+    // Shards: ranking files and display pages.
+    let mut shards = Vec::with_capacity(s_count);
+    for s in 0..s_count {
+        let members = partition.members(s);
+        let mut shard_factors = Array2::<f32>::zeros((members.len(), k));
+        for (row, &i) in members.iter().enumerate() {
+            shard_factors
+                .row_mut(row)
+                .assign(&ndarray::ArrayView1::from(&model.item_row(i as usize)[..]));
+        }
+        let ids: Vec<String> = members
+            .iter()
+            .map(|&i| model.item_ids()[i as usize].clone())
+            .collect();
+        let popularity: Vec<u32> = members
+            .iter()
+            .map(|&i| model.popularity()[i as usize])
+            .collect();
+        let ranking = if members.is_empty() {
+            Vec::new()
+        } else {
+            let mut shard = Model::new(
+                ids.clone(),
+                shard_factors,
+                *model.fold_in_params(),
+                popularity,
+                model.precision(),
+                provenance(format!("tastebud publish: shard {s}")),
+            )?;
+            // Fold-in uses the whole catalog's Y^T Y, from the centroid file.
+            shard.set_gram_elsewhere(true);
+            shard.to_bytes()
+        };
+        let ranking = add(format!("rank-{s}"), "tbm", ranking);
+        let mut pages = Vec::new();
+        for (p, chunk) in ids.chunks(PAGE_ITEMS).enumerate() {
+            let records: Vec<&CatalogItem> = chunk.iter().map(|id| by_id[id.as_str()]).collect();
+            let json = serde_json::to_vec(&records).expect("catalog items serialize");
+            pages.push(add(format!("page-{s}-{p}"), "json", json));
+        }
+        shards.push(ShardFiles {
+            items: members.len() as u32,
+            ranking,
+            pages,
+        });
+    }
+
+    // The centroid model: the fold-in settings and the whole catalog's Y^T Y.
+    let mut centroid_rows = Array2::<f32>::zeros((s_count, k));
+    for s in 0..s_count {
+        centroid_rows
+            .row_mut(s)
+            .assign(&ndarray::ArrayView1::from(partition.centroid(s)));
+    }
+    let mut centroids = Model::new(
+        (0..s_count).map(|s| format!("shard-{s}")).collect(),
+        centroid_rows,
+        *model.fold_in_params(),
+        (0..s_count)
+            .map(|s| partition.members(s).len() as u32)
+            .collect(),
+        Precision::F32,
+        provenance("tastebud publish: centroids".into()),
+    )?
+    .with_gram(model.gram().to_vec())?;
+    // The discovery calibration travels with the head, so the presets mean what they meant.
+    centroids.set_calibration(model.calibration().cloned())?;
+    let centroids = add("centroids".into(), "tbm", centroids.to_bytes());
+
+    // The head: the catalog less the items with factors.
+    let mut head_catalog = catalog.clone();
+    head_catalog
+        .items
+        .retain(|i| model.item_index(&i.id).is_none());
+    let head = Head {
+        catalog: head_catalog,
+        radii: (0..s_count).map(|s| partition.radius(s)).collect(),
+    };
+    // Through a `Value`, whose maps are sorted: the catalog's lists are hash maps, and the
+    // same inputs must give the same bytes.
+    let head = serde_json::to_value(&head).expect("the head serializes");
+    let head = add(
+        "head".into(),
+        "json",
+        serde_json::to_vec(&head).expect("the head serializes"),
+    );
+
+    // The directory.
+    let buckets = n.div_ceil(DIRECTORY_IDS).max(1);
+    let mut dir: Vec<std::collections::BTreeMap<&str, u32>> = vec![Default::default(); buckets];
+    for (i, id) in model.item_ids().iter().enumerate() {
+        dir[bucket_of(id, buckets)].insert(id, partition.assignment()[i]);
+    }
+    let directory: Vec<FileRef> = dir
+        .iter()
+        .enumerate()
+        .map(|(b, entries)| {
+            let json = serde_json::to_vec(entries).expect("the directory serializes");
+            add(format!("dir-{b}"), "json", json)
+        })
+        .collect();
+
+    // The strict set: the shards with the most interactions, up to the item cap.
+    let mut by_mass: Vec<(u64, usize)> = (0..s_count)
+        .filter(|&s| !partition.members(s).is_empty())
+        .map(|s| {
+            let mass = partition
+                .members(s)
+                .iter()
+                .map(|&i| model.popularity()[i as usize] as u64)
+                .sum();
+            (mass, s)
+        })
+        .collect();
+    by_mass.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut strict = Vec::new();
+    let mut held = 0;
+    for (_, s) in by_mass {
+        let size = partition.members(s).len();
+        if !strict.is_empty() && held + size > options.strict_items {
+            continue;
+        }
+        strict.push(s as u32);
+        held += size;
+    }
+    strict.sort_unstable();
+
+    let manifest = Manifest {
+        format: PUBLISHED_FORMAT.into(),
+        version: PUBLISHED_VERSION,
+        items: n as u64,
+        factors: k as u32,
+        head,
+        centroids,
+        shards,
+        directory,
+        strict,
+    };
+    Ok(Published {
+        manifest,
+        files,
+        partition,
+    })
+}
+
+/// SHA-256 of `bytes`, lower-case hex.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What the host may learn from the files a visitor reads (`docs/privacy.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Privacy {
+    /// Every visitor reads the same files in the same order: the head, the centroids and the
+    /// strict set's shards. Items outside the strict set are neither folded in nor shown.
+    Strict,
+    /// Besides the strict reads, the directory buckets and shards of the visitor's own history
+    /// items, each once, in file order: the host learns which shards hold items the visitor
+    /// has, which it already served to them.
+    History,
+}
+
+impl Manifest {
+    /// Parses and checks `manifest.json`.
+    ///
+    /// # Errors
+    /// If it is not a manifest of this format and version, or its parts disagree.
+    pub fn from_json(text: &str) -> Result<Manifest> {
+        let m: Manifest = serde_json::from_str(text).map_err(|e| {
+            Error::Published(format!("manifest.json is not a Tastebud manifest: {e}"))
+        })?;
+        if m.format != PUBLISHED_FORMAT {
+            return Err(Error::Published(format!(
+                "manifest.json has format {:?}, expected {PUBLISHED_FORMAT:?}",
+                m.format
+            )));
+        }
+        if m.version != PUBLISHED_VERSION {
+            return Err(Error::Published(format!(
+                "manifest.json is version {}, this build reads version {PUBLISHED_VERSION}; publish again or update Tastebud",
+                m.version
+            )));
+        }
+        let total: u64 = m.shards.iter().map(|s| s.items as u64).sum();
+        let pages_fit = m
+            .shards
+            .iter()
+            .all(|s| s.pages.len() == (s.items as usize).div_ceil(PAGE_ITEMS));
+        let names_safe = m.files().all(|f| {
+            !f.file.is_empty()
+                && f.file
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && !f.file.starts_with('.')
+        });
+        if total != m.items
+            || m.shards.is_empty()
+            || m.directory.is_empty()
+            || !pages_fit
+            || !names_safe
+            || m.strict.iter().any(|&s| s as usize >= m.shards.len())
+        {
+            return Err(Error::Published(
+                "manifest.json is inconsistent (item counts, pages, file names or the strict set); publish again".into(),
+            ));
+        }
+        Ok(m)
+    }
+
+    /// Every file the manifest names.
+    pub fn files(&self) -> impl Iterator<Item = &FileRef> {
+        [&self.head, &self.centroids]
+            .into_iter()
+            .chain(
+                self.shards
+                    .iter()
+                    .flat_map(|s| std::iter::once(&s.ranking).chain(&s.pages)),
+            )
+            .chain(&self.directory)
+    }
+}
+
+/// Reads a publication for one visitor through `read` (a file read natively, a `fetch` in the
+/// browser), in the order [`Privacy`] allows, and assembles what arrived.
+pub struct Loader<'a> {
+    manifest: &'a Manifest,
+    read: &'a mut dyn FnMut(&FileRef) -> Result<Vec<u8>>,
+    /// The files read, in order.
+    pub requests: Vec<String>,
+}
+
+/// What a visitor has loaded: the items of the shards read, as one model that folds in against
+/// the whole catalog, and the head.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The items of the shards read (in shard order), with the catalog's fold-in and `Y^T Y`.
+    pub model: Model,
+    /// The head.
+    pub head: Head,
+    /// The centroid model (the shards as items).
+    pub centroids: Model,
+    /// The shards read, ascending.
+    pub shards: Vec<u32>,
+    /// Each loaded item's shard and position in it.
+    pub places: Vec<(u32, u32)>,
+}
+
+impl<'a> Loader<'a> {
+    /// A loader over `manifest`, reading files with `read`.
+    pub fn new(
+        manifest: &'a Manifest,
+        read: &'a mut dyn FnMut(&FileRef) -> Result<Vec<u8>>,
+    ) -> Self {
+        Loader {
+            manifest,
+            read,
+            requests: Vec::new(),
+        }
+    }
+
+    fn get(&mut self, f: &FileRef) -> Result<Vec<u8>> {
+        self.requests.push(f.file.clone());
+        let bytes = (self.read)(f)?;
+        if bytes.len() as u64 != f.bytes {
+            return Err(Error::Published(format!(
+                "{} has {} bytes, the manifest says {}: the files come from different publications; publish again and upload every file",
+                f.file,
+                bytes.len(),
+                f.bytes
+            )));
+        }
+        Ok(bytes)
+    }
+
+    /// Loads what a visitor with `history` (item ids) may read under `privacy`.
+    ///
+    /// # Errors
+    /// If a file cannot be read, or is corrupt or from another publication.
+    pub fn load(&mut self, privacy: Privacy, history: &[String]) -> Result<Loaded> {
+        let m = self.manifest;
+        let head_bytes = self.get(&m.head)?;
+        let head: Head = serde_json::from_slice(&head_bytes).map_err(|e| {
+            Error::Published(format!("{} is not a published head: {e}", m.head.file))
+        })?;
+        let centroids = Model::from_bytes(&self.get(&m.centroids)?)
+            .map_err(|e| Error::Published(format!("{}: {e}", m.centroids.file)))?;
+        if centroids.n_items() != m.shards.len()
+            || centroids.n_factors() != m.factors as usize
+            || head.radii.len() != m.shards.len()
+        {
+            return Err(mismatch(&m.centroids.file));
+        }
+        let mut wanted: BTreeSet<u32> = m.strict.iter().copied().collect();
+        if privacy == Privacy::History && !history.is_empty() {
+            let buckets: BTreeSet<usize> = history
+                .iter()
+                .map(|id| bucket_of(id, m.directory.len()))
+                .collect();
+            for b in buckets {
+                let f = &m.directory[b];
+                let dir: HashMap<String, u32> = serde_json::from_slice(&self.get(f)?)
+                    .map_err(|e| Error::Published(format!("{} is not a directory: {e}", f.file)))?;
+                for id in history {
+                    if let Some(&s) = dir.get(id) {
+                        if s as usize >= m.shards.len() {
+                            return Err(mismatch(&f.file));
+                        }
+                        wanted.insert(s);
+                    }
+                }
+            }
+        }
+        // Strict shards first, in the manifest's order, then the rest ascending.
+        let order: Vec<u32> = m
+            .strict
+            .iter()
+            .copied()
+            .chain(wanted.iter().copied().filter(|s| !m.strict.contains(s)))
+            .collect();
+        let mut parts = Vec::with_capacity(order.len());
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for &s in &order {
+            let shard = &m.shards[s as usize];
+            if shard.items == 0 {
+                continue;
+            }
+            let model = Model::from_bytes(&self.get(&shard.ranking)?)
+                .map_err(|e| Error::Published(format!("{}: {e}", shard.ranking.file)))?;
+            if model.n_items() != shard.items as usize
+                || model.n_factors() != m.factors as usize
+                || model.fold_in_params() != centroids.fold_in_params()
+            {
+                return Err(mismatch(&shard.ranking.file));
+            }
+            if !model.item_ids().iter().all(|id| seen.insert(id.clone())) {
+                return Err(mismatch(&shard.ranking.file));
+            }
+            parts.push((s, model));
+        }
+        parts.sort_by_key(|(s, _)| *s);
+        let shards: Vec<u32> = parts.iter().map(|(s, _)| *s).collect();
+        let model = combine(&parts, &centroids)?;
+        let places = parts
+            .iter()
+            .flat_map(|(s, part)| (0..part.n_items() as u32).map(move |p| (*s, p)))
+            .collect();
+        Ok(Loaded {
+            model,
+            head,
+            centroids,
+            shards,
+            places,
+        })
+    }
+
+    /// The display records of `items` (indices into `loaded.model`), reading each page once.
+    ///
+    /// # Errors
+    /// If a page cannot be read or does not hold the items the ranking file says.
+    pub fn records(&mut self, loaded: &Loaded, items: &[u32]) -> Result<Vec<CatalogItem>> {
+        let m = self.manifest;
+        let mut pages: BTreeSet<(u32, usize)> = BTreeSet::new();
+        for &i in items {
+            let (s, p) = loaded.places[i as usize];
+            pages.insert((s, p as usize / PAGE_ITEMS));
+        }
+        let mut by_id: HashMap<String, CatalogItem> = HashMap::new();
+        for (s, p) in pages {
+            let f = &m.shards[s as usize].pages[p];
+            let records: Vec<CatalogItem> = serde_json::from_slice(&self.get(f)?)
+                .map_err(|e| Error::Published(format!("{} is not a display page: {e}", f.file)))?;
+            by_id.extend(records.into_iter().map(|r| (r.id.clone(), r)));
+        }
+        items
+            .iter()
+            .map(|&i| {
+                let id = &loaded.model.item_ids()[i as usize];
+                by_id.remove(id).ok_or_else(|| {
+                    let (s, p) = loaded.places[i as usize];
+                    mismatch(&m.shards[s as usize].pages[p as usize / PAGE_ITEMS].file)
+                })
+            })
+            .collect()
+    }
+}
+
+fn mismatch(file: &str) -> Error {
+    Error::Published(format!(
+        "{file} does not match the manifest: the files come from different publications; publish again and upload every file"
+    ))
+}
+
+/// One model of the shards' items, folding in against the centroid model's `Y^T Y`.
+fn combine(parts: &[(u32, Model)], centroids: &Model) -> Result<Model> {
+    let k = centroids.n_factors();
+    let n: usize = parts.iter().map(|(_, m)| m.n_items()).sum();
+    if n == 0 {
+        return Err(Error::Published(
+            "no shard was read, so there is nothing to rank".into(),
+        ));
+    }
+    let mut ids = Vec::with_capacity(n);
+    let mut popularity = Vec::with_capacity(n);
+    let mut rows = ndarray::Array2::<f32>::zeros((n, k));
+    let mut at = 0;
+    for (_, part) in parts {
+        for i in 0..part.n_items() {
+            rows.row_mut(at)
+                .assign(&ndarray::ArrayView1::from(&part.item_row(i)[..]));
+            at += 1;
+        }
+        ids.extend(part.item_ids().iter().cloned());
+        popularity.extend_from_slice(part.popularity());
+    }
+    let mut model = Model::new(
+        ids,
+        rows,
+        *centroids.fold_in_params(),
+        popularity,
+        parts[0].1.precision(),
+        parts[0].1.provenance().clone(),
+    )?
+    .with_gram(centroids.gram().to_vec())?;
+    model.set_calibration(centroids.calibration().cloned())?;
+    Ok(model)
+}

@@ -1,0 +1,233 @@
+//! Publication in shards: the files and manifest `publish` writes, what a visitor reads in each
+//! privacy mode, and corrupt or mismatched files.
+
+#[path = "../../browser/tests/common/mod.rs"]
+mod shop;
+
+use std::collections::HashMap;
+
+use tastebud_core::{
+    bucket_of, publish, sha256_hex, Error, FileRef, Filter, Loader, Manifest, Privacy,
+    PublishOptions, Published,
+};
+
+fn published(shards: usize, strict_items: usize) -> Published {
+    publish(
+        &shop::catalog(),
+        &shop::model(),
+        &PublishOptions {
+            shards: Some(shards),
+            strict_items,
+            ..PublishOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+/// The files by name, as a static host serves them.
+fn host(p: &Published) -> HashMap<String, Vec<u8>> {
+    p.files.iter().cloned().collect()
+}
+
+fn load(
+    manifest: &Manifest,
+    files: &HashMap<String, Vec<u8>>,
+    privacy: Privacy,
+    history: &[String],
+) -> (tastebud_core::Result<tastebud_core::Loaded>, Vec<String>) {
+    let mut read = |f: &FileRef| -> tastebud_core::Result<Vec<u8>> {
+        files
+            .get(&f.file)
+            .cloned()
+            .ok_or_else(|| Error::Published(format!("{} is missing", f.file)))
+    };
+    let mut loader = Loader::new(manifest, &mut read);
+    let loaded = loader.load(privacy, history);
+    (loaded, loader.requests)
+}
+
+fn ids(category: usize, n: std::ops::Range<usize>) -> Vec<String> {
+    n.map(|i| shop::item_id(category, i)).collect()
+}
+
+#[test]
+fn every_file_is_named_by_its_hash_and_the_manifest_round_trips() {
+    let p = published(4, 0);
+    let m = &p.manifest;
+    assert_eq!(m.shards.len(), 4);
+    assert_eq!(m.items as usize, shop::model().n_items());
+    let files = host(&p);
+    for f in m.files() {
+        let bytes = &files[&f.file];
+        assert_eq!(bytes.len() as u64, f.bytes);
+        assert_eq!(sha256_hex(bytes), f.sha256);
+        assert!(f.file.contains(&f.sha256[..16]), "{}", f.file);
+    }
+    assert_eq!(files.len(), m.files().count());
+    let text = serde_json::to_string(m).unwrap();
+    assert_eq!(&Manifest::from_json(&text).unwrap(), m);
+    // The same inputs give the same bytes.
+    let again = published(4, 0);
+    assert_eq!(again.files, p.files);
+    // Each item is in exactly one shard.
+    let total: u32 = m.shards.iter().map(|s| s.items).sum();
+    assert_eq!(total as u64, m.items);
+}
+
+#[test]
+fn reading_every_shard_recommends_exactly_what_the_whole_model_does() {
+    let p = published(4, usize::MAX);
+    assert_eq!(
+        p.manifest.strict.len(),
+        4,
+        "the strict set holds every shard"
+    );
+    let files = host(&p);
+    let whole = shop::model();
+    let history = ids(1, 0..3);
+    let (loaded, _) = load(&p.manifest, &files, Privacy::Strict, &history);
+    let loaded = loaded.unwrap();
+    assert_eq!(loaded.model.n_items(), whole.n_items());
+    let pairs = |model: &tastebud_core::Model| -> Vec<(u32, f32)> {
+        history
+            .iter()
+            .map(|id| (model.item_index(id).unwrap(), 1.0))
+            .collect()
+    };
+    let top = |model: &tastebud_core::Model| -> Vec<String> {
+        model
+            .recommend_for(&pairs(model), 10, Filter::new())
+            .unwrap()
+            .iter()
+            .map(|s| model.item_ids()[s.item as usize].clone())
+            .collect()
+    };
+    assert_eq!(top(&loaded.model), top(&whole));
+    // Display records come from the pages, for the items asked for only.
+    let shown: Vec<u32> = loaded
+        .model
+        .recommend_for(&pairs(&loaded.model), 3, Filter::new())
+        .unwrap()
+        .iter()
+        .map(|s| s.item)
+        .collect();
+    let mut read = |f: &FileRef| -> tastebud_core::Result<Vec<u8>> { Ok(files[&f.file].clone()) };
+    let mut loader = Loader::new(&p.manifest, &mut read);
+    let records = loader.records(&loaded, &shown).unwrap();
+    let catalog = shop::catalog();
+    for (r, &i) in records.iter().zip(&shown) {
+        assert_eq!(r.id, loaded.model.item_ids()[i as usize]);
+        assert_eq!(Some(r), catalog.items.iter().find(|c| c.id == r.id));
+    }
+    assert!(loader.requests.iter().all(|f| f.starts_with("page-")));
+}
+
+#[test]
+fn strict_mode_reads_the_same_files_in_the_same_order_for_every_visitor() {
+    let p = published(4, 12);
+    let files = host(&p);
+    let (a, first) = load(&p.manifest, &files, Privacy::Strict, &ids(0, 0..4));
+    let (b, second) = load(&p.manifest, &files, Privacy::Strict, &ids(2, 3..9));
+    let (c, nobody) = load(&p.manifest, &files, Privacy::Strict, &[]);
+    assert!(a.is_ok() && b.is_ok() && c.is_ok());
+    assert_eq!(first, second);
+    assert_eq!(first, nobody);
+    assert!(first.iter().all(|f| !f.starts_with("dir-")));
+}
+
+#[test]
+fn history_mode_reads_only_the_strict_set_and_what_the_history_points_to() {
+    let p = published(4, 0);
+    let m = &p.manifest;
+    let files = host(&p);
+    let history = ids(2, 0..3);
+    let (loaded, requests) = load(m, &files, Privacy::History, &history);
+    let loaded = loaded.unwrap();
+    // The allowed files: head, centroids, the strict shards, the history's directory buckets
+    // and the shards its items are in.
+    let whole = shop::model();
+    let mut allowed = vec![m.head.file.clone(), m.centroids.file.clone()];
+    for &s in &m.strict {
+        allowed.push(m.shards[s as usize].ranking.file.clone());
+    }
+    for id in &history {
+        allowed.push(m.directory[bucket_of(id, m.directory.len())].file.clone());
+        let s = p.partition.assignment()[whole.item_index(id).unwrap() as usize];
+        allowed.push(m.shards[s as usize].ranking.file.clone());
+    }
+    assert!(requests.iter().all(|f| allowed.contains(f)), "{requests:?}");
+    // No file twice, and every history item is loaded, so it folds in.
+    let mut unique = requests.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), requests.len());
+    for id in &history {
+        assert!(loaded.model.item_index(id).is_some(), "{id}");
+    }
+    // A history in one niche reads fewer shards than there are.
+    assert!(loaded.shards.len() < m.shards.len(), "{:?}", loaded.shards);
+    // The order does not depend on the order of the history.
+    let mut reversed = history.clone();
+    reversed.reverse();
+    assert_eq!(load(m, &files, Privacy::History, &reversed).1, requests);
+}
+
+#[test]
+fn corrupt_missing_and_mismatched_files_are_clear_errors() {
+    let p = published(4, usize::MAX);
+    let m = &p.manifest;
+    let history = ids(1, 0..2);
+    let shard = m.shards[m.strict[0] as usize].ranking.file.clone();
+
+    let mut corrupt = host(&p);
+    let bytes = corrupt.get_mut(&shard).unwrap();
+    // A byte of the sections, before the checksum.
+    let at = bytes.len() - 6;
+    bytes[at] ^= 0x55;
+    let e = load(m, &corrupt, Privacy::Strict, &history)
+        .0
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains(&shard) && e.contains("corrupt"), "{e}");
+
+    let mut missing = host(&p);
+    missing.remove(&shard);
+    let e = load(m, &missing, Privacy::Strict, &history)
+        .0
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains(&shard), "{e}");
+
+    // A shard from another publication (another shard count) in place of this one.
+    let other = published(2, usize::MAX);
+    let mut mixed = host(&p);
+    mixed.insert(
+        shard.clone(),
+        other
+            .files
+            .iter()
+            .find(|(f, _)| f.starts_with("rank-0."))
+            .unwrap()
+            .1
+            .clone(),
+    );
+    let e = load(m, &mixed, Privacy::Strict, &history)
+        .0
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&shard) && e.contains("different publications"),
+        "{e}"
+    );
+
+    let text = serde_json::to_string(m).unwrap();
+    let e = Manifest::from_json(&text.replace("\"version\":1", "\"version\":9"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("version 9"), "{e}");
+    let e = Manifest::from_json(&text.replace(".tbm\"", "/../x.tbm\""))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("inconsistent"), "{e}");
+    assert!(Manifest::from_json("{}").is_err());
+}
