@@ -88,6 +88,18 @@ def split(users: np.ndarray, items: np.ndarray, seed: int = 42, fraction: float 
     return train, test
 
 
+def check_datasets(data: Path, names: str) -> None:
+    """Exits with a clear message if a name in the comma-separated `names` is unknown or its
+    file is not under `data`."""
+    for name in names.split(","):
+        if name not in DATASETS:
+            sys.exit(f"bench: unknown data set {name!r}; known: {', '.join(DATASETS)}")
+        rel, _ = DATASETS[name]
+        if not (data / rel).exists():
+            sys.exit(f"bench: {data / rel} is missing; pass --data DIR or set TASTEBUD_DATA "
+                     "to the folder holding ml-100k/, ml-1m-ge4/ and amazon-sports/")
+
+
 def write_tsv(path: Path, rows) -> None:
     with open(path, "w") as f:
         for u, i in rows:
@@ -448,13 +460,7 @@ def main() -> None:
     args = ap.parse_args()
 
     data = Path(args.data)
-    for name in args.datasets.split(","):
-        if name not in DATASETS:
-            sys.exit(f"bench: unknown data set {name!r}; known: {', '.join(DATASETS)}")
-        rel, _ = DATASETS[name]
-        if not (data / rel).exists():
-            sys.exit(f"bench: {data / rel} is missing; pass --data DIR or set TASTEBUD_DATA "
-                     "to the folder holding ml-100k/, ml-1m-ge4/ and amazon-sports/")
+    check_datasets(data, args.datasets)
     results = []
     with threadpool_limits(limits=args.threads, user_api="blas"), \
             tempfile.TemporaryDirectory() as tmp:

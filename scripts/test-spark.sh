@@ -4,7 +4,9 @@
 # Installs pyspark 4.3.0 from PyPI into .tools/spark-venv (once; Java 17 must be on PATH), builds
 # the release CLI, then tests/spark/spark_roundtrip.py trains implicit ALS on ml-100k in local
 # mode, saves it, imports it with `tastebud import --spark-model` and checks that `tastebud
-# fold-in` reproduces Spark's userFactors (1e-3 relative) and recommendForUserSubset's top 10.
+# fold-in` reproduces Spark's userFactors (1e-3 relative) and recommendForUserSubset's top 10;
+# then scripts/spark-partition.py clusters the items with MLlib KMeans and `tastebud publish
+# --assignment` turns the clusters into shards, read back as the whole model.
 #
 #   scripts/test-spark.sh       ml-100k from $TASTEBUD_DATA (default ../shared/data)
 set -euo pipefail

@@ -8,6 +8,9 @@ excludes nothing, so tastebud ranks seen items too).
     python spark_roundtrip.py --tastebud target/release/tastebud --data .../ml-100k/u.data \
         --work /tmp/spark-roundtrip
 
+Then partitions the items on Spark (scripts/spark-partition.py, MLlib KMeans) and checks that
+`tastebud publish --assignment` makes Spark's clusters the shards, read back as the whole model.
+
 Prints one line per check and `N passed, M failed` last; exits 1 if any check failed.
 """
 
@@ -187,6 +190,57 @@ def main():
     off_err = relative_error(off["vector"], user_factors[USERS[0]])
     check("without by-count scaling the fold-in misses userFactors", off_err > VECTOR_TOLERANCE,
           f"relative error {off_err:.2e}")
+
+    # 5. A partition computed on the cluster (scripts/spark-partition.py: MLlib KMeans, cosine)
+    # feeds `tastebud publish --assignment`; a visitor who reads every shard gets the list the
+    # whole model gives.
+    shards_tsv = os.path.join(args.work, "shards.tsv")
+    here = os.path.dirname(os.path.abspath(__file__))
+    job = os.path.join(here, "..", "..", "scripts", "spark-partition.py")
+    out = subprocess.run(
+        [sys.executable, job, "--model", model_dir, "--out", shards_tsv, "--id-map", id_map,
+         "--shards", "8"], capture_output=True, text=True)
+    check("spark-partition.py writes an assignment", out.returncode == 0,
+          (out.stdout + out.stderr).strip()[-300:])
+    assigned = {}
+    if out.returncode == 0:
+        with open(shards_tsv) as f:
+            for line in f:
+                if not line.startswith("#"):
+                    item, shard = line.rstrip("\n").split("\t")
+                    assigned[item] = int(shard)
+    check("every item is assigned once", sorted(assigned) == sorted(f"ml-{i}" for i in item_ids),
+          f"{len(assigned)} of {len(item_ids)}")
+    loc = lambda text: {"en": text, "zh-CN": text}  # noqa: E731
+    catalog_path = os.path.join(args.work, "catalog.json")
+    with open(catalog_path, "w") as f:
+        json.dump({
+            "version": 1, "shop": loc("Spark"), "currency": "EUR",
+            "areas": [{"id": "all", "name": loc("All")}],
+            "categories": [{"id": "all", "area": "all", "name": loc("All"), "niche": False}],
+            "items": [{"id": f"ml-{i}", "title": loc(f"Movie {i}"), "description": loc("A movie."),
+                       "brand": "-", "category": "all", "price": 1.0, "tags": [],
+                       "picture": {"glyph": "mug", "hue": 0}} for i in item_ids],
+        }, f)
+    site = os.path.join(args.work, "site")
+    published = json.loads(tastebud(
+        args.tastebud, "publish", "--catalog", catalog_path, "--model", tbm, "--assignment",
+        shards_tsv, "--strict-items", "100000", "--out", site, "--json"))
+    sizes = {}
+    for shard in assigned.values():
+        sizes[shard] = sizes.get(shard, 0) + 1
+    manifest = json.load(open(os.path.join(site, "manifest.json")))
+    check("the shards are Spark's clusters",
+          [s["items"] for s in manifest["shards"]]
+          == [sizes.get(n, 0) for n in range(len(manifest["shards"]))],
+          f"{published['shards']} shards")
+    items = ",".join(h.split(":")[0] for h in history[USERS[0]])
+    whole = json.loads(tastebud(args.tastebud, "recommend", "--model", tbm, "--items", items,
+                                "--json"))
+    read = json.loads(tastebud(args.tastebud, "recommend", "--published",
+                               os.path.join(site, "manifest.json"), "--items", items, "--json"))
+    check("reading every shard recommends what the whole model does", read == whole,
+          "" if read == whole else f"{read} vs {whole}")
 
     print(f"max relative error over {len(USERS)} users: {worst:.2e}; "
           f"top-{TOP} agreement: {top_agree}/{len(USERS)}")

@@ -211,3 +211,58 @@ fn bad_shard_counts_and_assignments_are_clear_errors() {
     let v = json(args(&["--assignment", s(&full), "--json"]));
     assert_eq!(v["shards"], 3);
 }
+
+#[test]
+fn evaluate_measures_what_a_mode_costs_against_every_shard() {
+    let dir = tempfile::tempdir().unwrap();
+    shop(dir.path(), "6", "0");
+    let manifest = dir.path().join("site/manifest.json");
+    // Shoppers who each keep to a stretch of the catalog (the demo lists items niche by niche):
+    // four items to fold in, two held out.
+    let ids = first_ids(dir.path(), 240);
+    let ids: Vec<&str> = ids.split(',').collect();
+    let (mut train, mut test) = (String::new(), String::new());
+    for user in 0..30 {
+        let at = (user * 7) % (ids.len() - 6);
+        for (n, id) in ids[at..at + 6].iter().enumerate() {
+            let line = format!("u{user}\t{id}\n");
+            if n < 4 {
+                train.push_str(&line);
+            } else {
+                test.push_str(&line);
+            }
+        }
+    }
+    let train = write(dir.path(), "train.tsv", train);
+    let test = write(dir.path(), "test.tsv", test);
+    let run = |privacy: &str| {
+        json([
+            "evaluate",
+            "--published",
+            s(&manifest),
+            "--train",
+            s(&train),
+            "--test",
+            s(&test),
+            "--privacy",
+            privacy,
+            "--json",
+        ])
+    };
+    let history = run("history");
+    assert_eq!(history["shards"], 6);
+    assert_eq!(history["all_shards"]["users"], 30);
+    assert_eq!(history["history"]["users"], 30);
+    let read = history["median_shards_read"].as_u64().unwrap();
+    assert!((1..6).contains(&read), "{history}");
+    assert!(history["median_bytes_read"].as_u64() < history["all_bytes"].as_u64());
+    let strict = run("strict");
+    assert_eq!(strict["median_shards_read"], 1);
+    assert_eq!(strict["all_shards"], history["all_shards"]);
+    // A strict set of every shard reads all, and so loses nothing.
+    shop(dir.path(), "6", "100000");
+    let all = run("strict");
+    assert_eq!(all["median_shards_read"], 6);
+    assert_eq!(all["ndcg_ratio"], 1.0);
+    assert_eq!(all["strict"], all["all_shards"]);
+}

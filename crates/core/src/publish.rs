@@ -481,25 +481,16 @@ impl<'a> Loader<'a> {
         Ok(bytes)
     }
 
-    /// Loads what a visitor with `history` (item ids) may read under `privacy`.
+    /// The shards a visitor with `history` (item ids) reads under `privacy`, in the order read:
+    /// the strict set in the manifest's order, then (in history mode) the shards of the
+    /// history's items, ascending. Reads the directory buckets it needs (history mode), not the
+    /// shards.
     ///
     /// # Errors
-    /// If a file cannot be read, or is corrupt or from another publication.
-    pub fn load(&mut self, privacy: Privacy, history: &[String]) -> Result<Loaded> {
+    /// If a directory bucket cannot be read, or is corrupt or from another publication.
+    pub fn shards_for(&mut self, privacy: Privacy, history: &[String]) -> Result<Vec<u32>> {
         let m = self.manifest;
-        let head_bytes = self.get(&m.head)?;
-        let head: Head = serde_json::from_slice(&head_bytes).map_err(|e| {
-            Error::Published(format!("{} is not a published head: {e}", m.head.file))
-        })?;
-        let centroids = Model::from_bytes(&self.get(&m.centroids)?)
-            .map_err(|e| Error::Published(format!("{}: {e}", m.centroids.file)))?;
-        if centroids.n_items() != m.shards.len()
-            || centroids.n_factors() != m.factors as usize
-            || head.radii.len() != m.shards.len()
-        {
-            return Err(mismatch(&m.centroids.file));
-        }
-        let mut wanted: BTreeSet<u32> = m.strict.iter().copied().collect();
+        let mut wanted: BTreeSet<u32> = BTreeSet::new();
         if privacy == Privacy::History && !history.is_empty() {
             let buckets: BTreeSet<usize> = history
                 .iter()
@@ -519,13 +510,32 @@ impl<'a> Loader<'a> {
                 }
             }
         }
-        // Strict shards first, in the manifest's order, then the rest ascending.
-        let order: Vec<u32> = m
-            .strict
+        Ok(m.strict
             .iter()
             .copied()
-            .chain(wanted.iter().copied().filter(|s| !m.strict.contains(s)))
-            .collect();
+            .chain(wanted.into_iter().filter(|s| !m.strict.contains(s)))
+            .collect())
+    }
+
+    /// Loads what a visitor with `history` (item ids) may read under `privacy`.
+    ///
+    /// # Errors
+    /// If a file cannot be read, or is corrupt or from another publication.
+    pub fn load(&mut self, privacy: Privacy, history: &[String]) -> Result<Loaded> {
+        let m = self.manifest;
+        let head_bytes = self.get(&m.head)?;
+        let head: Head = serde_json::from_slice(&head_bytes).map_err(|e| {
+            Error::Published(format!("{} is not a published head: {e}", m.head.file))
+        })?;
+        let centroids = Model::from_bytes(&self.get(&m.centroids)?)
+            .map_err(|e| Error::Published(format!("{}: {e}", m.centroids.file)))?;
+        if centroids.n_items() != m.shards.len()
+            || centroids.n_factors() != m.factors as usize
+            || head.radii.len() != m.shards.len()
+        {
+            return Err(mismatch(&m.centroids.file));
+        }
+        let order = self.shards_for(privacy, history)?;
         let mut parts = Vec::with_capacity(order.len());
         let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         for &s in &order {

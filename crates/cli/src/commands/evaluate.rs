@@ -16,14 +16,15 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 use tastebud_core::{
     evaluate, holdout_split, long_tail, rerank, top_scores, user_split, CsrMatrix, Dataset,
-    EvalOptions, Filter, ItemCategories, ItemSet, Metrics, Model, Precision, RerankContext,
-    RerankParams, PRESETS,
+    EvalOptions, FileRef, Filter, ItemCategories, ItemSet, Loader, Metrics, Model, Precision,
+    Privacy, RerankContext, RerankParams, PRESETS,
 };
 
 use crate::categories::{self, CategoryFile};
+use crate::commands::publish::PrivacyArg;
 use crate::commands::train::{fit_with_progress, provenance, AlsArgs};
 use crate::commands::tune::{self as tuning, SearchArgs};
-use crate::commands::{load_model, write_atomically};
+use crate::commands::{load_model, published_reader, read_manifest, write_atomically};
 use crate::input::{self, Format};
 use crate::output::{self, metrics_json};
 use crate::report::{self, Exposure, Report, Sweep};
@@ -39,16 +40,23 @@ const STRENGTHS: [f32; 8] = [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0];
 /// trained on it (with the training flags) and a most-popular baseline, side by side, plus the
 /// --rerank preset when it is not `accurate`.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("mode").required(true).args(["model", "interactions"])))]
+#[command(group(ArgGroup::new("mode").required(true).args(["model", "published", "interactions"])))]
 pub struct EvaluateArgs {
     /// A model to evaluate (needs --train and --test).
     #[arg(long, value_name = "FILE", requires_all = ["train", "test"])]
     model: Option<PathBuf>,
+    /// A publication to evaluate (`tastebud publish`; needs --train and --test): each test user
+    /// reads it as a visitor would under --privacy, next to a reader of every shard.
+    #[arg(long, value_name = "MANIFEST", requires_all = ["train", "test"])]
+    published: Option<PathBuf>,
+    /// With --published: which files each test user may read (docs/privacy.md).
+    #[arg(long, value_enum, default_value_t = PrivacyArg::History, requires = "published")]
+    privacy: PrivacyArg,
     /// What each test user is folded in from.
-    #[arg(long, value_name = "FILE", requires = "model")]
+    #[arg(long, value_name = "FILE")]
     train: Option<PathBuf>,
     /// What each test user's recommendations are scored against.
-    #[arg(long, value_name = "FILE", requires = "model")]
+    #[arg(long, value_name = "FILE")]
     test: Option<PathBuf>,
     /// A log to split, train on and evaluate.
     #[arg(long, value_name = "FILE")]
@@ -107,11 +115,210 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     if args.k == 0 {
         bail!("k must be at least 1, got 0");
     }
-    match (&args.model, &args.train, &args.test, &args.interactions) {
-        (Some(model), Some(train), Some(test), None) => against_model(&args, model, train, test),
-        (None, _, _, Some(log)) => holdout(&args, log),
+    match (
+        &args.model,
+        &args.published,
+        &args.train,
+        &args.test,
+        &args.interactions,
+    ) {
+        (Some(model), None, Some(train), Some(test), None) => {
+            against_model(&args, model, train, test)
+        }
+        (None, Some(manifest), Some(train), Some(test), None) => {
+            against_published(&args, manifest, train, test)
+        }
+        (None, None, None, None, Some(log)) => holdout(&args, log),
+        (None, None, _, _, Some(_)) => {
+            bail!("--train and --test go with --model or --published, not --interactions")
+        }
         _ => unreachable!("clap enforces one mode"),
     }
+}
+
+/// Each test user's list from what they read of a publication under `--privacy`, next to the
+/// lists from every shard (the catalog's whole factor model): what sharding costs in accuracy,
+/// and what a visitor downloads.
+fn against_published(
+    args: &EvaluateArgs,
+    manifest_path: &Path,
+    train: &Path,
+    test: &Path,
+) -> Result<()> {
+    if args.rerank != "accurate" {
+        bail!("--published evaluates plain ranking; leave out --rerank");
+    }
+    let manifest = read_manifest(manifest_path)?;
+    // Every file once, checked; the test users then read from memory.
+    let mut check = published_reader(manifest_path);
+    let mut files: HashMap<String, Vec<u8>> = HashMap::new();
+    for f in manifest.files() {
+        let bytes = check(f).map_err(|e| anyhow!("{}: {e}", manifest_path.display()))?;
+        files.insert(f.file.clone(), bytes);
+    }
+    let from_memory = |f: &FileRef| -> tastebud_core::Result<Vec<u8>> {
+        files
+            .get(&f.file)
+            .cloned()
+            .ok_or_else(|| tastebud_core::Error::Published(format!("{} is missing", f.file)))
+    };
+    // The whole catalog: every shard as the strict set.
+    let mut every = manifest.clone();
+    every.strict = (0..manifest.shards.len() as u32).collect();
+    let mut read = from_memory;
+    let everything = Loader::new(&every, &mut read)
+        .load(Privacy::Strict, &[])
+        .map_err(|e| anyhow!("{}: {e}", manifest_path.display()))?;
+    let whole = &everything.model;
+    // Each item's shard.
+    let shard_of: Vec<u32> = everything.places.iter().map(|&(s, _)| s).collect();
+
+    let reading = args.als.reading(args.format)?;
+    let train = input::read_dataset(train, &reading)?;
+    let test = input::read_dataset(test, &reading)?;
+    let mut users = HashMap::new();
+    let (history, skipped_train) = model_cells(whole, &train, &mut users);
+    let (test_cells, skipped_test) = model_cells(whole, &test, &mut users);
+    let history = CsrMatrix::from_triplets(users.len(), whole.n_items(), &history);
+    let test = CsrMatrix::from_triplets(users.len(), whole.n_items(), &test_cells);
+    let opts = EvalOptions {
+        k: args.k,
+        popularity: whole.popularity(),
+        users: whole.provenance().users.unwrap_or(history.n_rows()),
+        categories: None,
+    };
+    let plain = model_preset(whole, "accurate")?;
+    let bar = output::bar(test.n_rows() as u64, "users", args.json);
+    let all = ranked_lists(
+        whole,
+        &history,
+        &test,
+        std::slice::from_ref(&plain),
+        None,
+        args.k,
+        &bar,
+    )?;
+    let all = score(&all[0], &history, &test, &opts);
+    if all.users == 0 {
+        bail!("no test interaction is with an item of the publication, so there is nothing to evaluate; check that the logs and the publication use the same item ids");
+    }
+
+    // Each test user reads what their own history allows: the shards the loader plans (with the
+    // directory buckets it reads to plan them), scored from the whole model restricted to them,
+    // which is what a model of those shards alone scores (the same factors, the catalog's
+    // Y^T Y).
+    let privacy = args.privacy.mode();
+    let first_bytes = manifest.head.bytes + manifest.centroids.bytes;
+    let evaluated: Vec<usize> = (0..test.n_rows())
+        .filter(|&u| !test.row(u).0.is_empty())
+        .collect();
+    bar.reset();
+    bar.set_length(evaluated.len() as u64);
+    let per_user: Vec<(Vec<u32>, usize, u64)> = evaluated
+        .par_iter()
+        .map(|&u| -> Result<(Vec<u32>, usize, u64)> {
+            let ids: Vec<String> = history
+                .row(u)
+                .0
+                .iter()
+                .map(|&i| whole.item_ids()[i as usize].clone())
+                .collect();
+            let mut read = from_memory;
+            let mut loader = Loader::new(&manifest, &mut read);
+            let shards = loader
+                .shards_for(privacy, &ids)
+                .map_err(|e| anyhow!("{}: {e}", manifest_path.display()))?;
+            let mut read_shard = vec![false; manifest.shards.len()];
+            for &s in &shards {
+                read_shard[s as usize] = true;
+            }
+            let bytes = first_bytes
+                + loader
+                    .requests
+                    .iter()
+                    .map(|f| files[f].len() as u64)
+                    .sum::<u64>()
+                + shards
+                    .iter()
+                    .map(|&s| manifest.shards[s as usize].ranking.bytes)
+                    .sum::<u64>();
+            let loaded = |i: u32| read_shard[shard_of[i as usize] as usize];
+            let pairs: Vec<(u32, f32)> = history
+                .row_pairs(u)
+                .into_iter()
+                .filter(|&(i, _)| loaded(i))
+                .collect();
+            let seen: ItemSet = pairs.iter().map(|&(i, _)| i).collect();
+            let top = if pairs.is_empty() {
+                let filter = Filter::new().only((0..whole.n_items() as u32).filter(|&i| loaded(i)));
+                whole.most_popular(args.k, &filter)
+            } else {
+                let system = whole
+                    .user_system(&pairs)
+                    .with_context(|| format!("cannot fold in test user {u}"))?;
+                let mut scores = Vec::new();
+                whole.score_system_into(&system, &mut scores);
+                top_scores(&scores, args.k, |i| loaded(i) && !seen.contains(i))
+            };
+            bar.inc(1);
+            Ok((top.iter().map(|s| s.item).collect(), shards.len(), bytes))
+        })
+        .collect::<Result<_>>()?;
+    bar.finish_and_clear();
+    let mut lists = vec![Vec::new(); test.n_rows()];
+    let mut shards = Vec::with_capacity(evaluated.len());
+    let mut bytes = Vec::with_capacity(evaluated.len());
+    for (&u, (list, s, b)) in evaluated.iter().zip(per_user) {
+        lists[u] = list;
+        shards.push(s);
+        bytes.push(b);
+    }
+    let read = score(&lists, &history, &test, &opts);
+    shards.sort_unstable();
+    bytes.sort_unstable();
+    let (median_shards, median_bytes) = (shards[shards.len() / 2], bytes[bytes.len() / 2]);
+    let every_byte: u64 = manifest.shards.iter().map(|s| s.ranking.bytes).sum::<u64>()
+        + manifest.head.bytes
+        + manifest.centroids.bytes;
+    let mode = match args.privacy {
+        PrivacyArg::Strict => "strict",
+        PrivacyArg::History => "history",
+    };
+
+    if args.json {
+        let mut fields = serde_json::Map::new();
+        fields.insert("all_shards".into(), Value::Object(metrics_json(&all)));
+        fields.insert(mode.into(), Value::Object(metrics_json(&read)));
+        fields.insert(
+            "ndcg_ratio".into(),
+            (read.ndcg / all.ndcg.max(1e-12)).into(),
+        );
+        fields.insert("shards".into(), manifest.shards.len().into());
+        fields.insert("median_shards_read".into(), median_shards.into());
+        fields.insert("median_bytes_read".into(), median_bytes.into());
+        fields.insert("all_bytes".into(), every_byte.into());
+        fields.insert("skipped_train".into(), skipped_train.into());
+        fields.insert("skipped_test".into(), skipped_test.into());
+        return Ok(output::emit_json(&Value::Object(fields))?);
+    }
+    let mut text = format!(
+        "evaluated {} users at k = {} on {} ({} shards)\n",
+        read.users,
+        read.k,
+        manifest_path.display(),
+        manifest.shards.len()
+    );
+    let row = format!("{mode} mode");
+    text.push_str(&table(&[("all shards", &all), (row.as_str(), &read)]));
+    writeln!(
+        text,
+        "{mode} mode keeps {:.3}x of the nDCG@{} of all shards; a visitor reads {median_shards} shards and {:.0} KB (medians), all shards with the head are {:.0} KB",
+        read.ndcg / all.ndcg.max(1e-12),
+        read.k,
+        median_bytes as f64 / 1024.0,
+        every_byte as f64 / 1024.0
+    )?;
+    Ok(output::emit(&text)?)
 }
 
 fn against_model(args: &EvaluateArgs, model_path: &Path, train: &Path, test: &Path) -> Result<()> {

@@ -21,6 +21,36 @@ use tastebud_core::Model;
 
 use crate::input::{io_reason, read_model_file};
 
+/// Reads and checks a publication's `manifest.json`.
+pub fn read_manifest(path: &Path) -> Result<tastebud_core::Manifest> {
+    let bytes = crate::input::read_file(path)?;
+    let text =
+        std::str::from_utf8(&bytes).map_err(|_| anyhow!("{}: not UTF-8 text", path.display()))?;
+    tastebud_core::Manifest::from_json(text).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+/// Reads the files of the publication whose manifest is at `manifest_path`, each checked against
+/// the manifest's SHA-256.
+pub fn published_reader(
+    manifest_path: &Path,
+) -> impl FnMut(&tastebud_core::FileRef) -> tastebud_core::Result<Vec<u8>> {
+    let dir = manifest_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    move |f| {
+        let bytes = crate::input::read_file(&dir.join(&f.file))
+            .map_err(|e| tastebud_core::Error::Published(format!("{e:#}")))?;
+        if tastebud_core::sha256_hex(&bytes) != f.sha256 {
+            return Err(tastebud_core::Error::Published(format!(
+                "{} does not have the SHA-256 the manifest gives: it is corrupt or from another publication; upload it again",
+                f.file
+            )));
+        }
+        Ok(bytes)
+    }
+}
+
 /// Reads and validates a model file.
 pub fn load_model(path: &Path) -> Result<Model> {
     parse_model(path, &read_model_file(path)?)

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use serde_json::json;
-use tastebud_core::{publish, Catalog, Manifest, PublishOptions, DEFAULT_STRICT_ITEMS, PAGE_ITEMS};
+use tastebud_core::{
+    publish, Catalog, Manifest, Privacy, PublishOptions, DEFAULT_STRICT_ITEMS, PAGE_ITEMS,
+};
 
 use crate::commands::{load_model, write_atomically};
 use crate::input::read_file;
@@ -269,4 +271,22 @@ fn read_assignment(path: &Path, model: &tastebud_core::Model) -> Result<Vec<u32>
         );
     }
     Ok(out.into_iter().map(|s| s.expect("checked")).collect())
+}
+
+/// `--privacy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PrivacyArg {
+    /// The same files for every visitor: the head and the strict set's shards.
+    Strict,
+    /// Also the directory buckets and shards of the visitor's own items.
+    History,
+}
+
+impl PrivacyArg {
+    pub fn mode(self) -> Privacy {
+        match self {
+            PrivacyArg::Strict => Privacy::Strict,
+            PrivacyArg::History => Privacy::History,
+        }
+    }
 }

@@ -4,12 +4,12 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context, Result};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde_json::{json, Value};
-use tastebud_core::{sha256_hex, FileRef, Filter, Loader, Manifest, Model, Privacy};
+use tastebud_core::{FileRef, Filter, Loader, Model};
 
-use crate::commands::{item_indices, load_model};
-use crate::input::read_file;
+use crate::commands::publish::PrivacyArg;
+use crate::commands::{item_indices, load_model, published_reader, read_manifest};
 use crate::output;
 
 /// Recommend items for a visitor who liked the given items.
@@ -38,15 +38,6 @@ pub struct RecommendArgs {
     /// Print JSON instead of a list.
     #[arg(long)]
     json: bool,
-}
-
-/// `--privacy`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum PrivacyArg {
-    /// The same files for every visitor: the head and the strict set's shards.
-    Strict,
-    /// Also the directory buckets and shards of the visitor's own items.
-    History,
 }
 
 /// How many contributions `--explain` shows.
@@ -132,32 +123,15 @@ fn load_published(
     manifest_path: &std::path::Path,
     args: &RecommendArgs,
 ) -> Result<(Model, Vec<String>)> {
-    let bytes = read_file(manifest_path)?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| anyhow!("{}: not UTF-8 text", manifest_path.display()))?;
-    let manifest =
-        Manifest::from_json(text).map_err(|e| anyhow!("{}: {e}", manifest_path.display()))?;
-    let dir = manifest_path
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_default();
+    let manifest = read_manifest(manifest_path)?;
     let mut total = 0u64;
+    let mut check = published_reader(manifest_path);
     let mut read = |f: &FileRef| -> tastebud_core::Result<Vec<u8>> {
-        let bytes = read_file(&dir.join(&f.file))
-            .map_err(|e| tastebud_core::Error::Published(format!("{e:#}")))?;
-        if sha256_hex(&bytes) != f.sha256 {
-            return Err(tastebud_core::Error::Published(format!(
-                "{} does not have the SHA-256 the manifest gives: it is corrupt or from another publication; upload it again",
-                f.file
-            )));
-        }
+        let bytes = check(f)?;
         total += bytes.len() as u64;
         Ok(bytes)
     };
-    let privacy = match args.privacy {
-        PrivacyArg::Strict => Privacy::Strict,
-        PrivacyArg::History => Privacy::History,
-    };
+    let privacy = args.privacy.mode();
     let history: Vec<String> = args.items.iter().map(|s| s.trim().to_owned()).collect();
     let mut loader = Loader::new(&manifest, &mut read);
     let loaded = loader
