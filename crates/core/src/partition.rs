@@ -209,18 +209,35 @@ impl Partition {
         self.radii[s]
     }
 
-    /// Each shard's bound on its members' scores for `user`: `<user, c> + |user| r` (minus
-    /// infinity for an empty shard).
+    /// Each shard's bound on its members' scores for `user`: `<user, c> + |user| r`, computed
+    /// in f64 and padded for the f32 rounding of a member's score (minus infinity for an empty
+    /// shard; plus infinity where it is not finite, so such a shard is read first).
     pub fn bounds(&self, user: &[f32]) -> Vec<f32> {
         assert_eq!(user.len(), self.factors, "one value per factor");
-        let norm = user.iter().map(|&v| v * v).sum::<f32>().sqrt();
+        let norm = user.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt();
+        // An f32 dot product of k terms is within k * 2^-23 * sum |u_d y_d| <= k * 2^-23 *
+        // |u| |y| of the exact one, and |y| <= |c| + r.
+        let rounding = self.factors as f64 * f32::EPSILON as f64;
         (0..self.n_shards())
             .map(|s| {
                 if self.offsets[s] == self.offsets[s + 1] {
-                    f32::NEG_INFINITY
+                    return f32::NEG_INFINITY;
+                }
+                let c = self.centroid(s);
+                let dot: f64 = c.iter().zip(user).map(|(&a, &b)| a as f64 * b as f64).sum();
+                let c_norm = c.iter().map(|&v| (v as f64).powi(2)).sum::<f64>().sqrt();
+                let r = self.radii[s] as f64;
+                let bound = dot + norm * r + 2.0 * rounding * norm * (c_norm + r);
+                if bound.is_finite() {
+                    // Rounded up to the next f32.
+                    let b = bound as f32;
+                    if (b as f64) < bound {
+                        b.next_up()
+                    } else {
+                        b
+                    }
                 } else {
-                    let dot: f32 = self.centroid(s).iter().zip(user).map(|(a, b)| a * b).sum();
-                    dot + norm * self.radii[s]
+                    f32::INFINITY
                 }
             })
             .collect()
@@ -233,7 +250,7 @@ impl Partition {
             .bounds(user)
             .into_iter()
             .enumerate()
-            .filter(|(_, b)| b.is_finite())
+            .filter(|(_, b)| *b != f32::NEG_INFINITY)
             .map(|(s, b)| (s as u32, b))
             .collect();
         order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));

@@ -26,8 +26,8 @@ use std::collections::{BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, CatalogItem};
-use crate::error::{invalid, Error, Result};
-use crate::model::{Model, Precision, Provenance};
+use crate::error::{Error, Result};
+use crate::model::Model;
 use crate::partition::Partition;
 
 /// The manifest's `format`.
@@ -108,11 +108,13 @@ pub struct PublishOptions {
     pub shards: Option<usize>,
     /// A shard per item computed elsewhere (the Spark job), instead of k-means here.
     pub assignment: Option<Vec<u32>>,
-    /// Items the strict set holds at most: the shards with the most interactions, until adding
-    /// the next would pass this (at least one shard).
+    /// Items the strict set holds at most: the shards in decreasing order of interactions, each
+    /// added if the set then still holds at most this many items (the first always).
     pub strict_items: usize,
     /// Seed of the k-means partition.
     pub seed: u64,
+    /// Ids per directory bucket, about (default [`DIRECTORY_IDS`]).
+    pub directory_ids: usize,
 }
 
 impl Default for PublishOptions {
@@ -122,6 +124,7 @@ impl Default for PublishOptions {
             assignment: None,
             strict_items: DEFAULT_STRICT_ITEMS,
             seed: 42,
+            directory_ids: DIRECTORY_IDS,
         }
     }
 }
@@ -156,6 +159,8 @@ pub fn bucket_of(id: &str, buckets: usize) -> usize {
 /// fit the model.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Result<Published> {
+    use crate::error::invalid;
+    use crate::model::{Precision, Provenance};
     use ndarray::Array2;
 
     catalog
@@ -167,6 +172,13 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
     let partition = match &options.assignment {
         Some(a) => {
             let shards = a.iter().map(|&s| s as usize + 1).max().unwrap_or(1);
+            if shards > n || options.shards.is_some_and(|s| s > n) {
+                return Err(invalid(
+                    "shards",
+                    "at most one per item",
+                    shards.max(options.shards.unwrap_or(0)),
+                ));
+            }
             if let Some(want) = options.shards {
                 if want < shards {
                     return Err(invalid("shards", "above every assigned shard", want));
@@ -290,7 +302,7 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
     );
 
     // The directory.
-    let buckets = n.div_ceil(DIRECTORY_IDS).max(1);
+    let buckets = n.div_ceil(options.directory_ids.max(1)).max(1);
     let mut dir: Vec<std::collections::BTreeMap<&str, u32>> = vec![Default::default(); buckets];
     for (i, id) in model.item_ids().iter().enumerate() {
         dir[bucket_of(id, buckets)].insert(id, partition.assignment()[i]);
@@ -364,8 +376,9 @@ pub enum Privacy {
     /// strict set's shards. Items outside the strict set are neither folded in nor shown.
     Strict,
     /// Besides the strict reads, the directory buckets and shards of the visitor's own history
-    /// items, each once, in file order: the host learns which shards hold items the visitor
-    /// has, which it already served to them.
+    /// items, each once: the buckets ascending, then the strict shards in the manifest's order,
+    /// then the history's other shards ascending. The host learns which buckets and shards hold
+    /// items the visitor has.
     History,
 }
 
@@ -378,6 +391,18 @@ impl Manifest {
         let m: Manifest = serde_json::from_str(text).map_err(|e| {
             Error::Published(format!("manifest.json is not a Tastebud manifest: {e}"))
         })?;
+        m.check()?;
+        Ok(m)
+    }
+
+    /// Checks what [`from_json`](Self::from_json) checks, for a manifest built another way:
+    /// the format and version, item counts, one page per [`PAGE_ITEMS`] items, safe and distinct
+    /// file names, and a strict set of distinct shards in range.
+    ///
+    /// # Errors
+    /// If any of those fails.
+    pub fn check(&self) -> Result<()> {
+        let m = self;
         if m.format != PUBLISHED_FORMAT {
             return Err(Error::Published(format!(
                 "manifest.json has format {:?}, expected {PUBLISHED_FORMAT:?}",
@@ -402,18 +427,26 @@ impl Manifest {
                     .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
                 && !f.file.starts_with('.')
         });
+        let mut names: Vec<&str> = m.files().map(|f| f.file.as_str()).collect();
+        names.sort_unstable();
+        let names_distinct = names.windows(2).all(|w| w[0] != w[1]);
+        let mut strict = m.strict.clone();
+        strict.sort_unstable();
+        let strict_distinct = strict.windows(2).all(|w| w[0] != w[1]);
         if total != m.items
             || m.shards.is_empty()
             || m.directory.is_empty()
             || !pages_fit
             || !names_safe
+            || !names_distinct
+            || !strict_distinct
             || m.strict.iter().any(|&s| s as usize >= m.shards.len())
         {
             return Err(Error::Published(
                 "manifest.json is inconsistent (item counts, pages, file names or the strict set); publish again".into(),
             ));
         }
-        Ok(m)
+        Ok(())
     }
 
     /// Every file the manifest names.
@@ -490,6 +523,7 @@ impl<'a> Loader<'a> {
     /// If a directory bucket cannot be read, or is corrupt or from another publication.
     pub fn shards_for(&mut self, privacy: Privacy, history: &[String]) -> Result<Vec<u32>> {
         let m = self.manifest;
+        m.check()?;
         let mut wanted: BTreeSet<u32> = BTreeSet::new();
         if privacy == Privacy::History && !history.is_empty() {
             let buckets: BTreeSet<usize> = history
@@ -523,6 +557,7 @@ impl<'a> Loader<'a> {
     /// If a file cannot be read, or is corrupt or from another publication.
     pub fn load(&mut self, privacy: Privacy, history: &[String]) -> Result<Loaded> {
         let m = self.manifest;
+        m.check()?;
         let head_bytes = self.get(&m.head)?;
         let head: Head = serde_json::from_slice(&head_bytes).map_err(|e| {
             Error::Published(format!("{} is not a published head: {e}", m.head.file))
@@ -578,6 +613,7 @@ impl<'a> Loader<'a> {
     /// If a page cannot be read or does not hold the items the ranking file says.
     pub fn records(&mut self, loaded: &Loaded, items: &[u32]) -> Result<Vec<CatalogItem>> {
         let m = self.manifest;
+        m.check()?;
         let mut pages: BTreeSet<(u32, usize)> = BTreeSet::new();
         for &i in items {
             let (s, p) = loaded.places[i as usize];
@@ -594,7 +630,7 @@ impl<'a> Loader<'a> {
             .iter()
             .map(|&i| {
                 let id = &loaded.model.item_ids()[i as usize];
-                by_id.remove(id).ok_or_else(|| {
+                by_id.get(id).cloned().ok_or_else(|| {
                     let (s, p) = loaded.places[i as usize];
                     mismatch(&m.shards[s as usize].pages[p as usize / PAGE_ITEMS].file)
                 })

@@ -12,16 +12,15 @@ use tastebud_core::{
 };
 
 fn published(shards: usize, strict_items: usize) -> Published {
-    publish(
-        &shop::catalog(),
-        &shop::model(),
-        &PublishOptions {
-            shards: Some(shards),
-            strict_items,
-            ..PublishOptions::default()
-        },
-    )
-    .unwrap()
+    published_with(PublishOptions {
+        shards: Some(shards),
+        strict_items,
+        ..PublishOptions::default()
+    })
+}
+
+fn published_with(options: PublishOptions) -> Published {
+    publish(&shop::catalog(), &shop::model(), &options).unwrap()
 }
 
 /// The files by name, as a static host serves them.
@@ -230,4 +229,69 @@ fn corrupt_missing_and_mismatched_files_are_clear_errors() {
         .to_string();
     assert!(e.contains("inconsistent"), "{e}");
     assert!(Manifest::from_json("{}").is_err());
+}
+
+/// History mode's exact request list, over several directory buckets and shards outside the
+/// strict set: head, centroids, each bucket once ascending, the strict shards, then the
+/// history's other shards ascending, whatever the order of the history.
+#[test]
+fn history_mode_requests_follow_the_documented_order() {
+    let p = published_with(PublishOptions {
+        shards: Some(6),
+        strict_items: 0,
+        directory_ids: 8,
+        ..PublishOptions::default()
+    });
+    let m = &p.manifest;
+    assert!(m.directory.len() >= 4, "{} buckets", m.directory.len());
+    let files = host(&p);
+    let whole = shop::model();
+    let mut history: Vec<String> = [ids(0, 0..3), ids(2, 4..7), ids(3, 1..2)].concat();
+    let shard_of = |id: &String| p.partition.assignment()[whole.item_index(id).unwrap() as usize];
+    let mut expected = vec![m.head.file.clone(), m.centroids.file.clone()];
+    let buckets: std::collections::BTreeSet<usize> = history
+        .iter()
+        .map(|id| bucket_of(id, m.directory.len()))
+        .collect();
+    assert!(buckets.len() >= 2, "{buckets:?}");
+    expected.extend(buckets.iter().map(|&b| m.directory[b].file.clone()));
+    let others: std::collections::BTreeSet<u32> = history
+        .iter()
+        .map(shard_of)
+        .filter(|s| !m.strict.contains(s))
+        .collect();
+    assert!(!others.is_empty());
+    expected.extend(
+        m.strict
+            .iter()
+            .chain(&others)
+            .map(|&s| m.shards[s as usize].ranking.file.clone()),
+    );
+    let (loaded, requests) = load(m, &files, Privacy::History, &history);
+    loaded.unwrap();
+    assert_eq!(requests, expected);
+    history.reverse();
+    history.rotate_left(2);
+    assert_eq!(load(m, &files, Privacy::History, &history).1, expected);
+}
+
+#[test]
+fn a_manifest_built_by_hand_is_checked_before_it_is_read() {
+    let p = published(4, 0);
+    let files = host(&p);
+    let mut twice = p.manifest.clone();
+    twice.strict = vec![twice.strict[0], twice.strict[0]];
+    let e = load(&twice, &files, Privacy::Strict, &[])
+        .0
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("inconsistent"), "{e}");
+    let mut out_of_range = p.manifest.clone();
+    out_of_range.strict = vec![9];
+    assert!(load(&out_of_range, &files, Privacy::Strict, &[]).0.is_err());
+    let mut no_directory = p.manifest.clone();
+    no_directory.directory.clear();
+    assert!(load(&no_directory, &files, Privacy::History, &ids(0, 0..1))
+        .0
+        .is_err());
 }

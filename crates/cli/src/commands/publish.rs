@@ -28,8 +28,9 @@ pub struct PublishArgs {
     /// The model (model.tbm).
     #[arg(long, value_name = "FILE")]
     model: PathBuf,
-    /// The folder to write into (created if missing). Files of an earlier publication there
-    /// that this one does not name are removed, once the new manifest is written.
+    /// The folder to write into (created if missing). Once the new manifest is written, the
+    /// files of older publications there are removed, except those of the one it replaces
+    /// (visitors may still hold its manifest); other files are left alone.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Shards [default: one per 1024 items].
@@ -76,6 +77,7 @@ pub fn run(args: PublishArgs) -> Result<()> {
         assignment,
         strict_items: args.strict_items,
         seed: args.seed,
+        ..PublishOptions::default()
     };
     let published = publish(&catalog, &model, &options).with_context(|| {
         format!(
@@ -102,8 +104,14 @@ pub fn run(args: PublishArgs) -> Result<()> {
     let manifest = serde_json::to_string_pretty(&published.manifest)?;
     // Checked as a reader checks it, so a writer bug never ships.
     Manifest::from_json(&manifest).context("the written manifest does not validate (a bug)")?;
-    write_atomically(&args.out.join("manifest.json"), manifest.as_bytes())?;
-    let removed = remove_stale(&args.out, &published.manifest)?;
+    // The publication this one replaces: its files stay, for visitors who already hold its
+    // manifest (a session in progress, a CDN edge that has not revalidated yet).
+    let manifest_path = args.out.join("manifest.json");
+    let previous = fs::read_to_string(&manifest_path)
+        .ok()
+        .and_then(|text| Manifest::from_json(&text).ok());
+    write_atomically(&manifest_path, manifest.as_bytes())?;
+    let removed = remove_stale(&args.out, &published.manifest, previous.as_ref())?;
 
     let m = &published.manifest;
     let sizes: Vec<usize> = m.shards.iter().map(|s| s.items as usize).collect();
@@ -121,6 +129,12 @@ pub fn run(args: PublishArgs) -> Result<()> {
         .map(|&s| m.shards[s as usize].ranking.bytes)
         .sum();
     let largest = sizes.iter().copied().max().unwrap_or(0);
+    let smallest = sizes.iter().copied().filter(|&n| n > 0).min().unwrap_or(0);
+    if smallest < SMALL_SHARD {
+        eprintln!(
+            "tastebud: warning: the smallest shard holds {smallest} items; in history mode a visitor's request for it narrows their items down to those {smallest} (docs/privacy.md); publish fewer shards for more privacy"
+        );
+    }
     if args.json {
         return Ok(output::emit_json(&json!({
             "out": args.out.display().to_string(),
@@ -171,6 +185,10 @@ pub fn run(args: PublishArgs) -> Result<()> {
     Ok(output::emit(&text)?)
 }
 
+/// Below this many items, a shard's request says a lot about which items a visitor has: `publish`
+/// warns.
+const SMALL_SHARD: usize = 32;
+
 fn kb(bytes: u64) -> String {
     if bytes >= 10 << 20 {
         format!("{:.0} MB", bytes as f64 / (1u64 << 20) as f64)
@@ -186,10 +204,15 @@ fn median(v: &[usize]) -> usize {
 }
 
 /// Removes the files of earlier publications from `dir`: names of the published kinds
-/// (`head.`, `centroids.`, `rank-`, `page-`, `dir-` with a 16-hex-digit hash) that the
-/// manifest does not name. Other files are left alone.
-fn remove_stale(dir: &Path, manifest: &Manifest) -> Result<usize> {
-    let keep: HashSet<&str> = manifest.files().map(|f| f.file.as_str()).collect();
+/// (`head.`, `centroids.`, `rank-`, `page-`, `dir-` with a 16-hex-digit hash) that neither the
+/// new manifest nor the `previous` one (the publication it replaces) names. Other files are left
+/// alone.
+fn remove_stale(dir: &Path, manifest: &Manifest, previous: Option<&Manifest>) -> Result<usize> {
+    let keep: HashSet<&str> = manifest
+        .files()
+        .chain(previous.into_iter().flat_map(|p| p.files()))
+        .map(|f| f.file.as_str())
+        .collect();
     let mut removed = 0;
     let entries = fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
     for entry in entries.flatten() {
@@ -251,6 +274,13 @@ fn read_assignment(path: &Path, model: &tastebud_core::Model) -> Result<Vec<u32>
                 shard.trim()
             )
         })?;
+        if shard as usize >= model.n_items() {
+            bail!(
+                "{}: shard {shard} is past the model's {} items; number the shards from 0, at most one per item",
+                at(),
+                model.n_items()
+            );
+        }
         let i = model
             .item_index(id)
             .ok_or_else(|| anyhow!("{}: item {id:?} is not in the model", at()))?;

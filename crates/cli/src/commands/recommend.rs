@@ -26,6 +26,9 @@ pub struct RecommendArgs {
     /// With --published: which files a visitor may read (docs/privacy.md).
     #[arg(long, value_enum, default_value_t = PrivacyArg::History, requires = "published")]
     privacy: PrivacyArg,
+    /// With --published: print each file read, in the order read, to stderr.
+    #[arg(long, requires = "published")]
+    reads: bool,
     /// Item ids the visitor liked, separated by commas (each counts as r = 1).
     #[arg(long, value_name = "ID,ID,...", value_delimiter = ',', required = true)]
     items: Vec<String>,
@@ -138,6 +141,11 @@ fn load_published(
         .load(privacy, &history)
         .map_err(|e| anyhow!("{}: {e}", manifest_path.display()))?;
     let files = loader.requests.len();
+    if args.reads {
+        for file in &loader.requests {
+            eprintln!("read {file}");
+        }
+    }
     drop(loader);
     let known = history
         .iter()
