@@ -97,7 +97,8 @@ pub struct Manifest {
 pub struct Head {
     /// The catalog without its items, except the items the model has no factors for.
     pub catalog: Catalog,
-    /// Each shard's radius (see [`Partition::radius`]).
+    /// Each shard's radius: no member is further from its centroid as the centroid file stores
+    /// it (see [`Partition::radius`]).
     pub radii: Vec<f32>,
 }
 
@@ -160,7 +161,7 @@ pub fn bucket_of(id: &str, buckets: usize) -> usize {
 #[cfg(not(target_arch = "wasm32"))]
 pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Result<Published> {
     use crate::error::invalid;
-    use crate::model::{Precision, Provenance};
+    use crate::model::Provenance;
     use ndarray::Array2;
 
     catalog
@@ -261,7 +262,8 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
         });
     }
 
-    // The centroid model: the fold-in settings and the whole catalog's Y^T Y.
+    // The centroid model: the fold-in settings and the whole catalog's Y^T Y, the centroids in
+    // the model's own precision (int8 keeps a big shop's head small).
     let mut centroid_rows = Array2::<f32>::zeros((s_count, k));
     for s in 0..s_count {
         centroid_rows
@@ -275,12 +277,26 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
         (0..s_count)
             .map(|s| partition.members(s).len() as u32)
             .collect(),
-        Precision::F32,
+        model.precision(),
         provenance("tastebud publish: centroids".into()),
     )?
     .with_gram(model.gram().to_vec())?;
     // The discovery calibration travels with the head, so the presets mean what they meant.
     centroids.set_calibration(model.calibration().cloned())?;
+    // Each radius is measured from the centroid as stored: the partition's, plus the distance
+    // the precision moved the centroid (rounded up), so the score bound still holds.
+    let radii: Vec<f32> = (0..s_count)
+        .map(|s| {
+            let moved = partition
+                .centroid(s)
+                .iter()
+                .zip(centroids.item_row(s))
+                .map(|(&a, b)| (a as f64 - b as f64).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            ((partition.radius(s) as f64 + moved) * (1.0 + 1e-6)) as f32
+        })
+        .collect();
     let centroids = add("centroids".into(), "tbm", centroids.to_bytes());
 
     // The head: the catalog less the items with factors.
@@ -290,7 +306,7 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
         .retain(|i| model.item_index(&i.id).is_none());
     let head = Head {
         catalog: head_catalog,
-        radii: (0..s_count).map(|s| partition.radius(s)).collect(),
+        radii,
     };
     // Through a `Value`, whose maps are sorted: the catalog's lists are hash maps, and the
     // same inputs must give the same bytes.

@@ -295,3 +295,40 @@ fn a_manifest_built_by_hand_is_checked_before_it_is_read() {
         .0
         .is_err());
 }
+
+/// The centroids are stored in the model's precision (int8 here), with each radius measured from
+/// the stored centroid, so no member lies outside it; an empty shard publishes too.
+#[test]
+fn stored_centroids_keep_every_member_within_its_radius() {
+    let whole = shop::model();
+    let n = whole.n_items() as u32;
+    // Four shards by index, and a fifth that stays empty.
+    let p = published_with(PublishOptions {
+        assignment: Some((0..n).map(|i| i % 4).collect()),
+        shards: Some(5),
+        ..PublishOptions::default()
+    });
+    let files = host(&p);
+    let m = &p.manifest;
+    assert_eq!(m.shards[4].items, 0);
+    let centroids = tastebud_core::Model::from_bytes(&files[&m.centroids.file]).unwrap();
+    assert_eq!(centroids.precision(), whole.precision());
+    let head: tastebud_core::Head = serde_json::from_slice(&files[&m.head.file]).unwrap();
+    for (i, &s) in p.partition.assignment().iter().enumerate() {
+        let c = centroids.item_row(s as usize);
+        let d: f32 = whole
+            .item_row(i)
+            .iter()
+            .zip(&c)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f32>()
+            .sqrt();
+        assert!(
+            d <= head.radii[s as usize],
+            "item {i}: {d} > {}",
+            head.radii[s as usize]
+        );
+    }
+    let (loaded, _) = load(m, &files, Privacy::Strict, &[]);
+    assert_eq!(loaded.unwrap().model.n_items(), whole.n_items());
+}
