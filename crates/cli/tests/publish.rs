@@ -294,3 +294,27 @@ fn evaluate_measures_what_a_mode_costs_against_every_shard() {
     assert_eq!(all["ndcg_ratio"], 1.0);
     assert_eq!(all["strict"], all["all_shards"]);
 }
+
+#[test]
+fn inspect_summarizes_a_publication_and_lists_its_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = shop(dir.path(), "5", "0");
+    let manifest = dir.path().join("site/manifest.json");
+    let text = ok(["inspect", s(&manifest)]);
+    assert!(text.contains("Tastebud publication, version 1"), "{text}");
+    assert!(text.contains("shards          5"), "{text}");
+    let v = json(["inspect", s(&manifest), "--json"]);
+    assert_eq!(v["shards"], 5);
+    assert_eq!(v["items"], summary["items"]);
+    assert_eq!(v["strict_shards"], summary["strict_shards"]);
+    let ids = ok(["inspect", s(&manifest), "--ids"]);
+    let mut published: Vec<&str> = ids.lines().collect();
+    let whole = ok(["inspect", s(&dir.path().join("demo/model.tbm")), "--ids"]);
+    let mut all: Vec<&str> = whole.lines().collect();
+    published.sort_unstable();
+    all.sort_unstable();
+    assert_eq!(published, all);
+    // Any other JSON is named for what it is not.
+    let other = write(dir.path(), "other.json", "{\"x\": 1}");
+    assert!(fails(["inspect", s(&other)]).contains("not a Tastebud manifest"));
+}

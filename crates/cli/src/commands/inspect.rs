@@ -3,21 +3,24 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use anyhow::Result;
+use std::path::Path;
+
+use anyhow::{anyhow, Result};
 use clap::Args;
 use serde_json::json;
 use tastebud_core::{Filter, Provenance, RegularizationScaling};
 
 use crate::args::scaling_name;
-use crate::commands::parse_model;
 use crate::commands::tune::calibration_lines;
+use crate::commands::{parse_model, published_reader, read_manifest};
 use crate::input::read_model_file;
 use crate::output;
 
-/// Show a model file's settings, provenance and a few of its items.
+/// Show a model file's settings, provenance and a few of its items; or, given a publication's
+/// manifest.json (`tastebud publish`), its shards and what a visitor downloads.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// The model file.
+    /// The model file, or a publication's manifest.json.
     model: PathBuf,
     /// Print JSON instead of text.
     #[arg(long, conflicts_with = "ids")]
@@ -32,6 +35,9 @@ const SHOWN: usize = 5;
 
 pub fn run(args: InspectArgs) -> Result<()> {
     let bytes = read_model_file(&args.model)?;
+    if bytes.first() == Some(&b'{') {
+        return inspect_publication(&args);
+    }
     let model = parse_model(&args.model, &bytes)?;
     if args.ids {
         let mut text = String::new();
@@ -192,6 +198,89 @@ fn describe(p: &Provenance) -> String {
     } else {
         format!("{source}: {}", details.join(", "))
     }
+}
+
+/// `inspect manifest.json`: the publication's shards, strict set and sizes; with `--ids`, every
+/// item id, read from the ranking files (each checked against the manifest).
+fn inspect_publication(args: &InspectArgs) -> Result<()> {
+    let manifest = read_manifest(&args.model)?;
+    if args.ids {
+        let mut read = published_reader(&args.model);
+        let mut text = String::new();
+        for shard in manifest.shards.iter().filter(|s| s.items > 0) {
+            let bytes = read(&shard.ranking).map_err(|e| anyhow!("{e}"))?;
+            let part = parse_model(Path::new(&shard.ranking.file), &bytes)?;
+            for id in part.item_ids() {
+                writeln!(text, "{id}")?;
+            }
+        }
+        return Ok(output::emit(&text)?);
+    }
+    let m = &manifest;
+    let mut sizes: Vec<u32> = m.shards.iter().map(|s| s.items).collect();
+    sizes.sort_unstable();
+    let strict_items: u64 = m
+        .strict
+        .iter()
+        .map(|&s| m.shards[s as usize].items as u64)
+        .sum();
+    let strict_bytes: u64 = m
+        .strict
+        .iter()
+        .map(|&s| m.shards[s as usize].ranking.bytes)
+        .sum();
+    let first = m.head.bytes + m.centroids.bytes;
+    let total: u64 = m.files().map(|f| f.bytes).sum();
+    if args.json {
+        return Ok(output::emit_json(&json!({
+            "format": m.format,
+            "version": m.version,
+            "items": m.items,
+            "factors": m.factors,
+            "shards": m.shards.len(),
+            "shard_items": {"min": sizes.first(), "median": sizes.get(sizes.len() / 2), "max": sizes.last()},
+            "first_bytes": first,
+            "strict_shards": m.strict.len(),
+            "strict_items": strict_items,
+            "strict_bytes": strict_bytes,
+            "directory_buckets": m.directory.len(),
+            "files": m.files().count() + 1,
+            "bytes": total,
+        }))?);
+    }
+    let mut text = String::new();
+    writeln!(
+        text,
+        "{}: Tastebud publication, version {}, {} files, {:.1} KB in all",
+        args.model.display(),
+        m.version,
+        m.files().count() + 1,
+        total as f64 / 1024.0
+    )?;
+    writeln!(text, "items           {} x {} factors", m.items, m.factors)?;
+    writeln!(
+        text,
+        "shards          {} ({} to {} items, median {})",
+        m.shards.len(),
+        sizes.first().unwrap_or(&0),
+        sizes.last().unwrap_or(&0),
+        sizes.get(sizes.len() / 2).unwrap_or(&0)
+    )?;
+    writeln!(
+        text,
+        "first read      {:.1} KB ({} and {})",
+        first as f64 / 1024.0,
+        m.head.file,
+        m.centroids.file
+    )?;
+    writeln!(
+        text,
+        "strict set      {} shards, {strict_items} items, {:.1} KB",
+        m.strict.len(),
+        strict_bytes as f64 / 1024.0
+    )?;
+    writeln!(text, "directory       {} buckets", m.directory.len())?;
+    Ok(output::emit(&text)?)
 }
 
 #[cfg(test)]
