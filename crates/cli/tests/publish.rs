@@ -25,24 +25,25 @@ fn shop(dir: &Path, shards: &str, strict_items: &str) -> serde_json::Value {
 
 /// `publish --json` of the demo shop in `dir` to `dir/site`, with `extra` arguments.
 fn publish_json(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut extra = extra.to_vec();
+    extra.push("--json");
+    json(publish_args(dir, &dir.join("site"), &extra))
+}
+
+/// `publish` of the demo shop in `dir` to `out`, with `extra` arguments.
+fn publish_args(dir: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
     let demo = dir.join("demo");
-    let (catalog, model, site) = (
-        demo.join("catalog.json"),
-        demo.join("model.tbm"),
-        dir.join("site"),
-    );
     let mut args = vec![
-        "publish",
-        "--catalog",
-        s(&catalog),
-        "--model",
-        s(&model),
-        "--out",
-        s(&site),
-        "--json",
+        "publish".to_owned(),
+        "--catalog".to_owned(),
+        s(&demo.join("catalog.json")).to_owned(),
+        "--model".to_owned(),
+        s(&demo.join("model.tbm")).to_owned(),
+        "--out".to_owned(),
+        s(out).to_owned(),
     ];
-    args.extend_from_slice(extra);
-    json(args)
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args
 }
 
 fn first_ids(dir: &Path, n: usize) -> String {
@@ -188,22 +189,9 @@ fn republishing_removes_stale_files_and_a_corrupt_file_is_named() {
 fn bad_shard_counts_and_assignments_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     shop(dir.path(), "2", "0");
-    let demo = dir.path().join("demo");
-    let (catalog, model) = (demo.join("catalog.json"), demo.join("model.tbm"));
+    let model = dir.path().join("demo/model.tbm");
     let out = dir.path().join("out");
-    let args = |extra: &[&str]| -> Vec<String> {
-        let mut args = vec![
-            "publish",
-            "--catalog",
-            s(&catalog),
-            "--model",
-            s(&model),
-            "--out",
-            s(&out),
-        ];
-        args.extend_from_slice(extra);
-        args.into_iter().map(String::from).collect()
-    };
+    let args = |extra: &[&str]| publish_args(dir.path(), &out, extra);
     let base = |extra: &[&str]| fails(args(extra));
     assert!(base(&["--shards", "0"]).contains("--shards must be between 1"));
     let bad = write(dir.path(), "a.tsv", "nope\t1\n");

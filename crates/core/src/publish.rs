@@ -221,9 +221,7 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
         let members = partition.members(s);
         let mut shard_factors = Array2::<f32>::zeros((members.len(), k));
         for (row, &i) in members.iter().enumerate() {
-            shard_factors
-                .row_mut(row)
-                .assign(&ndarray::ArrayView1::from(&model.item_row(i as usize)[..]));
+            shard_factors.row_mut(row).assign(&factors.row(i as usize));
         }
         let ids: Vec<String> = members
             .iter()

@@ -11,6 +11,7 @@ use serde_json::json;
 use tastebud_core::{Filter, Provenance, RegularizationScaling};
 
 use crate::args::scaling_name;
+use crate::commands::publish::Summary;
 use crate::commands::tune::calibration_lines;
 use crate::commands::{parse_model, published_reader, read_manifest};
 use crate::input::read_model_file;
@@ -217,20 +218,7 @@ fn inspect_publication(args: &InspectArgs) -> Result<()> {
         return Ok(output::emit(&text)?);
     }
     let m = &manifest;
-    let mut sizes: Vec<u32> = m.shards.iter().map(|s| s.items).collect();
-    sizes.sort_unstable();
-    let strict_items: u64 = m
-        .strict
-        .iter()
-        .map(|&s| m.shards[s as usize].items as u64)
-        .sum();
-    let strict_bytes: u64 = m
-        .strict
-        .iter()
-        .map(|&s| m.shards[s as usize].ranking.bytes)
-        .sum();
-    let first = m.head.bytes + m.centroids.bytes;
-    let total: u64 = m.files().map(|f| f.bytes).sum();
+    let sum = Summary::of(m);
     if args.json {
         return Ok(output::emit_json(&json!({
             "format": m.format,
@@ -238,14 +226,14 @@ fn inspect_publication(args: &InspectArgs) -> Result<()> {
             "items": m.items,
             "factors": m.factors,
             "shards": m.shards.len(),
-            "shard_items": {"min": sizes.first(), "median": sizes.get(sizes.len() / 2), "max": sizes.last()},
-            "first_bytes": first,
+            "shard_items": {"min": sum.smallest, "median": sum.median, "max": sum.largest},
+            "first_bytes": sum.first_bytes,
             "strict_shards": m.strict.len(),
-            "strict_items": strict_items,
-            "strict_bytes": strict_bytes,
+            "strict_items": sum.strict_items,
+            "strict_bytes": sum.strict_bytes,
             "directory_buckets": m.directory.len(),
             "files": m.files().count() + 1,
-            "bytes": total,
+            "bytes": sum.total_bytes,
         }))?);
     }
     let mut text = String::new();
@@ -255,29 +243,30 @@ fn inspect_publication(args: &InspectArgs) -> Result<()> {
         args.model.display(),
         m.version,
         m.files().count() + 1,
-        total as f64 / 1024.0
+        sum.total_bytes as f64 / 1024.0
     )?;
     writeln!(text, "items           {} x {} factors", m.items, m.factors)?;
     writeln!(
         text,
         "shards          {} ({} to {} items, median {})",
         m.shards.len(),
-        sizes.first().unwrap_or(&0),
-        sizes.last().unwrap_or(&0),
-        sizes.get(sizes.len() / 2).unwrap_or(&0)
+        sum.smallest,
+        sum.largest,
+        sum.median
     )?;
     writeln!(
         text,
         "first read      {:.1} KB ({} and {})",
-        first as f64 / 1024.0,
+        sum.first_bytes as f64 / 1024.0,
         m.head.file,
         m.centroids.file
     )?;
     writeln!(
         text,
-        "strict set      {} shards, {strict_items} items, {:.1} KB",
+        "strict set      {} shards, {} items, {:.1} KB",
         m.strict.len(),
-        strict_bytes as f64 / 1024.0
+        sum.strict_items,
+        sum.strict_bytes as f64 / 1024.0
     )?;
     writeln!(text, "directory       {} buckets", m.directory.len())?;
     Ok(output::emit(&text)?)

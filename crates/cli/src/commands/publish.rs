@@ -114,22 +114,8 @@ pub fn run(args: PublishArgs) -> Result<()> {
     let removed = remove_stale(&args.out, &published.manifest, previous.as_ref())?;
 
     let m = &published.manifest;
-    let sizes: Vec<usize> = m.shards.iter().map(|s| s.items as usize).collect();
-    let ranking: u64 = m.shards.iter().map(|s| s.ranking.bytes).sum();
-    let pages: u64 = m
-        .shards
-        .iter()
-        .flat_map(|s| &s.pages)
-        .map(|f| f.bytes)
-        .sum();
-    let first = m.head.bytes + m.centroids.bytes;
-    let strict: u64 = m
-        .strict
-        .iter()
-        .map(|&s| m.shards[s as usize].ranking.bytes)
-        .sum();
-    let largest = sizes.iter().copied().max().unwrap_or(0);
-    let smallest = sizes.iter().copied().filter(|&n| n > 0).min().unwrap_or(0);
+    let sum = Summary::of(m);
+    let (smallest, largest) = (sum.smallest_nonempty, sum.largest);
     if smallest < SMALL_SHARD {
         eprintln!(
             "tastebud: warning: the smallest shard holds {smallest} items; in history mode a visitor's request for it narrows their items down to those {smallest} (docs/privacy.md); publish fewer shards for more privacy"
@@ -140,12 +126,12 @@ pub fn run(args: PublishArgs) -> Result<()> {
             "out": args.out.display().to_string(),
             "items": m.items,
             "shards": m.shards.len(),
-            "shard_items": {"min": sizes.iter().min(), "median": median(&sizes), "max": largest},
-            "head_bytes": first,
+            "shard_items": {"min": sum.smallest, "median": sum.median, "max": largest},
+            "head_bytes": sum.first_bytes,
             "strict_shards": m.strict.len(),
-            "strict_bytes": strict,
-            "ranking_bytes": ranking,
-            "page_bytes": pages,
+            "strict_bytes": sum.strict_bytes,
+            "ranking_bytes": sum.ranking_bytes,
+            "page_bytes": sum.page_bytes,
             "directory_buckets": m.directory.len(),
             "files": published.files.len() + 1,
             "removed": removed,
@@ -157,23 +143,23 @@ pub fn run(args: PublishArgs) -> Result<()> {
         "published {} items in {} shards ({} to {} items, median {}) to {}",
         m.items,
         m.shards.len(),
-        sizes.iter().min().unwrap_or(&0),
+        sum.smallest,
         largest,
-        median(&sizes),
+        sum.median,
         args.out.display()
     )?;
     writeln!(
         text,
         "every visitor reads {} first (head and centroids), then the strict set: {} shards, {}",
-        kb(first),
+        kb(sum.first_bytes),
         m.strict.len(),
-        kb(strict)
+        kb(sum.strict_bytes)
     )?;
     writeln!(
         text,
         "all ranking shards {}, display pages {} ({PAGE_ITEMS} items each), {} directory buckets; {} files{}",
-        kb(ranking),
-        kb(pages),
+        kb(sum.ranking_bytes),
+        kb(sum.page_bytes),
         m.directory.len(),
         published.files.len() + 1,
         if removed > 0 {
@@ -197,10 +183,48 @@ fn kb(bytes: u64) -> String {
     }
 }
 
-fn median(v: &[usize]) -> usize {
-    let mut s = v.to_vec();
-    s.sort_unstable();
-    s.get(s.len() / 2).copied().unwrap_or(0)
+/// A publication's sizes, as `publish` and `inspect` report them.
+pub struct Summary {
+    /// Items in the smallest, the median and the largest shard.
+    pub smallest: usize,
+    pub median: usize,
+    pub largest: usize,
+    /// Items in the smallest shard that has any.
+    pub smallest_nonempty: usize,
+    /// What every visitor reads first: the head and the centroids.
+    pub first_bytes: u64,
+    /// The strict set's items and ranking bytes.
+    pub strict_items: u64,
+    pub strict_bytes: u64,
+    /// Every ranking file, every display page, and every file the manifest names.
+    pub ranking_bytes: u64,
+    pub page_bytes: u64,
+    pub total_bytes: u64,
+}
+
+impl Summary {
+    pub fn of(m: &Manifest) -> Summary {
+        let mut sizes: Vec<usize> = m.shards.iter().map(|s| s.items as usize).collect();
+        sizes.sort_unstable();
+        let strict = m.strict.iter().map(|&s| &m.shards[s as usize]);
+        Summary {
+            smallest: sizes.first().copied().unwrap_or(0),
+            median: sizes.get(sizes.len() / 2).copied().unwrap_or(0),
+            largest: sizes.last().copied().unwrap_or(0),
+            smallest_nonempty: sizes.iter().copied().find(|&n| n > 0).unwrap_or(0),
+            first_bytes: m.head.bytes + m.centroids.bytes,
+            strict_items: strict.clone().map(|s| s.items as u64).sum(),
+            strict_bytes: strict.map(|s| s.ranking.bytes).sum(),
+            ranking_bytes: m.shards.iter().map(|s| s.ranking.bytes).sum(),
+            page_bytes: m
+                .shards
+                .iter()
+                .flat_map(|s| &s.pages)
+                .map(|f| f.bytes)
+                .sum(),
+            total_bytes: m.files().map(|f| f.bytes).sum(),
+        }
+    }
 }
 
 /// Removes the files of earlier publications from `dir`: names of the published kinds

@@ -147,11 +147,11 @@ fn load_published(
         }
     }
     drop(loader);
-    let known = history
-        .iter()
-        .filter(|id| loaded.model.item_index(id).is_some())
-        .count();
-    if known == 0 {
+    // Strict mode folds in the items it has; the others are named below.
+    let (found, missing): (Vec<String>, Vec<String>) = history
+        .into_iter()
+        .partition(|id| loaded.model.item_index(id).is_some());
+    if found.is_empty() {
         bail!(
             "none of these items is in the shards read ({} of {}){}",
             loaded.shards.len(),
@@ -171,10 +171,6 @@ fn load_published(
         loaded.model.n_items(),
         manifest.items
     );
-    // Strict mode folds in the items it has; the others are named.
-    let (found, missing): (Vec<String>, Vec<String>) = history
-        .into_iter()
-        .partition(|id| loaded.model.item_index(id).is_some());
     if !missing.is_empty() {
         eprintln!(
             "not in the shards read, left out of the fold-in: {}",
