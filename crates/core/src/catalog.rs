@@ -111,7 +111,7 @@ pub const GLYPHS: [&str; 46] = [
 ];
 
 /// How a catalog item's picture is drawn locally (no image hosts): a glyph on a colored tile.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Picture {
     /// One of [`GLYPHS`] (e.g. `tent`, `mug`); unknown names draw a dot.
     pub glyph: String,
@@ -393,6 +393,14 @@ impl Catalog {
             return Err(problems.into_result().unwrap_err());
         }
         Ok((catalog, skipped))
+    }
+
+    /// What is wrong with one item record arriving on its own (a published display page), as
+    /// [`from_json_skipping`](Self::from_json_skipping) would find it in this catalog; empty if
+    /// nothing is.
+    pub fn record_problems(&self, item: &CatalogItem) -> Vec<String> {
+        let category_ids: HashSet<&str> = self.categories.iter().map(|c| c.id.as_str()).collect();
+        item_problems(item, &category_ids, &HashSet::new())
     }
 
     /// Checks ids, references, prices, text lengths and links.

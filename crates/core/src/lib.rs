@@ -123,9 +123,9 @@ pub use model::{
 pub use neighbours::{Ease, Neighbours, MAX_NEIGHBOUR_ITEMS};
 pub use partition::{Partition, Probed, KMEANS_ITERATIONS, SAMPLE_PER_SHARD};
 pub use publish::{
-    bucket_of, FileRef, Head, Loaded, Loader, Manifest, Privacy, PublishOptions, Published,
-    ShardFiles, DEFAULT_SHARD_ITEMS, DEFAULT_STRICT_ITEMS, DIRECTORY_IDS, PAGE_ITEMS,
-    PUBLISHED_FORMAT, PUBLISHED_VERSION,
+    bucket_of, Columns, FileRef, Head, Loaded, Loader, Manifest, Privacy, PublishOptions,
+    Published, Reading, ShardFiles, DEFAULT_SHARD_ITEMS, DEFAULT_STRICT_ITEMS, DIRECTORY_IDS,
+    PAGE_ITEMS, PUBLISHED_FORMAT, PUBLISHED_VERSION,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use publish::{publish, sha256_hex};

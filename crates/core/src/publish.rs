@@ -18,10 +18,11 @@
 //! Shards are an IVF partition of the item factors ([`Partition`]): similar items share a shard,
 //! so the shards of a visitor's own items hold most of what to recommend to them.
 //!
-//! [`Loader`] plans and checks the reads, natively and in the browser alike. What the host can
+//! [`Reading`] plans and checks the reads without doing any (sans-IO): the browser fetches what
+//! it asks for in parallel, and [`Loader`] reads the same files in the same order natively. What the host can
 //! learn from them depends on the [`Privacy`] mode, and is written down in `docs/privacy.md`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +34,7 @@ use crate::partition::Partition;
 /// The manifest's `format`.
 pub const PUBLISHED_FORMAT: &str = "tastebud-published";
 /// The manifest version this build writes and reads.
-pub const PUBLISHED_VERSION: u32 = 1;
+pub const PUBLISHED_VERSION: u32 = 2;
 /// Display records per page file.
 pub const PAGE_ITEMS: usize = 64;
 /// Items per shard `publish` aims for by default.
@@ -63,6 +64,8 @@ pub struct ShardFiles {
     pub items: u32,
     /// The ranking file: a model file of the shard's items.
     pub ranking: FileRef,
+    /// The shard's other ranking columns, [`Columns`] as JSON.
+    pub columns: FileRef,
     /// The display pages, [`PAGE_ITEMS`] records each, in the ranking file's order.
     pub pages: Vec<FileRef>,
 }
@@ -100,6 +103,14 @@ pub struct Head {
     /// Each shard's radius: no member is further from its centroid as the centroid file stores
     /// it (see [`Partition::radius`]).
     pub radii: Vec<f32>,
+}
+
+/// A shard's ranking columns besides its model file, in the ranking file's item order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Columns {
+    /// Each item's category, as its index in the head catalog's `categories`.
+    pub categories: Vec<u32>,
 }
 
 /// What `publish` is asked for.
@@ -247,6 +258,24 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
             shard.to_bytes()
         };
         let ranking = add(format!("rank-{s}"), "tbm", ranking);
+        let columns = Columns {
+            categories: ids
+                .iter()
+                .map(|id| {
+                    let c = &by_id[id.as_str()].category;
+                    catalog
+                        .categories
+                        .iter()
+                        .position(|k| &k.id == c)
+                        .map_or(u32::MAX, |k| k as u32)
+                })
+                .collect(),
+        };
+        let columns = add(
+            format!("cols-{s}"),
+            "json",
+            serde_json::to_vec(&columns).expect("columns serialize"),
+        );
         let mut pages = Vec::new();
         for (p, chunk) in ids.chunks(PAGE_ITEMS).enumerate() {
             let records: Vec<&CatalogItem> = chunk.iter().map(|id| by_id[id.as_str()]).collect();
@@ -256,6 +285,7 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
         shards.push(ShardFiles {
             items: members.len() as u32,
             ranking,
+            columns,
             pages,
         });
     }
@@ -470,19 +500,10 @@ impl Manifest {
             .chain(
                 self.shards
                     .iter()
-                    .flat_map(|s| std::iter::once(&s.ranking).chain(&s.pages)),
+                    .flat_map(|s| [&s.ranking, &s.columns].into_iter().chain(&s.pages)),
             )
             .chain(&self.directory)
     }
-}
-
-/// Reads a publication for one visitor through `read` (a file read natively, a `fetch` in the
-/// browser), in the order [`Privacy`] allows, and assembles what arrived.
-pub struct Loader<'a> {
-    manifest: &'a Manifest,
-    read: &'a mut dyn FnMut(&FileRef) -> Result<Vec<u8>>,
-    /// The files read, in order.
-    pub requests: Vec<String>,
 }
 
 /// What a visitor has loaded: the items of the shards read, as one model that folds in against
@@ -499,6 +520,320 @@ pub struct Loaded {
     pub shards: Vec<u32>,
     /// Each loaded item's shard and position in it.
     pub places: Vec<(u32, u32)>,
+    /// Each loaded item's category, an index into the head catalog's `categories`.
+    pub categories: Vec<u32>,
+}
+
+impl Loaded {
+    /// The display pages holding `items` (indices into [`model`](Self::model)), each once, in
+    /// the order to read them.
+    pub fn pages_for<'m>(&self, manifest: &'m Manifest, items: &[u32]) -> Vec<&'m FileRef> {
+        let mut pages: Vec<(u32, usize)> = items
+            .iter()
+            .filter_map(|&i| self.places.get(i as usize))
+            .map(|&(s, p)| (s, p as usize / PAGE_ITEMS))
+            .collect();
+        pages.sort_unstable();
+        pages.dedup();
+        pages
+            .into_iter()
+            .map(|(s, p)| &manifest.shards[s as usize].pages[p])
+            .collect()
+    }
+
+    /// The display records of the items on one page, checked against the ranking files: each
+    /// with its index in [`model`](Self::model).
+    ///
+    /// # Errors
+    /// If the page is not one of the loaded shards' or does not hold the items it should.
+    pub fn page_records(
+        &self,
+        manifest: &Manifest,
+        page: &FileRef,
+        bytes: &[u8],
+    ) -> Result<Vec<(u32, CatalogItem)>> {
+        let place = manifest.shards.iter().enumerate().find_map(|(s, shard)| {
+            shard
+                .pages
+                .iter()
+                .position(|p| p.file == page.file)
+                .map(|p| (s as u32, p))
+        });
+        let Some((s, p)) = place else {
+            return Err(Error::Published(format!(
+                "{} is not a page of this publication",
+                page.file
+            )));
+        };
+        check_size(page, bytes)?;
+        let records: Vec<CatalogItem> = serde_json::from_slice(bytes)
+            .map_err(|e| Error::Published(format!("{} is not a display page: {e}", page.file)))?;
+        // The loaded items of this shard start where its first item sits.
+        let Some(first) = self.places.iter().position(|&(t, _)| t == s) else {
+            return Err(Error::Published(format!(
+                "{} belongs to a shard this visitor did not load",
+                page.file
+            )));
+        };
+        let from = p * PAGE_ITEMS;
+        let count = (manifest.shards[s as usize].items as usize).saturating_sub(from);
+        if records.len() != count.min(PAGE_ITEMS) {
+            return Err(mismatch(&page.file));
+        }
+        records
+            .into_iter()
+            .enumerate()
+            .map(|(k, r)| {
+                let i = first + from + k;
+                if self.model.item_ids()[i] != r.id {
+                    return Err(mismatch(&page.file));
+                }
+                Ok((i as u32, r))
+            })
+            .collect()
+    }
+}
+
+/// Parses a published JSON file. Through `from_str`, as the catalog is parsed elsewhere in the
+/// browser builds: one copy of each parser in the wasm, not one per input kind.
+fn parse<T: serde::de::DeserializeOwned>(file: &str, what: &str, bytes: &[u8]) -> Result<T> {
+    std::str::from_utf8(bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(text).map_err(|e| e.to_string()))
+        .map_err(|e| Error::Published(format!("{file} is not {what}: {e}")))
+}
+
+fn check_size(f: &FileRef, bytes: &[u8]) -> Result<()> {
+    if bytes.len() as u64 != f.bytes {
+        return Err(Error::Published(format!(
+            "{} has {} bytes, the manifest says {}: the files come from different publications; publish again and upload every file",
+            f.file,
+            bytes.len(),
+            f.bytes
+        )));
+    }
+    Ok(())
+}
+
+/// One visitor's reading of a publication, without doing any reads itself: [`wants`](Self::wants)
+/// names the files to read next (fetch them in parallel), [`give`](Self::give) takes each one
+/// that arrived, and [`finish`](Self::finish) assembles them once nothing more is wanted.
+///
+/// The reads come in two rounds. The first is the head, the centroids and (in history mode) the
+/// directory buckets of the visitor's items; the second is the ranking and column files of the
+/// shards the [`Privacy`] mode allows: the strict set in the manifest's order, then the history's
+/// other shards ascending.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    manifest: Manifest,
+    /// The history items whose shards may be read: none in strict mode.
+    history: Vec<String>,
+    got: HashMap<String, Vec<u8>>,
+    shards: Option<Vec<u32>>,
+}
+
+impl Reading {
+    /// Starts reading `manifest` for a visitor with `history` (item ids) under `privacy`.
+    ///
+    /// # Errors
+    /// If the manifest is inconsistent ([`Manifest::check`]).
+    pub fn new(manifest: Manifest, privacy: Privacy, history: &[String]) -> Result<Reading> {
+        manifest.check()?;
+        let history = if privacy == Privacy::History {
+            history.to_vec()
+        } else {
+            Vec::new()
+        };
+        Ok(Reading {
+            manifest,
+            history,
+            got: HashMap::new(),
+            shards: None,
+        })
+    }
+
+    /// The manifest read.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The directory buckets of the history's items, ascending.
+    fn buckets(&self) -> Vec<usize> {
+        let n = self.manifest.directory.len();
+        let mut b: Vec<usize> = self.history.iter().map(|id| bucket_of(id, n)).collect();
+        b.sort_unstable();
+        b.dedup();
+        b
+    }
+
+    /// The files to read next, in the documented order, that have not been given yet; empty
+    /// when [`finish`](Self::finish) can run. Every file of a round is named at once, so they
+    /// can be fetched in parallel.
+    ///
+    /// # Errors
+    /// If a directory bucket that arrived is corrupt or from another publication.
+    pub fn wants(&mut self) -> Result<Vec<FileRef>> {
+        let m = &self.manifest;
+        let first: Vec<&FileRef> = [&m.head, &m.centroids]
+            .into_iter()
+            .chain(self.buckets().into_iter().map(|b| &m.directory[b]))
+            .collect();
+        let missing: Vec<FileRef> = first
+            .into_iter()
+            .filter(|f| !self.got.contains_key(&f.file))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            return Ok(missing);
+        }
+        let shards = self.shards()?;
+        Ok(shards
+            .iter()
+            .map(|&s| &self.manifest.shards[s as usize])
+            .filter(|shard| shard.items > 0)
+            .flat_map(|shard| [&shard.ranking, &shard.columns])
+            .filter(|f| !self.got.contains_key(&f.file))
+            .cloned()
+            .collect())
+    }
+
+    /// The shards read, in the order read, once the directory buckets have arrived.
+    fn shards(&mut self) -> Result<Vec<u32>> {
+        if let Some(s) = &self.shards {
+            return Ok(s.clone());
+        }
+        let m = &self.manifest;
+        let mut wanted: Vec<u32> = Vec::new();
+        for b in self.buckets() {
+            let f = &m.directory[b];
+            let dir: HashMap<String, u32> = parse(&f.file, "a directory", &self.got[&f.file])?;
+            for id in &self.history {
+                if let Some(&s) = dir.get(id) {
+                    if s as usize >= m.shards.len() {
+                        return Err(mismatch(&f.file));
+                    }
+                    wanted.push(s);
+                }
+            }
+        }
+        wanted.sort_unstable();
+        wanted.dedup();
+        let order: Vec<u32> = m
+            .strict
+            .iter()
+            .copied()
+            .chain(wanted.into_iter().filter(|s| !m.strict.contains(s)))
+            .collect();
+        self.shards = Some(order.clone());
+        Ok(order)
+    }
+
+    /// Takes a file that arrived. Files not asked for are refused, so a caller cannot mix
+    /// publications.
+    ///
+    /// # Errors
+    /// If the file is not one this reading wants, or its size is not the manifest's.
+    pub fn give(&mut self, file: &str, bytes: Vec<u8>) -> Result<()> {
+        let Some(f) = self.manifest.files().find(|f| f.file == file) else {
+            return Err(Error::Published(format!(
+                "{file} is not a file of this publication"
+            )));
+        };
+        check_size(f, &bytes)?;
+        self.got.insert(file.to_owned(), bytes);
+        Ok(())
+    }
+
+    /// Assembles what arrived.
+    ///
+    /// # Errors
+    /// If files are still wanted, or one that arrived is corrupt or from another publication.
+    pub fn finish(mut self) -> Result<Loaded> {
+        if let Some(f) = self.wants()?.first() {
+            return Err(Error::Published(format!(
+                "{} has not been read yet",
+                f.file
+            )));
+        }
+        let order = self.shards()?;
+        let m = &self.manifest;
+        let head: Head = parse(&m.head.file, "a published head", &self.got[&m.head.file])?;
+        let centroids = Model::from_bytes(&self.got[&m.centroids.file])
+            .map_err(|e| Error::Published(format!("{}: {e}", m.centroids.file)))?;
+        if centroids.n_items() != m.shards.len()
+            || centroids.n_factors() != m.factors as usize
+            || head.radii.len() != m.shards.len()
+        {
+            return Err(mismatch(&m.centroids.file));
+        }
+        let mut parts = Vec::with_capacity(order.len());
+        for &s in &order {
+            let shard = &m.shards[s as usize];
+            if shard.items == 0 {
+                continue;
+            }
+            let model = Model::from_bytes(&self.got[&shard.ranking.file])
+                .map_err(|e| Error::Published(format!("{}: {e}", shard.ranking.file)))?;
+            if model.n_items() != shard.items as usize
+                || model.n_factors() != m.factors as usize
+                || model.fold_in_params() != centroids.fold_in_params()
+            {
+                return Err(mismatch(&shard.ranking.file));
+            }
+            let columns: Columns = parse(
+                &shard.columns.file,
+                "a columns file",
+                &self.got[&shard.columns.file],
+            )?;
+            let categories = head.catalog.categories.len() as u32;
+            if columns.categories.len() != shard.items as usize
+                || columns.categories.iter().any(|&c| c >= categories)
+            {
+                return Err(mismatch(&shard.columns.file));
+            }
+            parts.push((s, model, columns));
+        }
+        parts.sort_unstable_by_key(|(s, _, _)| *s);
+        let shards: Vec<u32> = parts.iter().map(|(s, _, _)| *s).collect();
+        let mut places = Vec::new();
+        let mut categories = Vec::new();
+        let mut models = Vec::with_capacity(parts.len());
+        for (s, part, columns) in parts {
+            places.extend((0..part.n_items() as u32).map(|p| (s, p)));
+            categories.extend(columns.categories);
+            models.push(part);
+        }
+        if models.is_empty() {
+            return Err(Error::Published(
+                "no shard was read, so there is nothing to rank".into(),
+            ));
+        }
+        // An id in two shards, or a shard's model unlike the centroids', is another
+        // publication's.
+        let model = Model::concat(models, &centroids).map_err(|_| {
+            Error::Published(format!(
+                "the shards read ({}) do not fit together: the files come from different publications; publish again and upload every file",
+                shards.iter().map(|s| m.shards[*s as usize].ranking.file.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        Ok(Loaded {
+            model,
+            head,
+            centroids,
+            shards,
+            places,
+            categories,
+        })
+    }
+}
+
+/// Reads a publication for one visitor through `read` (a file read natively), in the order
+/// [`Reading`] asks for, one file at a time.
+pub struct Loader<'a> {
+    manifest: &'a Manifest,
+    read: &'a mut dyn FnMut(&FileRef) -> Result<Vec<u8>>,
+    /// The files read, in order.
+    pub requests: Vec<String>,
 }
 
 impl<'a> Loader<'a> {
@@ -517,52 +852,35 @@ impl<'a> Loader<'a> {
     fn get(&mut self, f: &FileRef) -> Result<Vec<u8>> {
         self.requests.push(f.file.clone());
         let bytes = (self.read)(f)?;
-        if bytes.len() as u64 != f.bytes {
-            return Err(Error::Published(format!(
-                "{} has {} bytes, the manifest says {}: the files come from different publications; publish again and upload every file",
-                f.file,
-                bytes.len(),
-                f.bytes
-            )));
-        }
+        check_size(f, &bytes)?;
         Ok(bytes)
+    }
+
+    /// Reads every round of a [`Reading`] until nothing more is wanted.
+    fn drive(&mut self, reading: &mut Reading, stop_before_shards: bool) -> Result<()> {
+        loop {
+            let wants = reading.wants()?;
+            if wants.is_empty() || (stop_before_shards && reading.shards.is_some()) {
+                return Ok(());
+            }
+            for f in wants {
+                let bytes = self.get(&f)?;
+                reading.give(&f.file, bytes)?;
+            }
+        }
     }
 
     /// The shards a visitor with `history` (item ids) reads under `privacy`, in the order read:
     /// the strict set in the manifest's order, then (in history mode) the shards of the
-    /// history's items, ascending. Reads the directory buckets it needs (history mode), not the
-    /// shards.
+    /// history's items, ascending. Reads the head, the centroids and the directory buckets it
+    /// needs, not the shards.
     ///
     /// # Errors
     /// If a directory bucket cannot be read, or is corrupt or from another publication.
     pub fn shards_for(&mut self, privacy: Privacy, history: &[String]) -> Result<Vec<u32>> {
-        let m = self.manifest;
-        m.check()?;
-        let mut wanted: BTreeSet<u32> = BTreeSet::new();
-        if privacy == Privacy::History && !history.is_empty() {
-            let buckets: BTreeSet<usize> = history
-                .iter()
-                .map(|id| bucket_of(id, m.directory.len()))
-                .collect();
-            for b in buckets {
-                let f = &m.directory[b];
-                let dir: HashMap<String, u32> = serde_json::from_slice(&self.get(f)?)
-                    .map_err(|e| Error::Published(format!("{} is not a directory: {e}", f.file)))?;
-                for id in history {
-                    if let Some(&s) = dir.get(id) {
-                        if s as usize >= m.shards.len() {
-                            return Err(mismatch(&f.file));
-                        }
-                        wanted.insert(s);
-                    }
-                }
-            }
-        }
-        Ok(m.strict
-            .iter()
-            .copied()
-            .chain(wanted.into_iter().filter(|s| !m.strict.contains(s)))
-            .collect())
+        let mut reading = Reading::new(self.manifest.clone(), privacy, history)?;
+        self.drive(&mut reading, true)?;
+        reading.shards()
     }
 
     /// Loads what a visitor with `history` (item ids) may read under `privacy`.
@@ -570,55 +888,9 @@ impl<'a> Loader<'a> {
     /// # Errors
     /// If a file cannot be read, or is corrupt or from another publication.
     pub fn load(&mut self, privacy: Privacy, history: &[String]) -> Result<Loaded> {
-        let m = self.manifest;
-        m.check()?;
-        let head_bytes = self.get(&m.head)?;
-        let head: Head = serde_json::from_slice(&head_bytes).map_err(|e| {
-            Error::Published(format!("{} is not a published head: {e}", m.head.file))
-        })?;
-        let centroids = Model::from_bytes(&self.get(&m.centroids)?)
-            .map_err(|e| Error::Published(format!("{}: {e}", m.centroids.file)))?;
-        if centroids.n_items() != m.shards.len()
-            || centroids.n_factors() != m.factors as usize
-            || head.radii.len() != m.shards.len()
-        {
-            return Err(mismatch(&m.centroids.file));
-        }
-        let order = self.shards_for(privacy, history)?;
-        let mut parts = Vec::with_capacity(order.len());
-        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for &s in &order {
-            let shard = &m.shards[s as usize];
-            if shard.items == 0 {
-                continue;
-            }
-            let model = Model::from_bytes(&self.get(&shard.ranking)?)
-                .map_err(|e| Error::Published(format!("{}: {e}", shard.ranking.file)))?;
-            if model.n_items() != shard.items as usize
-                || model.n_factors() != m.factors as usize
-                || model.fold_in_params() != centroids.fold_in_params()
-            {
-                return Err(mismatch(&shard.ranking.file));
-            }
-            if !model.item_ids().iter().all(|id| seen.insert(id.clone())) {
-                return Err(mismatch(&shard.ranking.file));
-            }
-            parts.push((s, model));
-        }
-        parts.sort_by_key(|(s, _)| *s);
-        let shards: Vec<u32> = parts.iter().map(|(s, _)| *s).collect();
-        let model = combine(&parts, &centroids)?;
-        let places = parts
-            .iter()
-            .flat_map(|(s, part)| (0..part.n_items() as u32).map(move |p| (*s, p)))
-            .collect();
-        Ok(Loaded {
-            model,
-            head,
-            centroids,
-            shards,
-            places,
-        })
+        let mut reading = Reading::new(self.manifest.clone(), privacy, history)?;
+        self.drive(&mut reading, false)?;
+        reading.finish()
     }
 
     /// The display records of `items` (indices into `loaded.model`), reading each page once.
@@ -628,25 +900,16 @@ impl<'a> Loader<'a> {
     pub fn records(&mut self, loaded: &Loaded, items: &[u32]) -> Result<Vec<CatalogItem>> {
         let m = self.manifest;
         m.check()?;
-        let mut pages: BTreeSet<(u32, usize)> = BTreeSet::new();
-        for &i in items {
-            let (s, p) = loaded.places[i as usize];
-            pages.insert((s, p as usize / PAGE_ITEMS));
-        }
-        let mut by_id: HashMap<String, CatalogItem> = HashMap::new();
-        for (s, p) in pages {
-            let f = &m.shards[s as usize].pages[p];
-            let records: Vec<CatalogItem> = serde_json::from_slice(&self.get(f)?)
-                .map_err(|e| Error::Published(format!("{} is not a display page: {e}", f.file)))?;
-            by_id.extend(records.into_iter().map(|r| (r.id.clone(), r)));
+        let mut by_index: HashMap<u32, CatalogItem> = HashMap::new();
+        for f in loaded.pages_for(m, items) {
+            let bytes = self.get(f)?;
+            by_index.extend(loaded.page_records(m, f, &bytes)?);
         }
         items
             .iter()
-            .map(|&i| {
-                let id = &loaded.model.item_ids()[i as usize];
-                by_id.get(id).cloned().ok_or_else(|| {
-                    let (s, p) = loaded.places[i as usize];
-                    mismatch(&m.shards[s as usize].pages[p as usize / PAGE_ITEMS].file)
+            .map(|i| {
+                by_index.get(i).cloned().ok_or_else(|| {
+                    Error::Published(format!("item {i} is not one of the loaded shards'"))
                 })
             })
             .collect()
@@ -657,39 +920,4 @@ fn mismatch(file: &str) -> Error {
     Error::Published(format!(
         "{file} does not match the manifest: the files come from different publications; publish again and upload every file"
     ))
-}
-
-/// One model of the shards' items, folding in against the centroid model's `Y^T Y`.
-fn combine(parts: &[(u32, Model)], centroids: &Model) -> Result<Model> {
-    let k = centroids.n_factors();
-    let n: usize = parts.iter().map(|(_, m)| m.n_items()).sum();
-    if n == 0 {
-        return Err(Error::Published(
-            "no shard was read, so there is nothing to rank".into(),
-        ));
-    }
-    let mut ids = Vec::with_capacity(n);
-    let mut popularity = Vec::with_capacity(n);
-    let mut rows = ndarray::Array2::<f32>::zeros((n, k));
-    let mut at = 0;
-    for (_, part) in parts {
-        for i in 0..part.n_items() {
-            rows.row_mut(at)
-                .assign(&ndarray::ArrayView1::from(&part.item_row(i)[..]));
-            at += 1;
-        }
-        ids.extend(part.item_ids().iter().cloned());
-        popularity.extend_from_slice(part.popularity());
-    }
-    let mut model = Model::new(
-        ids,
-        rows,
-        *centroids.fold_in_params(),
-        popularity,
-        parts[0].1.precision(),
-        parts[0].1.provenance().clone(),
-    )?
-    .with_gram(centroids.gram().to_vec())?;
-    model.set_calibration(centroids.calibration().cloned())?;
-    Ok(model)
 }

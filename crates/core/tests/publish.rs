@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use tastebud_core::{
     bucket_of, publish, sha256_hex, Error, FileRef, Filter, Loader, Manifest, Privacy,
-    PublishOptions, Published,
+    PublishOptions, Published, Reading,
 };
 
 fn published(shards: usize, strict_items: usize) -> Published {
@@ -21,6 +21,17 @@ fn published(shards: usize, strict_items: usize) -> Published {
 
 fn published_with(options: PublishOptions) -> Published {
     publish(&shop::catalog(), &shop::model(), &options).unwrap()
+}
+
+/// Six shards, an empty strict set and several directory buckets: reads that depend on the
+/// history.
+fn six_shards_no_strict_set() -> Published {
+    published_with(PublishOptions {
+        shards: Some(6),
+        strict_items: 0,
+        directory_ids: 8,
+        ..PublishOptions::default()
+    })
 }
 
 /// The files by name, as a static host serves them.
@@ -146,13 +157,17 @@ fn history_mode_reads_only_the_strict_set_and_what_the_history_points_to() {
     // and the shards its items are in.
     let whole = shop::model();
     let mut allowed = vec![m.head.file.clone(), m.centroids.file.clone()];
+    let shard_files = |s: u32| {
+        let shard = &m.shards[s as usize];
+        [shard.ranking.file.clone(), shard.columns.file.clone()]
+    };
     for &s in &m.strict {
-        allowed.push(m.shards[s as usize].ranking.file.clone());
+        allowed.extend(shard_files(s));
     }
     for id in &history {
         allowed.push(m.directory[bucket_of(id, m.directory.len())].file.clone());
         let s = p.partition.assignment()[whole.item_index(id).unwrap() as usize];
-        allowed.push(m.shards[s as usize].ranking.file.clone());
+        allowed.extend(shard_files(s));
     }
     assert!(requests.iter().all(|f| allowed.contains(f)), "{requests:?}");
     // No file twice, and every history item is loaded, so it folds in.
@@ -220,7 +235,7 @@ fn corrupt_missing_and_mismatched_files_are_clear_errors() {
     );
 
     let text = serde_json::to_string(m).unwrap();
-    let e = Manifest::from_json(&text.replace("\"version\":1", "\"version\":9"))
+    let e = Manifest::from_json(&text.replace("\"version\":2", "\"version\":9"))
         .unwrap_err()
         .to_string();
     assert!(e.contains("version 9"), "{e}");
@@ -233,15 +248,11 @@ fn corrupt_missing_and_mismatched_files_are_clear_errors() {
 
 /// History mode's exact request list, over several directory buckets and shards outside the
 /// strict set: head, centroids, each bucket once ascending, the strict shards, then the
-/// history's other shards ascending, whatever the order of the history.
+/// history's other shards ascending (each its ranking file, then its columns), whatever the
+/// order of the history.
 #[test]
 fn history_mode_requests_follow_the_documented_order() {
-    let p = published_with(PublishOptions {
-        shards: Some(6),
-        strict_items: 0,
-        directory_ids: 8,
-        ..PublishOptions::default()
-    });
+    let p = six_shards_no_strict_set();
     let m = &p.manifest;
     assert!(m.directory.len() >= 4, "{} buckets", m.directory.len());
     let files = host(&p);
@@ -261,12 +272,10 @@ fn history_mode_requests_follow_the_documented_order() {
         .filter(|s| !m.strict.contains(s))
         .collect();
     assert!(!others.is_empty());
-    expected.extend(
-        m.strict
-            .iter()
-            .chain(&others)
-            .map(|&s| m.shards[s as usize].ranking.file.clone()),
-    );
+    expected.extend(m.strict.iter().chain(&others).flat_map(|&s| {
+        let shard = &m.shards[s as usize];
+        [shard.ranking.file.clone(), shard.columns.file.clone()]
+    }));
     let (loaded, requests) = load(m, &files, Privacy::History, &history);
     loaded.unwrap();
     assert_eq!(requests, expected);
@@ -331,4 +340,108 @@ fn stored_centroids_keep_every_member_within_its_radius() {
     }
     let (loaded, _) = load(m, &files, Privacy::Strict, &[]);
     assert_eq!(loaded.unwrap().model.n_items(), whole.n_items());
+}
+
+/// The sans-IO reading the browser drives: two rounds of files to fetch in parallel, each file
+/// checked as it arrives, the loaded items' categories from the column files, and display pages
+/// matched to the ranking files.
+#[test]
+fn a_reading_asks_for_files_in_rounds_and_checks_what_it_is_given() {
+    let p = six_shards_no_strict_set();
+    let m = &p.manifest;
+    let files = host(&p);
+    let history = ids(2, 0..3);
+    let mut reading = Reading::new(m.clone(), Privacy::History, &history).unwrap();
+    let first: Vec<String> = reading
+        .wants()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.file)
+        .collect();
+    assert_eq!(first[..2], [m.head.file.clone(), m.centroids.file.clone()]);
+    assert!(
+        first[2..].iter().all(|f| f.starts_with("dir-")),
+        "{first:?}"
+    );
+    // Finishing early, a file from elsewhere, and a truncated file are refused.
+    assert!(reading
+        .clone()
+        .finish()
+        .unwrap_err()
+        .to_string()
+        .contains("not been read"));
+    let e = reading
+        .give("rank-99.0000000000000000.tbm", vec![1])
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("not a file of this publication"),
+        "{e}"
+    );
+    let e = reading.give(&m.head.file, vec![b'{']).unwrap_err();
+    assert!(e.to_string().contains("different publications"), "{e}");
+    for f in &first {
+        reading.give(f, files[f].clone()).unwrap();
+    }
+    let second: Vec<String> = reading
+        .wants()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.file)
+        .collect();
+    assert!(!second.is_empty());
+    assert!(
+        second
+            .chunks(2)
+            .all(|pair| pair[0].starts_with("rank-") && pair[1].starts_with("cols-")),
+        "{second:?}"
+    );
+    // Given in any order, the same load.
+    for f in second.iter().rev() {
+        reading.give(f, files[f].clone()).unwrap();
+    }
+    assert!(reading.wants().unwrap().is_empty());
+    let loaded = reading.finish().unwrap();
+    let (by_loader, _) = load(m, &files, Privacy::History, &history);
+    let by_loader = by_loader.unwrap();
+    assert_eq!(loaded.model.item_ids(), by_loader.model.item_ids());
+    assert_eq!(loaded.categories, by_loader.categories);
+    // Each loaded item's category is its catalog category.
+    let catalog = shop::catalog();
+    for (i, id) in loaded.model.item_ids().iter().enumerate() {
+        let item = catalog.items.iter().find(|c| &c.id == id).unwrap();
+        let c = &loaded.head.catalog.categories[loaded.categories[i] as usize];
+        assert_eq!(c.id, item.category, "{id}");
+    }
+    // Pages: each record lands on its item; a page of another shard is refused.
+    let shown = [0u32, loaded.model.n_items() as u32 - 1];
+    let pages = loaded.pages_for(m, &shown);
+    assert!(!pages.is_empty() && pages.len() <= 2);
+    for page in &pages {
+        for (i, r) in loaded.page_records(m, page, &files[&page.file]).unwrap() {
+            assert_eq!(loaded.model.item_ids()[i as usize], r.id);
+        }
+    }
+    let unread = (0..m.shards.len() as u32)
+        .find(|s| !loaded.shards.contains(s) && m.shards[*s as usize].items > 0)
+        .unwrap();
+    let page = &m.shards[unread as usize].pages[0];
+    let e = loaded
+        .page_records(m, page, &files[&page.file])
+        .unwrap_err();
+    assert!(e.to_string().contains("did not load"), "{e}");
+    // A columns file naming a category the head lacks (4 categories: 9 is out of range), and
+    // one an item short; both the manifest's size (JSON may end in spaces).
+    let cols = &m.shards[loaded.shards[0] as usize].columns;
+    let text = String::from_utf8(files[&cols.file].clone()).unwrap();
+    let at = text.find('[').unwrap() + 1;
+    let unknown = format!("{}9{}", &text[..at], &text[at + 1..]);
+    let end = text.rfind(',').unwrap();
+    let short = format!("{}]}}{}", &text[..end], " ".repeat(text.len() - end - 2));
+    for broken in [unknown, short] {
+        assert_eq!(broken.len(), text.len());
+        let mut bad = host(&p);
+        bad.insert(cols.file.clone(), broken.into_bytes());
+        let e = load(m, &bad, Privacy::History, &history).0.unwrap_err();
+        assert!(e.to_string().contains(&cols.file), "{e}");
+    }
 }

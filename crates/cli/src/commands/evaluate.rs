@@ -208,7 +208,6 @@ fn against_published(
     // which is what a model of those shards alone scores (the same factors, the catalog's
     // Y^T Y).
     let privacy = args.privacy.mode();
-    let first_bytes = manifest.head.bytes + manifest.centroids.bytes;
     let evaluated: Vec<usize> = (0..test.n_rows())
         .filter(|&u| !test.row(u).0.is_empty())
         .collect();
@@ -232,15 +231,18 @@ fn against_published(
             for &s in &shards {
                 read_shard[s as usize] = true;
             }
-            let bytes = first_bytes
-                + loader
-                    .requests
-                    .iter()
-                    .map(|f| files[f].len() as u64)
-                    .sum::<u64>()
+            // The head, the centroids and the buckets read so far, then the shards' files.
+            let bytes = loader
+                .requests
+                .iter()
+                .map(|f| files[f].len() as u64)
+                .sum::<u64>()
                 + shards
                     .iter()
-                    .map(|&s| manifest.shards[s as usize].ranking.bytes)
+                    .map(|&s| {
+                        let shard = &manifest.shards[s as usize];
+                        shard.ranking.bytes + shard.columns.bytes
+                    })
                     .sum::<u64>();
             let loaded = |i: u32| read_shard[shard_of[i as usize] as usize];
             let pairs: Vec<(u32, f32)> = history
@@ -277,7 +279,11 @@ fn against_published(
     shards.sort_unstable();
     bytes.sort_unstable();
     let (median_shards, median_bytes) = (shards[shards.len() / 2], bytes[bytes.len() / 2]);
-    let every_byte: u64 = manifest.shards.iter().map(|s| s.ranking.bytes).sum::<u64>()
+    let every_byte: u64 = manifest
+        .shards
+        .iter()
+        .map(|s| s.ranking.bytes + s.columns.bytes)
+        .sum::<u64>()
         + manifest.head.bytes
         + manifest.centroids.bytes;
     let mode = match args.privacy {

@@ -193,10 +193,10 @@ pub struct Summary {
     pub smallest_nonempty: usize,
     /// What every visitor reads first: the head and the centroids.
     pub first_bytes: u64,
-    /// The strict set's items and ranking bytes.
+    /// The strict set's items and ranking bytes (model and column files).
     pub strict_items: u64,
     pub strict_bytes: u64,
-    /// Every ranking file, every display page, and every file the manifest names.
+    /// Every ranking file (model and columns), every display page, and every file the manifest names.
     pub ranking_bytes: u64,
     pub page_bytes: u64,
     pub total_bytes: u64,
@@ -214,8 +214,12 @@ impl Summary {
             smallest_nonempty: sizes.iter().copied().find(|&n| n > 0).unwrap_or(0),
             first_bytes: m.head.bytes + m.centroids.bytes,
             strict_items: strict.clone().map(|s| s.items as u64).sum(),
-            strict_bytes: strict.map(|s| s.ranking.bytes).sum(),
-            ranking_bytes: m.shards.iter().map(|s| s.ranking.bytes).sum(),
+            strict_bytes: strict.map(|s| s.ranking.bytes + s.columns.bytes).sum(),
+            ranking_bytes: m
+                .shards
+                .iter()
+                .map(|s| s.ranking.bytes + s.columns.bytes)
+                .sum(),
             page_bytes: m
                 .shards
                 .iter()
@@ -228,7 +232,7 @@ impl Summary {
 }
 
 /// Removes the files of earlier publications from `dir`: names of the published kinds
-/// (`head.`, `centroids.`, `rank-`, `page-`, `dir-` with a 16-hex-digit hash) that neither the
+/// (`head.`, `centroids.`, `rank-`, `cols-`, `page-`, `dir-` with a 16-hex-digit hash) that neither the
 /// new manifest nor the `previous` one (the publication it replaces) names. Other files are left
 /// alone.
 fn remove_stale(dir: &Path, manifest: &Manifest, previous: Option<&Manifest>) -> Result<usize> {
@@ -262,7 +266,7 @@ fn is_published_name(name: &str) -> bool {
     };
     let kind_ok = stem == "head"
         || stem == "centroids"
-        || ["rank-", "page-", "dir-"].iter().any(|p| {
+        || ["rank-", "cols-", "page-", "dir-"].iter().any(|p| {
             stem.strip_prefix(p).is_some_and(|rest| {
                 !rest.is_empty()
                     && rest

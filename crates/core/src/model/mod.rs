@@ -346,6 +346,84 @@ impl Model {
         Ok(self)
     }
 
+    /// One model of `parts`' items, in order, with the fold-in settings, `Y^T Y` and calibration
+    /// of `whole` (a published catalog's centroid model): the shards a visitor loaded, joined
+    /// without quantizing their factors again, so they score exactly as the files store them.
+    ///
+    /// # Errors
+    /// If there are no parts, they differ from `whole` in factors, precision or fold-in
+    /// settings, or an id appears twice.
+    pub fn concat(parts: Vec<Model>, whole: &Model) -> Result<Model> {
+        let k = whole.k;
+        let precision = parts.first().map_or(whole.precision, |p| p.precision);
+        if parts.is_empty()
+            || parts
+                .iter()
+                .any(|p| p.k != k || p.precision != precision || p.fold_in != whole.fold_in)
+        {
+            return Err(Error::Mismatch(
+                "the parts of a model must share its factors, precision and fold-in settings"
+                    .into(),
+            ));
+        }
+        let provenance = parts[0].provenance.clone();
+        let mut ids = Vec::new();
+        let mut popularity = Vec::new();
+        let mut norms = Vec::new();
+        let mut values: Vec<f32> = Vec::new();
+        let mut stored = match precision {
+            Precision::F32 => Stored::F32,
+            Precision::F16 => Stored::F16(Vec::new()),
+            Precision::Int8 => Stored::Int8 {
+                scales: Vec::new(),
+                values: Vec::new(),
+            },
+        };
+        for part in parts {
+            ids.extend(part.item_ids);
+            popularity.extend(part.popularity);
+            norms.extend(part.norms);
+            if let Some(f) = &part.factors {
+                values.extend(f.iter());
+            }
+            match (&mut stored, part.stored) {
+                (Stored::F16(all), Stored::F16(bits)) => all.extend(bits),
+                (
+                    Stored::Int8 { scales, values: q },
+                    Stored::Int8 {
+                        scales: s,
+                        values: v,
+                    },
+                ) => {
+                    scales.extend(s);
+                    q.extend(v);
+                }
+                _ => {}
+            }
+        }
+        let index = index_ids(&ids).map_err(Error::Mismatch)?;
+        let factors = match stored {
+            Stored::Int8 { .. } => None,
+            _ => Some(Array2::from_shape_vec((ids.len(), k), values).expect("n x k values")),
+        };
+        Ok(Model {
+            fold_in: whole.fold_in,
+            precision,
+            provenance,
+            item_ids: ids,
+            index,
+            stored,
+            factors,
+            k,
+            norms,
+            gram: whole.gram.clone(),
+            popularity,
+            calibration: whole.calibration.clone(),
+            neighbours: None,
+            gram_elsewhere: false,
+        })
+    }
+
     /// How many training users interacted with each item.
     pub fn popularity(&self) -> &[u32] {
         &self.popularity
