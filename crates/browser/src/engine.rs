@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use tastebud_core::{
     category_interests, category_seeds, cold_item_factors, rerank, top_k, Catalog, CatalogItem,
-    EventKind, EventWeights, Filter, Interaction, InterestOptions, ItemCategories, ItemSet, Model,
-    RerankContext, RerankParams, Scored, UserSystem, DISCOVERY_KEEPS,
+    EventKind, EventWeights, Filter, Interaction, InterestOptions, ItemCategories, ItemSet, Loaded,
+    Model, RerankContext, RerankParams, Scored, UserSystem, DISCOVERY_KEEPS,
 };
 
 /// One stored interaction: an item id and what happened. Stored as one flat JSON object,
@@ -157,6 +157,9 @@ pub struct Engine {
     pub catalog: Catalog,
     /// The model.
     pub model: Model,
+    /// Whether each catalog item's display record is here: always, but for a publication's
+    /// items before their pages arrive.
+    filled: Vec<bool>,
     weights: EventWeights,
     categories: ItemCategories,
     popularity: Vec<u32>,
@@ -192,6 +195,58 @@ impl Engine {
         catalog
             .check_model_skipping(&model, &skipped)
             .map_err(|e| e.to_string())?;
+        let filled = vec![true; catalog.items.len()];
+        Ok(Engine::assemble(
+            catalog,
+            model,
+            filled,
+            skipped.into_iter().map(|s| s.warning).collect(),
+        ))
+    }
+
+    /// The engine over what a visitor loaded from a publication (`tastebud_core::Reading`):
+    /// the loaded shards' items, whose display records arrive later through
+    /// [`fill`](Self::fill) (each stands in with its id and category until then), and the head's
+    /// items without factors. Brands are not known before the records, so a new item's
+    /// cold-start factors come from its category alone.
+    pub fn from_published(loaded: Loaded) -> Engine {
+        let Loaded {
+            model,
+            head,
+            categories,
+            ..
+        } = loaded;
+        let mut catalog = head.catalog;
+        let cold = std::mem::take(&mut catalog.items);
+        let stubs: Vec<CatalogItem> = model
+            .item_ids()
+            .iter()
+            .zip(&categories)
+            .map(|(id, &c)| CatalogItem {
+                id: id.clone(),
+                title: Default::default(),
+                description: Default::default(),
+                brand: String::new(),
+                category: catalog.categories[c as usize].id.clone(),
+                price: 0.0,
+                tags: Vec::new(),
+                picture: Default::default(),
+                url: None,
+            })
+            .collect();
+        let mut filled = vec![false; stubs.len()];
+        filled.resize(stubs.len() + cold.len(), true);
+        catalog.items = stubs;
+        catalog.items.extend(cold);
+        Engine::assemble(catalog, model, filled, Vec::new())
+    }
+
+    fn assemble(
+        catalog: Catalog,
+        model: Model,
+        filled: Vec<bool>,
+        warnings: Vec<String>,
+    ) -> Engine {
         let by_id: HashMap<String, usize> = catalog
             .items
             .iter()
@@ -253,9 +308,10 @@ impl Engine {
             .filter(|c| c.niche)
             .filter_map(|c| categories.find(&c.id))
             .collect();
-        Ok(Engine {
+        Engine {
             catalog,
             model,
+            filled,
             weights: EventWeights::default(),
             categories,
             popularity,
@@ -265,8 +321,56 @@ impl Engine {
             index,
             to_catalog,
             unlisted,
-            warnings: skipped.into_iter().map(|s| s.warning).collect(),
-        })
+            warnings,
+        }
+    }
+
+    /// Model items among `items` (catalog indices) whose display records have not arrived
+    /// yet: what to [`fill`](Self::fill) before showing them.
+    pub fn unfilled(&self, items: impl IntoIterator<Item = usize>) -> Vec<u32> {
+        let mut out: Vec<u32> = items
+            .into_iter()
+            .filter(|&c| !self.filled.get(c).copied().unwrap_or(true))
+            .filter_map(|c| self.index.get(&self.catalog.items[c].id).copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Puts the display record of model item `item` in place of its stand-in. A record for
+    /// another id or category is an error; a record with a problem (a `javascript:` link, an
+    /// over-long text) leaves the item out with a [warning](Self::warnings), as a whole
+    /// catalog's would be.
+    pub fn fill(&mut self, item: u32, record: CatalogItem) -> Result<(), String> {
+        let Some(&c) = self.to_catalog.get(item as usize) else {
+            return Err(format!("item {item} is not loaded"));
+        };
+        if c == UNLISTED || self.filled[c] {
+            return Ok(());
+        }
+        let stub = &self.catalog.items[c];
+        if stub.id != record.id || stub.category != record.category {
+            return Err(format!(
+                "the display record of {} does not match its ranking file: the files come from different publications",
+                stub.id
+            ));
+        }
+        let problems = self.catalog.record_problems(&record);
+        if problems.is_empty() {
+            self.catalog.items[c] = record;
+            self.filled[c] = true;
+        } else {
+            self.warnings.push(format!(
+                "item {} left out: {}",
+                stub.id,
+                problems.join("; ")
+            ));
+            self.unlisted.insert(item);
+            self.to_catalog[item as usize] = UNLISTED;
+            self.index.remove(&record.id);
+        }
+        Ok(())
     }
 
     /// Why catalog items were left out, one line each (for the console).

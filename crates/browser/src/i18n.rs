@@ -114,6 +114,10 @@ pub enum Key {
 }
 
 /// The text for `key` in `lang`. `{}` marks where a caller substitutes a value.
+///
+/// Always inlined, so each call with a known key keeps only its own two strings: the widget,
+/// which shows a handful of these texts, then carries those and not the storefront's table.
+#[inline(always)]
 pub fn t(lang: Lang, key: Key) -> &'static str {
     let (en, zh) = match key {
         Key::Tagline => (
@@ -239,9 +243,15 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
     }
 }
 
-/// `t` with `{}` replaced by `value`.
+/// `t` with `{}` replaced by `value` (inlined like [`t`]).
+#[inline(always)]
 pub fn tf(lang: Lang, key: Key, value: &str) -> String {
-    t(lang, key).replacen("{}", value, 1)
+    fill(t(lang, key), value)
+}
+
+/// `template` with its `{}` replaced by `value`.
+fn fill(template: &str, value: &str) -> String {
+    template.replacen("{}", value, 1)
 }
 
 /// An event kind's name as the visitor reads it.
@@ -304,15 +314,16 @@ pub fn because(
 ) -> Option<String> {
     use tastebud_core::EventKind as K;
     if !items.is_empty() {
-        let key = match kind {
-            Some(K::Purchase) => Key::BecauseBought,
-            Some(K::AddToCart) => Key::BecauseCarted,
-            Some(K::Like) => Key::BecauseLiked,
-            Some(K::Rate) => Key::BecauseRated,
-            Some(K::SearchHit) => Key::BecauseSearched,
-            _ => Key::BecauseViewed,
+        // A known key in each arm, so only these texts are kept (see `t`).
+        let template = match kind {
+            Some(K::Purchase) => t(lang, Key::BecauseBought),
+            Some(K::AddToCart) => t(lang, Key::BecauseCarted),
+            Some(K::Like) => t(lang, Key::BecauseLiked),
+            Some(K::Rate) => t(lang, Key::BecauseRated),
+            Some(K::SearchHit) => t(lang, Key::BecauseSearched),
+            _ => t(lang, Key::BecauseViewed),
         };
-        return Some(tf(lang, key, &isolated(items).join(and(lang))));
+        return Some(fill(template, &isolated(items).join(and(lang))));
     }
     (!interests.is_empty()).then(|| {
         tf(

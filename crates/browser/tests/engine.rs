@@ -374,3 +374,125 @@ fn the_item_item_model_ranks_and_explains_in_the_storefront() {
             .collect::<Vec<_>>()
     );
 }
+
+/// A publication read in full (`tastebud_core::Reading`), as the widget reads one. Publishing is
+/// native only.
+#[cfg(not(target_arch = "wasm32"))]
+fn published(
+    strict_items: usize,
+) -> (
+    tastebud_core::Manifest,
+    tastebud_core::Loaded,
+    Vec<(String, Vec<u8>)>,
+) {
+    use tastebud_core::{publish, Privacy, PublishOptions, Reading};
+    let p = publish(
+        &common::catalog(),
+        &common::model(),
+        &PublishOptions {
+            shards: Some(4),
+            strict_items,
+            ..PublishOptions::default()
+        },
+    )
+    .unwrap();
+    let files: std::collections::HashMap<_, _> = p.files.iter().cloned().collect();
+    let mut reading = Reading::new(p.manifest.clone(), Privacy::Strict, &[]).unwrap();
+    loop {
+        let wants = reading.wants().unwrap();
+        if wants.is_empty() {
+            break;
+        }
+        for f in wants {
+            reading.give(&f.file, files[&f.file].clone()).unwrap();
+        }
+    }
+    (p.manifest, reading.finish().unwrap(), p.files)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn a_publication_read_in_full_ranks_and_explains_as_the_whole_files_do() {
+    let (manifest, loaded, files) = published(usize::MAX);
+    let whole = engine();
+    let mut e = Engine::from_published(loaded.clone());
+    let log: Vec<_> = (0..3).map(|n| like(&common::item_id(1, n))).collect();
+    let ids = |e: &Engine,
+               recs: &[tastebud_browser::engine::Recommendation]|
+     -> Vec<(String, Vec<String>)> {
+        recs.iter()
+            .map(|r| {
+                let because = r
+                    .because
+                    .iter()
+                    .map(|&b| e.catalog.items[b].id.clone())
+                    .collect();
+                (e.catalog.items[r.item].id.clone(), because)
+            })
+            .collect()
+    };
+    let recs = e.for_you(&log, &[], 6, 1.0);
+    assert_eq!(
+        ids(&e, &recs),
+        ids(&whole, &whole.for_you(&log, &[], 6, 1.0))
+    );
+    // Categories come from the column files, so interests match before any record arrives.
+    let cats = |e: &Engine| -> Vec<String> {
+        e.interests(&log, &[], 3, 1.0)
+            .into_iter()
+            .map(|i| i.category)
+            .collect()
+    };
+    assert_eq!(cats(&e), cats(&whole));
+    // The shown items and their reasons need records; the pages hold them.
+    let shown: Vec<usize> = recs
+        .iter()
+        .flat_map(|r| std::iter::once(r.item).chain(r.because.iter().copied()))
+        .collect();
+    let missing = e.unfilled(shown.iter().copied());
+    assert!(!missing.is_empty());
+    assert!(shown
+        .iter()
+        .any(|&c| e.catalog.items[c].title.en.is_empty()));
+    let files: std::collections::HashMap<_, _> = files.into_iter().collect();
+    for page in loaded.pages_for(&manifest, &missing) {
+        for (i, record) in loaded
+            .page_records(&manifest, page, &files[&page.file])
+            .unwrap()
+        {
+            e.fill(i, record).unwrap();
+        }
+    }
+    assert!(e.unfilled(shown.iter().copied()).is_empty());
+    let top = &e.catalog.items[recs[0].item];
+    assert_eq!(Some(top), whole.item(&top.id));
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn a_published_record_that_does_not_fit_is_refused_or_left_out() {
+    let (_, loaded, _) = published(usize::MAX);
+    let mut e = Engine::from_published(loaded);
+    let catalog = common::catalog();
+    let id = common::item_id(1, 0);
+    let item = e.model.item_index(&id).unwrap();
+    let mut record = catalog.items.iter().find(|i| i.id == id).unwrap().clone();
+    // Another item's record in its place: another publication's page.
+    let mut other = record.clone();
+    other.id = common::item_id(1, 1);
+    assert!(e
+        .fill(item, other)
+        .unwrap_err()
+        .contains("different publications"));
+    // A hostile link: the item is never shown, with a warning.
+    record.url = Some("javascript:alert(1)".into());
+    e.fill(item, record).unwrap();
+    assert!(
+        e.warnings().iter().any(|w| w.contains(&id)),
+        "{:?}",
+        e.warnings()
+    );
+    let log = vec![like(&common::item_id(1, 1))];
+    let recs = e.for_you(&log, &[], 20, 0.0);
+    assert!(recs.iter().all(|r| e.catalog.items[r.item].id != id));
+}
