@@ -27,7 +27,7 @@ for tier in "${tiers[@]}"; do
       cargo fmt --all -- --check
       cargo clippy --workspace --all-targets -- -D warnings
       # The storefront's components and the widget's exports only build for the browser.
-      cargo clippy -p tastebud-web -p tastebud-browser -p tastebud-widget --features tastebud-widget/bench --target wasm32-unknown-unknown --all-targets -- -D warnings
+      cargo clippy -p tastebud-web -p tastebud-browser -p tastebud-widget --features tastebud-widget/bench,tastebud-widget/published --target wasm32-unknown-unknown --all-targets -- -D warnings
       ;;
     native)
       step "native: cargo test --workspace"

@@ -4,9 +4,10 @@
 // file); this module fetches, renders into a Shadow DOM and talks to the host page. Catalog text
 // is only ever set as textContent, and links are the catalog's after `is_safe_url` (checked again
 // here once resolved). Every failure stays in the widget: a short message and `tastebud:error`.
-import init, {
-  Recommender, track as trackEvent, erase as eraseLog, loggedEvents, visitorSnapshot, configureConsent, setConsent,
-} from './tastebud_widget.js';
+//
+// The engine comes in two builds: tastebud_widget.js for a catalog and model in whole files, and
+// tastebud_published.js, which also reads a publication in shards (`published="manifest.json"`).
+// A page loads one: the second when a widget on it, or `Tastebud.recommend`, names a publication.
 
 const TEXT = {
   en: {
@@ -60,6 +61,10 @@ progress[hidden] { display: none !important; }
 `;
 
 let wasm;
+/** The engine module's exports, once loaded. */
+let mod;
+/** Whether the page asked for a publication before the engine loaded. */
+let publishedAsked = false;
 const engines = new Map();
 const widgets = new Set();
 /** Keys of engines `Tastebud.recommend` used: kept for the page's life, as its caller may ask again. */
@@ -68,16 +73,24 @@ const pinned = new Set();
 /** Loads the engine's wasm once per page, with the page's consent setting applied before
  * anything is read or stored; a failed load is retried by the next caller. */
 function ready() {
-  wasm ??= init({ module_or_path: new URL('./tastebud_widget_bg.wasm', import.meta.url) }).then(
-    () => {
-      wasmLoaded = true;
-      applyConsent();
-    },
-    (e) => {
-      wasm = undefined;
-      throw new Error(`the Tastebud engine could not be loaded (${e.message ?? e})`);
-    },
-  );
+  wasm ??= (async () => {
+    // Literal paths, so bundlers find both builds.
+    const m = publishedAsked || document.querySelector('tastebud-recs[published]')
+      ? await import('./tastebud_published.js').then(async (m) => {
+        await m.default({ module_or_path: new URL('./tastebud_published_bg.wasm', import.meta.url) });
+        return m;
+      })
+      : await import('./tastebud_widget.js').then(async (m) => {
+        await m.default({ module_or_path: new URL('./tastebud_widget_bg.wasm', import.meta.url) });
+        return m;
+      });
+    mod = m;
+    wasmLoaded = true;
+    applyConsent();
+  })().catch((e) => {
+    wasm = undefined;
+    throw new Error(`the Tastebud engine could not be loaded (${e.message ?? e})`);
+  });
   return wasm;
 }
 
@@ -118,7 +131,7 @@ function applyConsent() {
   const change = applied !== '';
   applied = `${mode} ${days}`;
   strictest = { mode, days };
-  configureConsent(mode, days);
+  mod.configureConsent(mode, days);
   if (mode === 'auto' && !watching) {
     watching = true;
     import('./tastebud-consent.js')
@@ -133,7 +146,7 @@ function applyConsent() {
 function decide(granted, source = 'api') {
   // Signals decide only under `auto`; under `required` only the page's own call does.
   if (source !== 'api' && strictest.mode !== 'auto') return;
-  const storing = setConsent(Boolean(granted));
+  const storing = mod.setConsent(Boolean(granted));
   document.dispatchEvent(new CustomEvent('tastebud:consent', { detail: { granted: Boolean(granted), source, storing } }));
   refreshAll();
 }
@@ -304,7 +317,7 @@ class PageEngine {
   #recommender;
 
   constructor(catalog, model) {
-    this.#recommender = new Recommender(catalogText(catalog), model);
+    this.#recommender = new mod.Recommender(catalogText(catalog), model);
     warnLeftOut(this.#recommender.warnings());
   }
 
@@ -461,7 +474,7 @@ class WorkerEngine {
   }
 
   async recommend(mode, limit, lang) {
-    const [log, prefs] = visitorSnapshot();
+    const [log, prefs] = mod.visitorSnapshot();
     const { json } = await this.#call({ type: 'recommend', log, prefs, mode, limit, lang });
     return JSON.parse(json);
   }
@@ -506,6 +519,30 @@ function engine(catalog, model, worker) {
   return engines.get(key);
 }
 
+/** The privacy mode a `privacy` attribute or option stands for (docs/privacy.md). */
+const privacyOf = (setting) => (setting === 'strict' ? 'strict' : 'history');
+/** The key of a publication's engine: widgets with the same manifest and privacy share it. */
+const publishedKey = (manifest, privacy) => `published\n${manifest}\n${privacyOf(privacy)}`;
+
+function publishedEngine(manifest, privacy) {
+  publishedAsked = true;
+  const key = publishedKey(manifest, privacy);
+  if (!engines.has(key)) {
+    const report = (loaded, total) =>
+      downloads.dispatchEvent(new CustomEvent('progress', { detail: { key, loaded, total } }));
+    const loading = ready().then(async () => {
+      if (!mod.Publication) {
+        throw new Error('this page loaded the engine for whole files before a widget with published="..." appeared; give every widget on a page the same kind of source');
+      }
+      const { PublishedEngine } = await import('./tastebud-published.js');
+      return PublishedEngine.load(manifest, privacyOf(privacy), report, { engine: mod, fetched, readBody, watchdog });
+    });
+    loading.catch(() => engines.delete(key));
+    engines.set(key, loading);
+  }
+  return engines.get(key);
+}
+
 /** Releases, soon after a widget leaves the page or changes its sources, every engine that no
  * connected widget shows and `Tastebud.recommend` never used: a worker is stopped, a page engine
  * freed. The delay lets a widget that is only being moved in the DOM reconnect first. */
@@ -525,11 +562,15 @@ const textFor = (lang) => (lang.toLowerCase().startsWith('zh') ? TEXT.zh : TEXT.
 const hostLang = () => document.documentElement.lang || navigator.language || 'en';
 
 function sources(options) {
-  const first = document.querySelector('tastebud-recs[catalog][model]');
+  if (options.published) return { published: absolute(options.published) };
+  const first = document.querySelector('tastebud-recs[catalog][model], tastebud-recs[published]');
+  if (!options.catalog && !options.model && first?.hasAttribute('published')) {
+    return { published: absolute(first.getAttribute('published')), privacy: first.getAttribute('privacy') };
+  }
   const catalog = options.catalog ?? first?.getAttribute('catalog');
   const model = options.model ?? first?.getAttribute('model');
-  if (!catalog || !model) throw new Error('Tastebud.recommend needs { catalog, model } URLs or a <tastebud-recs> on the page');
-  return [absolute(catalog), absolute(model)];
+  if (!catalog || !model) throw new Error('Tastebud.recommend needs { catalog, model } URLs, { published } (a manifest.json URL) or a <tastebud-recs> on the page');
+  return { catalog: absolute(catalog), model: absolute(model) };
 }
 
 function limitOf(value, fallback) {
@@ -538,18 +579,25 @@ function limitOf(value, fallback) {
 }
 
 async function recommend(options = {}) {
-  const [catalog, model] = sources(options);
-  // By default, the setting of a widget on the page that shows the same catalog and model.
-  const twin = [...document.querySelectorAll('tastebud-recs[catalog][model]')]
-    .find((w) => absolute(w.getAttribute('catalog')) === catalog && absolute(w.getAttribute('model')) === model);
-  const worker = options.worker ?? twin?.getAttribute('worker');
-  pinned.add(engineKey(catalog, model, worker));
-  const loaded = await engine(catalog, model, worker);
+  const found = sources(options);
   const mode = options.mode ?? 'items';
   const lang = options.lang ?? hostLang();
+  let loaded;
+  if (found.published) {
+    const privacy = options.privacy ?? found.privacy;
+    pinned.add(publishedKey(found.published, privacy));
+    loaded = await publishedEngine(found.published, privacy);
+  } else {
+    const { catalog, model } = found;
+    // By default, the setting of a widget on the page that shows the same catalog and model.
+    const twin = [...document.querySelectorAll('tastebud-recs[catalog][model]')]
+      .find((w) => absolute(w.getAttribute('catalog')) === catalog && absolute(w.getAttribute('model')) === model);
+    const worker = options.worker ?? twin?.getAttribute('worker');
+    pinned.add(engineKey(catalog, model, worker));
+    loaded = await engine(catalog, model, worker);
+  }
   return loaded.recommend(mode, limitOf(options.limit, 6), lang);
 }
-
 
 function refreshAll() {
   for (const w of widgets) w.refresh();
@@ -560,7 +608,7 @@ export const Tastebud = Object.freeze({
   /** Records an interaction (`view`, `like`, `add_to_cart`, ... or GA4's `view_item`, ...). */
   async track(itemId, kind = 'view', value) {
     await ready();
-    trackEvent(String(itemId ?? ''), String(kind), value == null ? undefined : Number(value));
+    mod.track(String(itemId ?? ''), String(kind), value == null ? undefined : Number(value));
     refreshAll();
   },
   /** Items (`mode: 'items'`) or interests (`mode: 'interests'`) with scores and explanations. */
@@ -568,13 +616,13 @@ export const Tastebud = Object.freeze({
   /** Forgets the visitor: every key Tastebud keeps in this origin's localStorage. */
   async erase() {
     await ready();
-    eraseLog();
+    mod.erase();
     refreshAll();
   },
   /** How many interactions are stored for this visitor. */
   async logged() {
     await ready();
-    return loggedEvents();
+    return mod.loggedEvents();
   },
   /** The visitor's decision from any consent banner, under `consent="required"` or `"auto"`:
    * `true` stores this visit and what follows, `false` erases everything stored. */
@@ -613,7 +661,7 @@ function money(amount, currency, lang) {
 }
 
 class TastebudRecs extends HTMLElement {
-  static observedAttributes = ['catalog', 'model', 'limit', 'lang', 'mode', 'heading', 'item-base', 'worker', 'consent', 'retention-days'];
+  static observedAttributes = ['catalog', 'model', 'published', 'privacy', 'limit', 'lang', 'mode', 'heading', 'item-base', 'worker', 'consent', 'retention-days'];
 
   #root;
   #heading;
@@ -662,11 +710,14 @@ class TastebudRecs extends HTMLElement {
     if (!this.isConnected) return;
     if (name === 'consent' || name === 'retention-days') applyConsent();
     this.refresh();
-    if (['catalog', 'model', 'worker'].includes(name)) releaseUnused();
+    if (['catalog', 'model', 'published', 'privacy', 'worker'].includes(name)) releaseUnused();
   }
 
-  /** The key of the engine this widget shows, or null without a catalog and model. */
+  /** The key of the engine this widget shows, or null without a catalog and model or a
+   * publication. */
   engineKey() {
+    const published = this.getAttribute('published');
+    if (published) return publishedKey(absolute(published), this.getAttribute('privacy'));
     const [catalog, model] = [this.getAttribute('catalog'), this.getAttribute('model')];
     return catalog && model ? engineKey(absolute(catalog), absolute(model), this.getAttribute('worker')) : null;
   }
@@ -694,15 +745,23 @@ class TastebudRecs extends HTMLElement {
     this.#root.lang = lang;
     const catalog = this.getAttribute('catalog');
     const model = this.getAttribute('model');
+    const published = this.getAttribute('published');
     if (!this.#list.childElementCount) this.#status.textContent = text.loading;
     this.#root.setAttribute('aria-busy', 'true');
     let unwatch = () => {};
     try {
-      if (!catalog || !model) throw new Error('<tastebud-recs> needs catalog and model attributes');
       const base = absolute(this.getAttribute('item-base') || document.baseURI);
-      const [catalogUrl, modelUrl, worker] = [absolute(catalog), absolute(model), this.getAttribute('worker')];
-      unwatch = this.#watchDownload(engineKey(catalogUrl, modelUrl, worker), text.loading);
-      const loaded = await engine(catalogUrl, modelUrl, worker);
+      let loaded;
+      if (published) {
+        const [manifest, privacy] = [absolute(published), this.getAttribute('privacy')];
+        unwatch = this.#watchDownload(publishedKey(manifest, privacy), text.loading);
+        loaded = await publishedEngine(manifest, privacy);
+      } else {
+        if (!catalog || !model) throw new Error('<tastebud-recs> needs catalog and model attributes, or published (a manifest.json URL)');
+        const [catalogUrl, modelUrl, worker] = [absolute(catalog), absolute(model), this.getAttribute('worker')];
+        unwatch = this.#watchDownload(engineKey(catalogUrl, modelUrl, worker), text.loading);
+        loaded = await engine(catalogUrl, modelUrl, worker);
+      }
       const found = await loaded.recommend(mode, limitOf(this.getAttribute('limit'), 6), lang);
       if (token !== this.#renders) return;
       const list = mode === 'items'
@@ -819,7 +878,7 @@ class TastebudRecs extends HTMLElement {
     if (!go) event.preventDefault();
     // GA4's select_item: a click on a recommendation. Storage trouble must not block the link.
     try {
-      trackEvent(id, 'click', undefined);
+      mod?.track(id, 'click', undefined);
     } catch {
       /* the visitor still gets where they were going */
     }

@@ -33,11 +33,22 @@ mod boundary {
     use crate::lists::{self, Mode};
     use crate::visitor;
 
-    /// A loaded catalog and model. JavaScript keeps one per (catalog URL, model URL) pair and
-    /// shares it between widgets.
+    fn js(e: impl std::fmt::Display) -> JsError {
+        JsError::new(&e.to_string())
+    }
+
+    /// A loaded catalog and model. JavaScript keeps one per (catalog URL, model URL) pair, or
+    /// per publication, and shares it between widgets.
     #[wasm_bindgen]
     pub struct Recommender {
         engine: Engine,
+        /// For a publication: its manifest and what was loaded, to find display pages.
+        #[cfg(feature = "published")]
+        published: Option<(
+            tastebud_core::Manifest,
+            tastebud_core::Loaded,
+            tastebud_core::Privacy,
+        )>,
     }
 
     #[wasm_bindgen]
@@ -46,7 +57,11 @@ mod boundary {
         #[wasm_bindgen(constructor)]
         pub fn new(catalog_json: &str, model: &[u8]) -> Result<Recommender, JsError> {
             Engine::load(catalog_json, model)
-                .map(|engine| Recommender { engine })
+                .map(|engine| Recommender {
+                    engine,
+                    #[cfg(feature = "published")]
+                    published: None,
+                })
                 .map_err(|e| JsError::new(&e))
         }
 
@@ -60,7 +75,9 @@ mod boundary {
         /// (`mode` "items") or of interests (`mode` "interests"), explained in `lang`.
         pub fn recommend(&self, mode: &str, limit: usize, lang: &str) -> Result<String, JsError> {
             let (log, prefs) = visitor::read();
-            self.list(&log, &prefs, mode, limit, lang)
+            self.list_of(&log, &prefs, mode, limit, lang)?
+                .to_json()
+                .map_err(js)
         }
 
         /// [`recommend`](Self::recommend) for the visitor whose log and settings
@@ -76,17 +93,19 @@ mod boundary {
             lang: &str,
         ) -> Result<String, JsError> {
             let (log, prefs) = visitor::from_snapshot(log, prefs);
-            self.list(&log, &prefs, mode, limit, lang)
+            self.list_of(&log, &prefs, mode, limit, lang)?
+                .to_json()
+                .map_err(js)
         }
 
-        fn list(
+        fn list_of(
             &self,
             log: &[StoredEvent],
             prefs: &Prefs,
             mode: &str,
             limit: usize,
             lang: &str,
-        ) -> Result<String, JsError> {
+        ) -> Result<lists::List, JsError> {
             let mode = Mode::from_name(mode).ok_or_else(|| {
                 JsError::new(&format!(
                     "mode must be \"items\" or \"interests\", got \"{mode}\""
@@ -94,20 +113,142 @@ mod boundary {
             })?;
             let lang = Lang::from_tag(lang);
             let limit = limit.clamp(1, 50);
-            let json = match mode {
+            Ok(match mode {
                 Mode::Items => {
-                    serde_json::to_string(&lists::items(&self.engine, log, prefs, lang, limit))
+                    lists::List::Items(lists::items(&self.engine, log, prefs, lang, limit))
                 }
                 Mode::Interests => {
-                    serde_json::to_string(&lists::interests(&self.engine, log, prefs, lang, limit))
+                    lists::List::Interests(lists::interests(&self.engine, log, prefs, lang, limit))
                 }
-            };
-            json.map_err(|e| JsError::new(&e.to_string()))
+            })
         }
 
         /// Whether the catalog has this item.
         pub fn has(&self, item: &str) -> bool {
             self.engine.index_of(item).is_some()
+        }
+    }
+
+    /// Reading a publication (feature `published`, the widget's second build): the visitor's
+    /// files fetched by JavaScript round by round, display records page by page.
+    #[cfg(feature = "published")]
+    mod published {
+        use tastebud_browser::engine::Engine;
+        use tastebud_core::{Manifest, Privacy, Reading};
+        use wasm_bindgen::prelude::*;
+
+        use super::{js, Recommender};
+        use crate::{lists, visitor};
+
+        /// One visitor's reading of a publication (`docs/published-format.md`). JavaScript asks
+        /// what to fetch with [`wants`](Self::wants), fetches those files in parallel, hands each
+        /// over with [`give`](Self::give), and asks again until nothing is wanted; then
+        /// [`finish`](Self::finish) makes the recommender.
+        #[wasm_bindgen]
+        pub struct Publication {
+            reading: Option<Reading>,
+            privacy: Privacy,
+        }
+
+        #[wasm_bindgen]
+        impl Publication {
+            /// Starts reading `manifest.json` (its text) for the visitor whose log is stored now,
+            /// under `privacy`: `history` (the default) or `strict`.
+            #[wasm_bindgen(constructor)]
+            pub fn new(manifest_json: &str, privacy: &str) -> Result<Publication, JsError> {
+                let manifest = Manifest::from_json(manifest_json).map_err(js)?;
+                let privacy = match privacy.trim() {
+                    "" | "history" => Privacy::History,
+                    "strict" => Privacy::Strict,
+                    other => {
+                        return Err(JsError::new(&format!(
+                            "privacy must be \"history\" or \"strict\", got \"{other}\""
+                        )))
+                    }
+                };
+                let history: Vec<String> = visitor::read().0.into_iter().map(|e| e.item).collect();
+                let reading = Reading::new(manifest, privacy, &history).map_err(js)?;
+                Ok(Publication {
+                    reading: Some(reading),
+                    privacy,
+                })
+            }
+
+            fn reading(&mut self) -> Result<&mut Reading, JsError> {
+                self.reading
+                    .as_mut()
+                    .ok_or_else(|| JsError::new("this publication has been read already"))
+            }
+
+            /// The files to fetch next, as JSON `[{file, bytes, sha256}]` (names relative to the
+            /// manifest); `[]` when [`finish`](Self::finish) can run.
+            pub fn wants(&mut self) -> Result<String, JsError> {
+                let wants = self.reading()?.wants().map_err(js)?;
+                serde_json::to_string(&wants).map_err(js)
+            }
+
+            /// Hands over a fetched file.
+            pub fn give(&mut self, file: &str, bytes: Vec<u8>) -> Result<(), JsError> {
+                self.reading()?.give(file, bytes).map_err(js)
+            }
+
+            /// The recommender over what was read.
+            pub fn finish(&mut self) -> Result<Recommender, JsError> {
+                let reading = self
+                    .reading
+                    .take()
+                    .ok_or_else(|| JsError::new("this publication has been read already"))?;
+                let manifest = reading.manifest().clone();
+                let loaded = reading.finish().map_err(js)?;
+                Ok(Recommender {
+                    engine: Engine::from_published(loaded.clone()),
+                    published: Some((manifest, loaded, self.privacy)),
+                })
+            }
+        }
+
+        #[wasm_bindgen]
+        impl Recommender {
+            /// The display pages to fetch before [`recommend`](Self::recommend) can show this list,
+            /// as JSON `[{file, bytes, sha256}]`: always `[]` but for a publication, whose records
+            /// arrive page by page. Hand each over with [`fill`](Self::fill). In strict mode these
+            /// are every page of the shards read, whatever the list, so the requests do not depend
+            /// on the visitor (docs/privacy.md).
+            pub fn needs(&self, mode: &str, limit: usize, lang: &str) -> Result<String, JsError> {
+                let Some((manifest, loaded, privacy)) = &self.published else {
+                    return Ok("[]".into());
+                };
+                let items = if *privacy == Privacy::Strict {
+                    self.engine.unfilled(0..self.engine.catalog.items.len())
+                } else {
+                    let (log, prefs) = visitor::read();
+                    let shown = lists::shown_ids(&self.list_of(&log, &prefs, mode, limit, lang)?);
+                    self.engine
+                        .unfilled(shown.iter().filter_map(|id| self.engine.index_of(id)))
+                };
+                serde_json::to_string(&loaded.pages_for(manifest, &items)).map_err(js)
+            }
+
+            /// Hands over a display page [`needs`](Self::needs) named.
+            pub fn fill(&mut self, file: &str, bytes: &[u8]) -> Result<(), JsError> {
+                let Some((manifest, loaded, _)) = &self.published else {
+                    return Err(JsError::new("only a publication's recommender takes pages"));
+                };
+                let page = manifest
+                    .shards
+                    .iter()
+                    .flat_map(|s| &s.pages)
+                    .find(|p| p.file == file)
+                    .ok_or_else(|| {
+                        JsError::new(&format!("{file} is not a page of this publication"))
+                    })?;
+                for (item, record) in loaded.page_records(manifest, page, bytes).map_err(js)? {
+                    self.engine
+                        .fill(item, record)
+                        .map_err(|e| JsError::new(&e))?;
+                }
+                Ok(())
+            }
         }
     }
 

@@ -28,6 +28,42 @@ impl Mode {
     }
 }
 
+/// A list of either kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum List {
+    /// [`items`].
+    Items(Vec<Card>),
+    /// [`interests`].
+    Interests(Vec<Interest>),
+}
+
+impl List {
+    /// The list as `Tastebud.recommend` returns it: a JSON array of cards or of interests.
+    pub fn to_json(&self) -> serde_json::Result<String> {
+        match self {
+            List::Items(cards) => serde_json::to_string(cards),
+            List::Interests(found) => serde_json::to_string(found),
+        }
+    }
+}
+
+/// Every item id a list shows or names: its cards and what led to them.
+pub fn shown_ids(list: &List) -> Vec<String> {
+    let cards: Vec<&Card> = match list {
+        List::Items(cards) => cards.iter().collect(),
+        List::Interests(found) => found.iter().flat_map(|i| &i.items).collect(),
+    };
+    let mut ids: Vec<String> = cards
+        .iter()
+        .flat_map(|c| std::iter::once(&c.id).chain(&c.because))
+        .cloned()
+        .collect();
+    if let List::Interests(found) = list {
+        ids.extend(found.iter().flat_map(|i| i.because.iter().cloned()));
+    }
+    ids
+}
+
 /// One item as the widget renders it and `Tastebud.recommend` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Card {

@@ -1,0 +1,122 @@
+// Reading a publication in shards for <tastebud-recs published="manifest.json">
+// (docs/published-format.md): loaded by tastebud-widget.js only on pages that use one, with the
+// engine build that reads publications (tastebud_published.js). Every file is checked against
+// the manifest's size and SHA-256 before the engine sees it.
+
+/** SHA-256 of `bytes`, hex, or null where the page has no Web Crypto (a plain-http page on
+ * another host than localhost): the size check then stands alone. */
+async function sha256(bytes) {
+  if (!globalThis.crypto?.subtle) return null;
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Fetches published files (`{ file, bytes, sha256 }` from the manifest, named relative to it)
+ * all at once, each checked against its size and hash: `[[ref, bytes]]`. `onChunk(n)` after
+ * each chunk; a failure of one cancels the others. */
+async function fetchPublished(io, refs, manifest, onChunk) {
+  const { fetched, readBody, watchdog } = io;
+  const abort = new AbortController();
+  const dog = watchdog(abort);
+  try {
+    return await Promise.all(refs.map(async (ref) => {
+      const url = new URL(ref.file, manifest).href;
+      const response = await fetched(url, 'published file', abort.signal, dog);
+      const bytes = await readBody(response, url, 'published file', ref.bytes, onChunk, dog);
+      const hash = await sha256(bytes);
+      if (bytes.length !== ref.bytes || (hash && hash !== ref.sha256)) {
+        throw new Error(`${ref.file} is not the file ${manifest} names: the files come from different publications; publish again and upload every file`);
+      }
+      return [ref, bytes];
+    }));
+  } catch (e) {
+    abort.abort();
+    throw e;
+  } finally {
+    dog.stop();
+  }
+}
+
+/** `manifest.json`, the one published file whose size and hash are not known ahead. */
+async function fetchManifest(io, url, onChunk) {
+  const { fetched, readBody, watchdog } = io;
+  const abort = new AbortController();
+  const dog = watchdog(abort);
+  try {
+    const response = await fetched(url, 'manifest', abort.signal, dog);
+    return await readBody(response, url, 'manifest', 0, onChunk, dog);
+  } catch (e) {
+    abort.abort();
+    throw e;
+  } finally {
+    dog.stop();
+  }
+}
+
+/** A publication's engine, on the page's main thread (a visitor's reads are small by design):
+ * the manifest, then the head, centroids and directory buckets, then the shards, each round
+ * fetched in parallel (docs/published-format.md); display pages when a list first shows their
+ * items. The files the visitor reads depend on `privacy` (docs/privacy.md). */
+export class PublishedEngine {
+  where = 'page';
+  #recommender;
+  #manifest;
+  #io;
+  /** Display pages fetched or on their way, by file name. */
+  #pages = new Map();
+
+  /** Reads `manifest` for the visitor: `io` is the widget's engine module and its download
+   * helpers. */
+  static async load(manifest, privacy, onProgress, io) {
+    let loaded = 0;
+    const onChunk = (n) => onProgress((loaded += n), 0);
+    const bytes = await fetchManifest(io, manifest, onChunk);
+    const reading = new io.engine.Publication(new TextDecoder().decode(bytes), privacy);
+    try {
+      for (let refs = JSON.parse(reading.wants()); refs.length; refs = JSON.parse(reading.wants())) {
+        const total = refs.reduce((sum, r) => sum + r.bytes, loaded);
+        const files = await fetchPublished(io, refs, manifest, (n) => onProgress((loaded += n), total));
+        for (const [ref, data] of files) reading.give(ref.file, data);
+      }
+      return new PublishedEngine(reading.finish(), manifest, io);
+    } finally {
+      reading.free();
+    }
+  }
+
+  constructor(recommender, manifest, io) {
+    this.#recommender = recommender;
+    this.#manifest = manifest;
+    this.#io = io;
+  }
+
+  async recommend(mode, limit, lang) {
+    // A record with a problem leaves its item out, which can bring another into the list:
+    // a few rounds at most.
+    for (let round = 0; round < 4; round++) {
+      if (!this.#recommender) throw new Error('this engine was released');
+      const needs = JSON.parse(this.#recommender.needs(mode, limit, lang));
+      if (!needs.length) break;
+      await Promise.all(needs.map((ref) => this.#page(ref)));
+    }
+    if (!this.#recommender) throw new Error('this engine was released');
+    return JSON.parse(this.#recommender.recommend(mode, limit, lang));
+  }
+
+  /** Fetches and hands over one display page, once however many lists ask for it. */
+  #page(ref) {
+    if (!this.#pages.has(ref.file)) {
+      const arriving = fetchPublished(this.#io, [ref], this.#manifest, () => {}).then(([[, bytes]]) => {
+        this.#recommender?.fill(ref.file, bytes);
+      });
+      arriving.catch(() => this.#pages.delete(ref.file));
+      this.#pages.set(ref.file, arriving);
+    }
+    return this.#pages.get(ref.file);
+  }
+
+  close() {
+    this.#recommender?.free();
+    this.#recommender = null;
+  }
+}
