@@ -120,8 +120,10 @@ pub struct PublishOptions {
     pub shards: Option<usize>,
     /// A shard per item computed elsewhere (the Spark job), instead of k-means here.
     pub assignment: Option<Vec<u32>>,
-    /// Items the strict set holds at most: the shards in decreasing order of interactions, each
-    /// added if the set then still holds at most this many items (the first always).
+    /// Items the strict set holds at most. A catalog with more items is split: this many of its
+    /// most popular items get shards of their own, which are the strict set. Otherwise the strict
+    /// set is the shards in decreasing order of interactions, each added if the set then still
+    /// holds at most this many items (the first always).
     pub strict_items: usize,
     /// Seed of the k-means partition.
     pub seed: u64,
@@ -181,7 +183,8 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
     let n = model.n_items();
     let k = model.n_factors();
     let factors = model.item_factors();
-    let partition = match &options.assignment {
+    // The head's shards lead the partition when the catalog is split (`head_and_tail`).
+    let (partition, head_shards) = match &options.assignment {
         Some(a) => {
             let shards = a.iter().map(|&s| s as usize + 1).max().unwrap_or(1);
             if shards > n || options.shards.is_some_and(|s| s > n) {
@@ -196,14 +199,27 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
                     return Err(invalid("shards", "above every assigned shard", want));
                 }
             }
-            Partition::from_assignment(factors.view(), a.clone(), options.shards.unwrap_or(shards))?
+            (
+                Partition::from_assignment(
+                    factors.view(),
+                    a.clone(),
+                    options.shards.unwrap_or(shards),
+                )?,
+                0,
+            )
         }
         None => {
             let shards = options
                 .shards
                 .unwrap_or_else(|| n.div_ceil(DEFAULT_SHARD_ITEMS))
                 .clamp(1, n);
-            Partition::fit(factors.view(), shards, options.seed)?
+            head_and_tail(
+                factors.view(),
+                model.popularity(),
+                shards,
+                options.strict_items,
+                options.seed,
+            )?
         }
     };
     let s_count = partition.n_shards();
@@ -360,29 +376,13 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
         })
         .collect();
 
-    // The strict set: the shards with the most interactions, up to the item cap.
-    let mut by_mass: Vec<(u64, usize)> = (0..s_count)
-        .filter(|&s| !partition.members(s).is_empty())
-        .map(|s| {
-            let mass = partition
-                .members(s)
-                .iter()
-                .map(|&i| model.popularity()[i as usize] as u64)
-                .sum();
-            (mass, s)
-        })
-        .collect();
-    by_mass.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut strict = Vec::new();
-    let mut held = 0;
-    for (_, s) in by_mass {
-        let size = partition.members(s).len();
-        if !strict.is_empty() && held + size > options.strict_items {
-            continue;
-        }
-        strict.push(s as u32);
-        held += size;
-    }
+    // The strict set: the head's shards when the catalog was split (see `head_and_tail`), else
+    // the shards with the most interactions, up to the item cap.
+    let mut strict: Vec<u32> = if head_shards > 0 {
+        (0..head_shards as u32).collect()
+    } else {
+        strict_by_mass(&partition, model.popularity(), options.strict_items)
+    };
     strict.sort_unstable();
 
     let manifest = Manifest {
@@ -401,6 +401,88 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
         files,
         partition,
     })
+}
+
+/// The partition of a catalog bigger than its strict set: its `strict_items` most popular items
+/// (the head) in shards of their own, and the rest (the tail) in the others, each part by
+/// spherical k-means, with shards shared in proportion to items (the head's first). Returns the
+/// partition and the number of head shards, 0 when the catalog is not split (a strict set of 0
+/// items, or one that holds every item, or a single shard).
+///
+/// Popular items have the longest factor vectors, so they top the plain scores of visitors of
+/// every taste: in the head, which every visitor reads, they are found whatever the visitor's
+/// history, and the tail's shards group the niches a visitor's own items point to.
+#[cfg(not(target_arch = "wasm32"))]
+fn head_and_tail(
+    factors: ndarray::ArrayView2<f32>,
+    popularity: &[u32],
+    shards: usize,
+    strict_items: usize,
+    seed: u64,
+) -> Result<(Partition, usize)> {
+    let n = factors.nrows();
+    let head_shards = (shards as f64 * strict_items as f64 / n as f64)
+        .round()
+        .max(1.0) as usize;
+    if strict_items == 0 || strict_items >= n || head_shards >= shards {
+        return Ok((Partition::fit(factors, shards, seed)?, 0));
+    }
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    // Most popular first; the lower index breaks ties, so the split is deterministic.
+    order.sort_by(|&a, &b| {
+        popularity[b as usize]
+            .cmp(&popularity[a as usize])
+            .then(a.cmp(&b))
+    });
+    let (head, tail) = order.split_at(strict_items);
+    let mut assignment = vec![0u32; n];
+    for (part, offset, count) in [
+        (head, 0, head_shards),
+        (tail, head_shards, shards - head_shards),
+    ] {
+        let rows = factors.select(
+            ndarray::Axis(0),
+            &part.iter().map(|&i| i as usize).collect::<Vec<_>>(),
+        );
+        let fitted = Partition::fit(rows.view(), count.min(part.len()), seed)?;
+        for (&item, &shard) in part.iter().zip(fitted.assignment()) {
+            assignment[item as usize] = offset as u32 + shard;
+        }
+    }
+    Ok((
+        Partition::from_assignment(factors, assignment, shards)?,
+        head_shards,
+    ))
+}
+
+/// The strict set of a partition that is not split: the shards in decreasing order of
+/// interactions, each added if the set then still holds at most `strict_items` items (the first
+/// always), ascending.
+#[cfg(not(target_arch = "wasm32"))]
+fn strict_by_mass(partition: &Partition, popularity: &[u32], strict_items: usize) -> Vec<u32> {
+    let mut by_mass: Vec<(u64, usize)> = (0..partition.n_shards())
+        .filter(|&s| !partition.members(s).is_empty())
+        .map(|s| {
+            let mass = partition
+                .members(s)
+                .iter()
+                .map(|&i| popularity[i as usize] as u64)
+                .sum();
+            (mass, s)
+        })
+        .collect();
+    by_mass.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut strict = Vec::new();
+    let mut held = 0;
+    for (_, s) in by_mass {
+        let size = partition.members(s).len();
+        if !strict.is_empty() && held + size > strict_items {
+            continue;
+        }
+        strict.push(s as u32);
+        held += size;
+    }
+    strict
 }
 
 /// SHA-256 of `bytes`, lower-case hex.

@@ -445,3 +445,39 @@ fn a_reading_asks_for_files_in_rounds_and_checks_what_it_is_given() {
         assert!(e.to_string().contains(&cols.file), "{e}");
     }
 }
+
+/// A catalog bigger than its strict set is split: the most popular items get shards of their
+/// own, which are the strict set, so every visitor reads the items that top plain scores.
+#[test]
+fn the_most_popular_items_are_the_strict_sets_own_shards() {
+    let p = published(4, 10);
+    let m = &p.manifest;
+    let whole = shop::model();
+    assert_eq!(
+        m.strict,
+        vec![0],
+        "one head shard of four, for 10 of 40 items"
+    );
+    let mut by_popularity: Vec<usize> = (0..whole.n_items()).collect();
+    by_popularity.sort_by(|&a, &b| {
+        whole.popularity()[b]
+            .cmp(&whole.popularity()[a])
+            .then(a.cmp(&b))
+    });
+    let mut head: Vec<u32> = by_popularity[..10].iter().map(|&i| i as u32).collect();
+    head.sort_unstable();
+    let mut shard0 = p.partition.members(0).to_vec();
+    shard0.sort_unstable();
+    assert_eq!(shard0, head);
+    // Strict mode reads that shard only, and a visitor with no history gets the shop's top items.
+    let files = host(&p);
+    let (loaded, requests) = load(m, &files, Privacy::Strict, &[]);
+    let loaded = loaded.unwrap();
+    assert_eq!(loaded.shards, vec![0]);
+    assert_eq!(requests.len(), 4, "{requests:?}");
+    let top = whole.item_ids()[by_popularity[0]].clone();
+    assert!(loaded.model.item_index(&top).is_some());
+    // The same options publish the same bytes.
+    let again = published(4, 10);
+    assert_eq!(again.files, p.files);
+}

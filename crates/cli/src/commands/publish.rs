@@ -41,7 +41,8 @@ pub struct PublishArgs {
     /// replaces the k-means here.
     #[arg(long, value_name = "FILE.tsv")]
     assignment: Option<PathBuf>,
-    /// Items the strict set (the shards every visitor reads) holds at most.
+    /// Items the strict set (the shards every visitor reads) holds at most. A bigger catalog's
+    /// N most popular items get shards of their own, which are the strict set.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_STRICT_ITEMS)]
     strict_items: usize,
     /// Seed of the k-means partition.
