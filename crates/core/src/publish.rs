@@ -40,7 +40,7 @@ pub const PAGE_ITEMS: usize = 64;
 /// Items per shard `publish` aims for by default.
 pub const DEFAULT_SHARD_ITEMS: usize = 1024;
 /// Ids per directory bucket `publish` aims for.
-pub const DIRECTORY_IDS: usize = 8192;
+pub const DIRECTORY_IDS: usize = 2048;
 /// Items the strict set holds at most by default.
 pub const DEFAULT_STRICT_ITEMS: usize = 4096;
 

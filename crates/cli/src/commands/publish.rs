@@ -102,7 +102,7 @@ pub fn run(args: PublishArgs) -> Result<()> {
         }
         write_atomically(&path, bytes)?;
     }
-    let manifest = serde_json::to_string_pretty(&published.manifest)?;
+    let manifest = serde_json::to_string(&published.manifest)?;
     // Checked as a reader checks it, so a writer bug never ships.
     Manifest::from_json(&manifest).context("the written manifest does not validate (a bug)")?;
     // The publication this one replaces: its files stay, for visitors who already hold its
