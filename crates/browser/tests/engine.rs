@@ -455,7 +455,7 @@ fn a_publication_read_in_full_ranks_and_explains_as_the_whole_files_do() {
         .iter()
         .any(|&c| e.catalog.items[c].title.en.is_empty()));
     let files: std::collections::HashMap<_, _> = files.into_iter().collect();
-    for page in loaded.pages_for(&manifest, &missing) {
+    for page in loaded.pages_for(&missing) {
         for (i, record) in loaded
             .page_records(&manifest, page, &files[&page.file])
             .unwrap()

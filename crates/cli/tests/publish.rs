@@ -127,7 +127,12 @@ fn history_mode_reads_fewer_files_than_there_are_and_strict_mode_reads_the_same_
     let m: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(&manifest).unwrap()).unwrap();
     let strict = m["strict"][0].as_u64().unwrap() as usize;
-    let page = m["shards"][strict]["pages"][0]["file"].as_str().unwrap();
+    let columns: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(site.join(m["shards"][strict]["columns"]["file"].as_str().unwrap()))
+            .unwrap(),
+    )
+    .unwrap();
+    let page = columns["pages"][0]["file"].as_str().unwrap();
     let records: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(site.join(page)).unwrap()).unwrap();
     let id = |n: usize| records[n]["id"].as_str().unwrap().to_owned();
@@ -289,7 +294,7 @@ fn inspect_summarizes_a_publication_and_lists_its_ids() {
     let summary = shop(dir.path(), "5", "0");
     let manifest = dir.path().join("site/manifest.json");
     let text = ok(["inspect", s(&manifest)]);
-    assert!(text.contains("Tastebud publication, version 2"), "{text}");
+    assert!(text.contains("Tastebud publication, version 3"), "{text}");
     assert!(text.contains("shards          5"), "{text}");
     let v = json(["inspect", s(&manifest), "--json"]);
     assert_eq!(v["shards"], 5);

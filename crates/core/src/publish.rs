@@ -3,13 +3,16 @@
 //! (`docs/published-format.md`).
 //!
 //! The files, each named with the start of its SHA-256 so a CDN can cache it forever:
-//! - `manifest.json` (the one file with a fixed name): sizes and hashes of all the others, and
-//!   the strict set;
+//! - `manifest.json` (the one file with a fixed name): the name and size of every file below but
+//!   the display pages, and the strict set;
 //! - `head.<hash>.json`: the catalog without its items (shop, areas, categories, the shop's
 //!   lists), the catalog items the model has no factors for, and each shard's radius;
 //! - `centroids.<hash>.tbm`: a model file whose items are the shards' centroids, carrying the
 //!   fold-in settings, `Y^T Y` and the discovery calibration of the whole catalog;
 //! - `rank-<s>.<hash>.tbm`: shard `s`'s items as a model file (ids, factors, popularity);
+//! - `cols-<s>.<hash>.json`: shard `s`'s other ranking columns ([`Columns`]): each item's
+//!   category, so the discovery re-ranking and the interests need no display record, and the
+//!   shard's display pages;
 //! - `page-<s>-<p>.<hash>.json`: display records of shard `s`'s items, [`PAGE_ITEMS`] at a time,
 //!   in the shard's order;
 //! - `dir-<b>.<hash>.json`: which shard each item is in, for the ids whose FNV-1a hash falls in
@@ -19,8 +22,9 @@
 //! so the shards of a visitor's own items hold most of what to recommend to them.
 //!
 //! [`Reading`] plans and checks the reads without doing any (sans-IO): the browser fetches what
-//! it asks for in parallel, and [`Loader`] reads the same files in the same order natively. What the host can
-//! learn from them depends on the [`Privacy`] mode, and is written down in `docs/privacy.md`.
+//! it asks for in parallel, and [`Loader`] reads the same files in the same order natively. What
+//! the host can learn from them depends on the [`Privacy`] mode, and is written down in
+//! `docs/privacy.md`.
 
 use std::collections::HashMap;
 
@@ -34,7 +38,7 @@ use crate::partition::Partition;
 /// The manifest's `format`.
 pub const PUBLISHED_FORMAT: &str = "tastebud-published";
 /// The manifest version this build writes and reads.
-pub const PUBLISHED_VERSION: u32 = 2;
+pub const PUBLISHED_VERSION: u32 = 3;
 /// Display records per page file.
 pub const PAGE_ITEMS: usize = 64;
 /// Items per shard `publish` aims for by default.
@@ -44,16 +48,27 @@ pub const DIRECTORY_IDS: usize = 2048;
 /// Items the strict set holds at most by default.
 pub const DEFAULT_STRICT_ITEMS: usize = 4096;
 
-/// One published file.
+/// One published file. Its name carries the first 16 hex digits of its SHA-256
+/// ([`hash`](Self::hash)), which a reader checks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileRef {
-    /// Its name, beside the manifest.
+    /// Its name, beside the manifest: `<kind>.<hash>.<ext>`.
     pub file: String,
     /// Its size.
     pub bytes: u64,
-    /// Its SHA-256, hex.
-    pub sha256: String,
+}
+
+impl FileRef {
+    /// The first 16 hex digits of the file's SHA-256, from its name (empty for a name without
+    /// one).
+    pub fn hash(&self) -> &str {
+        let mut parts = self.file.split('.');
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some(_), Some(hash), Some(_), None) => hash,
+            _ => "",
+        }
+    }
 }
 
 /// One shard's files.
@@ -64,10 +79,8 @@ pub struct ShardFiles {
     pub items: u32,
     /// The ranking file: a model file of the shard's items.
     pub ranking: FileRef,
-    /// The shard's other ranking columns, [`Columns`] as JSON.
+    /// The shard's other ranking columns and its display pages, [`Columns`] as JSON.
     pub columns: FileRef,
-    /// The display pages, [`PAGE_ITEMS`] records each, in the ranking file's order.
-    pub pages: Vec<FileRef>,
 }
 
 /// `manifest.json`.
@@ -111,6 +124,9 @@ pub struct Head {
 pub struct Columns {
     /// Each item's category, as its index in the head catalog's `categories`.
     pub categories: Vec<u32>,
+    /// The shard's display pages, [`PAGE_ITEMS`] records each, in the ranking file's order:
+    /// listed here rather than in the manifest, which then stays small for a big catalog.
+    pub pages: Vec<FileRef>,
 }
 
 /// What `publish` is asked for.
@@ -230,7 +246,6 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
         let r = FileRef {
             file: file.clone(),
             bytes: bytes.len() as u64,
-            sha256: sha,
         };
         files.push((file, bytes));
         r
@@ -274,6 +289,12 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
             shard.to_bytes()
         };
         let ranking = add(format!("rank-{s}"), "tbm", ranking);
+        let mut pages = Vec::new();
+        for (p, chunk) in ids.chunks(PAGE_ITEMS).enumerate() {
+            let records: Vec<&CatalogItem> = chunk.iter().map(|id| by_id[id.as_str()]).collect();
+            let json = serde_json::to_vec(&records).expect("catalog items serialize");
+            pages.push(add(format!("page-{s}-{p}"), "json", json));
+        }
         let columns = Columns {
             categories: ids
                 .iter()
@@ -286,23 +307,17 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
                         .map_or(u32::MAX, |k| k as u32)
                 })
                 .collect(),
+            pages,
         };
         let columns = add(
             format!("cols-{s}"),
             "json",
             serde_json::to_vec(&columns).expect("columns serialize"),
         );
-        let mut pages = Vec::new();
-        for (p, chunk) in ids.chunks(PAGE_ITEMS).enumerate() {
-            let records: Vec<&CatalogItem> = chunk.iter().map(|id| by_id[id.as_str()]).collect();
-            let json = serde_json::to_vec(&records).expect("catalog items serialize");
-            pages.push(add(format!("page-{s}-{p}"), "json", json));
-        }
         shards.push(ShardFiles {
             items: members.len() as u32,
             ranking,
             columns,
-            pages,
         });
     }
 
@@ -542,17 +557,7 @@ impl Manifest {
             )));
         }
         let total: u64 = m.shards.iter().map(|s| s.items as u64).sum();
-        let pages_fit = m
-            .shards
-            .iter()
-            .all(|s| s.pages.len() == (s.items as usize).div_ceil(PAGE_ITEMS));
-        let names_safe = m.files().all(|f| {
-            !f.file.is_empty()
-                && f.file
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-                && !f.file.starts_with('.')
-        });
+        let names_safe = m.files().all(|f| safe_name(&f.file));
         let mut names: Vec<&str> = m.files().map(|f| f.file.as_str()).collect();
         names.sort_unstable();
         let names_distinct = names.windows(2).all(|w| w[0] != w[1]);
@@ -562,14 +567,13 @@ impl Manifest {
         if total != m.items
             || m.shards.is_empty()
             || m.directory.is_empty()
-            || !pages_fit
             || !names_safe
             || !names_distinct
             || !strict_distinct
             || m.strict.iter().any(|&s| s as usize >= m.shards.len())
         {
             return Err(Error::Published(
-                "manifest.json is inconsistent (item counts, pages, file names or the strict set); publish again".into(),
+                "manifest.json is inconsistent (item counts, file names or the strict set); publish again".into(),
             ));
         }
         Ok(())
@@ -579,11 +583,7 @@ impl Manifest {
     pub fn files(&self) -> impl Iterator<Item = &FileRef> {
         [&self.head, &self.centroids]
             .into_iter()
-            .chain(
-                self.shards
-                    .iter()
-                    .flat_map(|s| [&s.ranking, &s.columns].into_iter().chain(&s.pages)),
-            )
+            .chain(self.shards.iter().flat_map(|s| [&s.ranking, &s.columns]))
             .chain(&self.directory)
     }
 }
@@ -604,12 +604,14 @@ pub struct Loaded {
     pub places: Vec<(u32, u32)>,
     /// Each loaded item's category, an index into the head catalog's `categories`.
     pub categories: Vec<u32>,
+    /// Each loaded shard's display pages (from its column file), in the order of `shards`.
+    pub pages: Vec<Vec<FileRef>>,
 }
 
 impl Loaded {
     /// The display pages holding `items` (indices into [`model`](Self::model)), each once, in
     /// the order to read them.
-    pub fn pages_for<'m>(&self, manifest: &'m Manifest, items: &[u32]) -> Vec<&'m FileRef> {
+    pub fn pages_for(&self, items: &[u32]) -> Vec<&FileRef> {
         let mut pages: Vec<(u32, usize)> = items
             .iter()
             .filter_map(|&i| self.places.get(i as usize))
@@ -619,7 +621,10 @@ impl Loaded {
         pages.dedup();
         pages
             .into_iter()
-            .map(|(s, p)| &manifest.shards[s as usize].pages[p])
+            .filter_map(|(s, p)| {
+                let at = self.shards.binary_search(&s).ok()?;
+                self.pages[at].get(p)
+            })
             .collect()
     }
 
@@ -634,29 +639,26 @@ impl Loaded {
         page: &FileRef,
         bytes: &[u8],
     ) -> Result<Vec<(u32, CatalogItem)>> {
-        let place = manifest.shards.iter().enumerate().find_map(|(s, shard)| {
-            shard
-                .pages
+        let place = self.shards.iter().zip(&self.pages).find_map(|(&s, pages)| {
+            pages
                 .iter()
                 .position(|p| p.file == page.file)
-                .map(|p| (s as u32, p))
+                .map(|p| (s, p))
         });
         let Some((s, p)) = place else {
             return Err(Error::Published(format!(
-                "{} is not a page of this publication",
+                "{} is not a page of the shards this visitor loaded",
                 page.file
             )));
         };
         check_size(page, bytes)?;
-        let records: Vec<CatalogItem> = serde_json::from_slice(bytes)
-            .map_err(|e| Error::Published(format!("{} is not a display page: {e}", page.file)))?;
+        let records: Vec<CatalogItem> = parse(&page.file, "a display page", bytes)?;
         // The loaded items of this shard start where its first item sits.
-        let Some(first) = self.places.iter().position(|&(t, _)| t == s) else {
-            return Err(Error::Published(format!(
-                "{} belongs to a shard this visitor did not load",
-                page.file
-            )));
-        };
+        let first = self
+            .places
+            .iter()
+            .position(|&(t, _)| t == s)
+            .expect("a loaded shard with pages has items");
         let from = p * PAGE_ITEMS;
         let count = (manifest.shards[s as usize].items as usize).saturating_sub(from);
         if records.len() != count.min(PAGE_ITEMS) {
@@ -683,6 +685,16 @@ fn parse<T: serde::de::DeserializeOwned>(file: &str, what: &str, bytes: &[u8]) -
         .map_err(|e| e.to_string())
         .and_then(|text| serde_json::from_str(text).map_err(|e| e.to_string()))
         .map_err(|e| Error::Published(format!("{file} is not {what}: {e}")))
+}
+
+/// A published file name: letters, digits, `-`, `_` and `.`, not starting with `.`, so it
+/// stays beside the manifest.
+fn safe_name(file: &str) -> bool {
+    !file.is_empty()
+        && file
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && !file.starts_with('.')
 }
 
 fn check_size(f: &FileRef, bytes: &[u8]) -> Result<()> {
@@ -870,6 +882,8 @@ impl Reading {
             let categories = head.catalog.categories.len() as u32;
             if columns.categories.len() != shard.items as usize
                 || columns.categories.iter().any(|&c| c >= categories)
+                || columns.pages.len() != (shard.items as usize).div_ceil(PAGE_ITEMS)
+                || !columns.pages.iter().all(|p| safe_name(&p.file))
             {
                 return Err(mismatch(&shard.columns.file));
             }
@@ -879,10 +893,12 @@ impl Reading {
         let shards: Vec<u32> = parts.iter().map(|(s, _, _)| *s).collect();
         let mut places = Vec::new();
         let mut categories = Vec::new();
+        let mut pages = Vec::with_capacity(parts.len());
         let mut models = Vec::with_capacity(parts.len());
         for (s, part, columns) in parts {
             places.extend((0..part.n_items() as u32).map(|p| (s, p)));
             categories.extend(columns.categories);
+            pages.push(columns.pages);
             models.push(part);
         }
         if models.is_empty() {
@@ -905,6 +921,7 @@ impl Reading {
             shards,
             places,
             categories,
+            pages,
         })
     }
 }
@@ -983,7 +1000,7 @@ impl<'a> Loader<'a> {
         let m = self.manifest;
         m.check()?;
         let mut by_index: HashMap<u32, CatalogItem> = HashMap::new();
-        for f in loaded.pages_for(m, items) {
+        for f in loaded.pages_for(items) {
             let bytes = self.get(f)?;
             by_index.extend(loaded.page_records(m, f, &bytes)?);
         }

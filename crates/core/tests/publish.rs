@@ -7,7 +7,7 @@ mod shop;
 use std::collections::HashMap;
 
 use tastebud_core::{
-    bucket_of, publish, sha256_hex, Error, FileRef, Filter, Loader, Manifest, Privacy,
+    bucket_of, publish, sha256_hex, Columns, Error, FileRef, Filter, Loader, Manifest, Privacy,
     PublishOptions, Published, Reading,
 };
 
@@ -67,13 +67,23 @@ fn every_file_is_named_by_its_hash_and_the_manifest_round_trips() {
     assert_eq!(m.shards.len(), 4);
     assert_eq!(m.items as usize, shop::model().n_items());
     let files = host(&p);
-    for f in m.files() {
+    // The manifest names the head, centroids, ranking, column and directory files; each column
+    // file its shard's pages.
+    let pages: Vec<FileRef> = m
+        .shards
+        .iter()
+        .flat_map(|s| {
+            let columns: Columns = serde_json::from_slice(&files[&s.columns.file]).unwrap();
+            assert_eq!(columns.pages.len(), (s.items as usize).div_ceil(64));
+            columns.pages
+        })
+        .collect();
+    for f in m.files().chain(&pages) {
         let bytes = &files[&f.file];
         assert_eq!(bytes.len() as u64, f.bytes);
-        assert_eq!(sha256_hex(bytes), f.sha256);
-        assert!(f.file.contains(&f.sha256[..16]), "{}", f.file);
+        assert_eq!(f.hash(), &sha256_hex(bytes)[..16], "{}", f.file);
     }
-    assert_eq!(files.len(), m.files().count());
+    assert_eq!(files.len(), m.files().count() + pages.len());
     let text = serde_json::to_string(m).unwrap();
     assert_eq!(&Manifest::from_json(&text).unwrap(), m);
     // The same inputs give the same bytes.
@@ -235,7 +245,7 @@ fn corrupt_missing_and_mismatched_files_are_clear_errors() {
     );
 
     let text = serde_json::to_string(m).unwrap();
-    let e = Manifest::from_json(&text.replace("\"version\":2", "\"version\":9"))
+    let e = Manifest::from_json(&text.replace("\"version\":3", "\"version\":9"))
         .unwrap_err()
         .to_string();
     assert!(e.contains("version 9"), "{e}");
@@ -414,7 +424,7 @@ fn a_reading_asks_for_files_in_rounds_and_checks_what_it_is_given() {
     }
     // Pages: each record lands on its item; a page of another shard is refused.
     let shown = [0u32, loaded.model.n_items() as u32 - 1];
-    let pages = loaded.pages_for(m, &shown);
+    let pages = loaded.pages_for(&shown);
     assert!(!pages.is_empty() && pages.len() <= 2);
     for page in &pages {
         for (i, r) in loaded.page_records(m, page, &files[&page.file]).unwrap() {
@@ -424,11 +434,13 @@ fn a_reading_asks_for_files_in_rounds_and_checks_what_it_is_given() {
     let unread = (0..m.shards.len() as u32)
         .find(|s| !loaded.shards.contains(s) && m.shards[*s as usize].items > 0)
         .unwrap();
-    let page = &m.shards[unread as usize].pages[0];
+    let columns: Columns =
+        serde_json::from_slice(&files[&m.shards[unread as usize].columns.file]).unwrap();
+    let page = &columns.pages[0];
     let e = loaded
         .page_records(m, page, &files[&page.file])
         .unwrap_err();
-    assert!(e.to_string().contains("did not load"), "{e}");
+    assert!(e.to_string().contains("this visitor loaded"), "{e}");
     // A columns file naming a category the head lacks (4 categories: 9 is out of range), and
     // one an item short; both the manifest's size (JSON may end in spaces).
     let cols = &m.shards[loaded.shards[0] as usize].columns;

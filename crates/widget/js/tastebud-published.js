@@ -1,7 +1,7 @@
 // Reading a publication in shards for <tastebud-recs published="manifest.json">
 // (docs/published-format.md): loaded by tastebud-widget.js only on pages that use one, with the
 // engine build that reads publications (tastebud_published.js). Every file is checked against
-// the manifest's size and SHA-256 before the engine sees it.
+// its listed size and the SHA-256 its name carries before the engine sees it.
 
 /** SHA-256 of `bytes`, hex, or null where the page has no Web Crypto (a plain-http page on
  * another host than localhost): the size check then stands alone. */
@@ -11,7 +11,8 @@ async function sha256(bytes) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Fetches published files (`{ file, bytes, sha256 }` from the manifest, named relative to it)
+/** Fetches published files (`{ file, bytes }` from the manifest or a column file, named relative
+ * to the manifest)
  * all at once, each checked against its size and hash: `[[ref, bytes]]`. `onChunk(n)` after
  * each chunk; a failure of one cancels the others. */
 async function fetchPublished(io, refs, manifest, onChunk) {
@@ -23,8 +24,9 @@ async function fetchPublished(io, refs, manifest, onChunk) {
       const url = new URL(ref.file, manifest).href;
       const response = await fetched(url, 'published file', abort.signal, dog);
       const bytes = await readBody(response, url, 'published file', ref.bytes, onChunk, dog);
+      // A published file's name carries the first 16 hex digits of its SHA-256.
       const hash = await sha256(bytes);
-      if (bytes.length !== ref.bytes || (hash && hash !== ref.sha256)) {
+      if (bytes.length !== ref.bytes || (hash && hash.slice(0, 16) !== ref.file.split('.')[1])) {
         throw new Error(`${ref.file} is not the file ${manifest} names: the files come from different publications; publish again and upload every file`);
       }
       return [ref, bytes];

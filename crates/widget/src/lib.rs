@@ -215,7 +215,7 @@ mod boundary {
             /// are every page of the shards read, whatever the list, so the requests do not depend
             /// on the visitor (docs/privacy.md).
             pub fn needs(&self, mode: &str, limit: usize, lang: &str) -> Result<String, JsError> {
-                let Some((manifest, loaded, privacy)) = &self.published else {
+                let Some((_, loaded, privacy)) = &self.published else {
                     return Ok("[]".into());
                 };
                 let items = if *privacy == Privacy::Strict {
@@ -226,7 +226,7 @@ mod boundary {
                     self.engine
                         .unfilled(shown.iter().filter_map(|id| self.engine.index_of(id)))
                 };
-                serde_json::to_string(&loaded.pages_for(manifest, &items)).map_err(js)
+                serde_json::to_string(&loaded.pages_for(&items)).map_err(js)
             }
 
             /// Hands over a display page [`needs`](Self::needs) named.
@@ -234,13 +234,13 @@ mod boundary {
                 let Some((manifest, loaded, _)) = &self.published else {
                     return Err(JsError::new("only a publication's recommender takes pages"));
                 };
-                let page = manifest
-                    .shards
+                let page = loaded
+                    .pages
                     .iter()
-                    .flat_map(|s| &s.pages)
+                    .flatten()
                     .find(|p| p.file == file)
                     .ok_or_else(|| {
-                        JsError::new(&format!("{file} is not a page of this publication"))
+                        JsError::new(&format!("{file} is not a page of the shards read"))
                     })?;
                 for (item, record) in loaded.page_records(manifest, page, bytes).map_err(js)? {
                     self.engine

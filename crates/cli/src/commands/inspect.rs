@@ -218,7 +218,9 @@ fn inspect_publication(args: &InspectArgs) -> Result<()> {
         return Ok(output::emit(&text)?);
     }
     let m = &manifest;
-    let sum = Summary::of(m);
+    let dir = args.model.parent().unwrap_or(Path::new("."));
+    let pages = super::publish::listed_pages(dir, m);
+    let sum = Summary::of(m, &pages);
     if args.json {
         return Ok(output::emit_json(&json!({
             "format": m.format,
@@ -232,7 +234,7 @@ fn inspect_publication(args: &InspectArgs) -> Result<()> {
             "strict_items": sum.strict_items,
             "strict_bytes": sum.strict_bytes,
             "directory_buckets": m.directory.len(),
-            "files": m.files().count() + 1,
+            "files": m.files().count() + pages.len() + 1,
             "bytes": sum.total_bytes,
         }))?);
     }
@@ -242,7 +244,7 @@ fn inspect_publication(args: &InspectArgs) -> Result<()> {
         "{}: Tastebud publication, version {}, {} files, {:.1} KB in all",
         args.model.display(),
         m.version,
-        m.files().count() + 1,
+        m.files().count() + pages.len() + 1,
         sum.total_bytes as f64 / 1024.0
     )?;
     writeln!(text, "items           {} x {} factors", m.items, m.factors)?;

@@ -9,7 +9,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use serde_json::json;
 use tastebud_core::{
-    publish, Catalog, Manifest, Privacy, PublishOptions, DEFAULT_STRICT_ITEMS, PAGE_ITEMS,
+    publish, Catalog, Columns, FileRef, Manifest, Privacy, PublishOptions, DEFAULT_STRICT_ITEMS,
+    PAGE_ITEMS,
 };
 
 use crate::commands::{load_model, write_atomically};
@@ -113,9 +114,10 @@ pub fn run(args: PublishArgs) -> Result<()> {
         .and_then(|text| Manifest::from_json(&text).ok());
     write_atomically(&manifest_path, manifest.as_bytes())?;
     let removed = remove_stale(&args.out, &published.manifest, previous.as_ref())?;
+    let pages = listed_pages(&args.out, &published.manifest);
 
     let m = &published.manifest;
-    let sum = Summary::of(m);
+    let sum = Summary::of(m, &pages);
     let (smallest, largest) = (sum.smallest_nonempty, sum.largest);
     if smallest < SMALL_SHARD {
         eprintln!(
@@ -204,7 +206,8 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(m: &Manifest) -> Summary {
+    /// The sizes of a manifest and the display `pages` its column files list.
+    pub fn of(m: &Manifest, pages: &[FileRef]) -> Summary {
         let mut sizes: Vec<usize> = m.shards.iter().map(|s| s.items as usize).collect();
         sizes.sort_unstable();
         let strict = m.strict.iter().map(|&s| &m.shards[s as usize]);
@@ -221,13 +224,8 @@ impl Summary {
                 .iter()
                 .map(|s| s.ranking.bytes + s.columns.bytes)
                 .sum(),
-            page_bytes: m
-                .shards
-                .iter()
-                .flat_map(|s| &s.pages)
-                .map(|f| f.bytes)
-                .sum(),
-            total_bytes: m.files().map(|f| f.bytes).sum(),
+            page_bytes: pages.iter().map(|f| f.bytes).sum(),
+            total_bytes: m.files().chain(pages).map(|f| f.bytes).sum(),
         }
     }
 }
@@ -237,9 +235,14 @@ impl Summary {
 /// new manifest nor the `previous` one (the publication it replaces) names. Other files are left
 /// alone.
 fn remove_stale(dir: &Path, manifest: &Manifest, previous: Option<&Manifest>) -> Result<usize> {
+    let pages: Vec<FileRef> = std::iter::once(manifest)
+        .chain(previous)
+        .flat_map(|m| listed_pages(dir, m))
+        .collect();
     let keep: HashSet<&str> = manifest
         .files()
         .chain(previous.into_iter().flat_map(|p| p.files()))
+        .chain(&pages)
         .map(|f| f.file.as_str())
         .collect();
     let mut removed = 0;
@@ -257,6 +260,17 @@ fn remove_stale(dir: &Path, manifest: &Manifest, previous: Option<&Manifest>) ->
         }
     }
     Ok(removed)
+}
+
+/// The display pages the column files of the publication `m` in `dir` list, from those that can
+/// be read (a missing or damaged one lists none).
+pub fn listed_pages(dir: &Path, m: &Manifest) -> Vec<FileRef> {
+    m.shards
+        .iter()
+        .filter_map(|s| fs::read(dir.join(&s.columns.file)).ok())
+        .filter_map(|bytes| serde_json::from_slice::<Columns>(&bytes).ok())
+        .flat_map(|c| c.pages)
+        .collect()
 }
 
 /// `kind.<16 hex>.ext` or `kind-<numbers>.<16 hex>.ext`, as `publish` names files.
