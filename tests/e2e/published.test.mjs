@@ -47,6 +47,7 @@ before(async () => {
   await writeFile(join(siteDir, 'pages', 'strict.html'), page('strict'));
   await writeFile(join(siteDir, 'pages', 'history.html'), page('history'));
   await writeFile(join(siteDir, 'pages', 'bad.html'), page('history', 'bad'));
+  await writeFile(join(siteDir, 'pages', 'typo.html'), page('strcit'));
   site = await serve(siteDir, '/site/');
   browser = await launch();
 });
@@ -158,5 +159,13 @@ test('a damaged shard is named in tastebud:error; the page and the visitor log s
   const stored = (await v.page.evaluate((k) => localStorage.getItem(k), LOG_KEY)).trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(stored.map((e) => [e.item, e.kind]), [['pour-0001', 'like']], 'the stored log is untouched');
   assert.deepEqual(v.errors, []);
+  await v.context.close();
+});
+
+test('a privacy setting the widget does not know is an error, not a looser mode', async () => {
+  const v = await visit('typo.html', ['pour-0001'], { wait: 'failure' });
+  const [message] = await v.page.evaluate(() => window.failures);
+  assert.match(message, /privacy must be "history" or "strict", got "strcit"/);
+  assert.ok(!v.requested.some((f) => f.startsWith('dir-') || f.startsWith('rank-')), v.requested.join(' '));
   await v.context.close();
 });

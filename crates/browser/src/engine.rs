@@ -217,7 +217,26 @@ impl Engine {
             ..
         } = loaded;
         let mut catalog = head.catalog;
-        let cold = std::mem::take(&mut catalog.items);
+        let mut warnings = Vec::new();
+        // The head's items without factors, checked as a whole catalog's are; an id that is
+        // also a shard item's is another publication's.
+        let cold: Vec<CatalogItem> = std::mem::take(&mut catalog.items)
+            .into_iter()
+            .filter(|item| {
+                let mut problems = catalog.record_problems(item);
+                if model.item_index(&item.id).is_some() {
+                    problems.push("its id is also a ranked item's".into());
+                }
+                if !problems.is_empty() {
+                    warnings.push(format!(
+                        "item {} left out: {}",
+                        item.id,
+                        problems.join("; ")
+                    ));
+                }
+                problems.is_empty()
+            })
+            .collect();
         let stubs: Vec<CatalogItem> = model
             .item_ids()
             .iter()
@@ -238,7 +257,7 @@ impl Engine {
         filled.resize(stubs.len() + cold.len(), true);
         catalog.items = stubs;
         catalog.items.extend(cold);
-        Engine::assemble(catalog, model, filled, Vec::new())
+        Engine::assemble(catalog, model, filled, warnings)
     }
 
     fn assemble(
@@ -264,10 +283,11 @@ impl Engine {
         let model_categories = catalog.categories_for(&model);
         // Cold items: catalog items without factors, scored from their category and brand.
         let mut brand_items: HashMap<&str, Vec<u32>> = HashMap::new();
+        // Items whose records have not arrived have no brand to go by.
         for (m, &c) in to_catalog
             .iter()
             .enumerate()
-            .filter(|(_, &c)| c != UNLISTED)
+            .filter(|(_, &c)| c != UNLISTED && filled[c])
         {
             brand_items
                 .entry(catalog.items[c].brand.as_str())

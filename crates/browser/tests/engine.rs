@@ -378,13 +378,7 @@ fn the_item_item_model_ranks_and_explains_in_the_storefront() {
 /// A publication read in full (`tastebud_core::Reading`), as the widget reads one. Publishing is
 /// native only.
 #[cfg(not(target_arch = "wasm32"))]
-fn published(
-    strict_items: usize,
-) -> (
-    tastebud_core::Manifest,
-    tastebud_core::Loaded,
-    Vec<(String, Vec<u8>)>,
-) {
+fn published(strict_items: usize) -> (tastebud_core::Loaded, Vec<(String, Vec<u8>)>) {
     use tastebud_core::{publish, Privacy, PublishOptions, Reading};
     let p = publish(
         &common::catalog(),
@@ -407,13 +401,13 @@ fn published(
             reading.give(&f.file, files[&f.file].clone()).unwrap();
         }
     }
-    (p.manifest, reading.finish().unwrap(), p.files)
+    (reading.finish().unwrap(), p.files)
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn a_publication_read_in_full_ranks_and_explains_as_the_whole_files_do() {
-    let (manifest, loaded, files) = published(usize::MAX);
+    let (loaded, files) = published(usize::MAX);
     let whole = engine();
     let mut e = Engine::from_published(loaded.clone());
     let log: Vec<_> = (0..3).map(|n| like(&common::item_id(1, n))).collect();
@@ -456,10 +450,7 @@ fn a_publication_read_in_full_ranks_and_explains_as_the_whole_files_do() {
         .any(|&c| e.catalog.items[c].title.en.is_empty()));
     let files: std::collections::HashMap<_, _> = files.into_iter().collect();
     for page in loaded.pages_for(&missing) {
-        for (i, record) in loaded
-            .page_records(&manifest, page, &files[&page.file])
-            .unwrap()
-        {
+        for (i, record) in loaded.page_records(page, &files[&page.file]).unwrap() {
             e.fill(i, record).unwrap();
         }
     }
@@ -471,7 +462,7 @@ fn a_publication_read_in_full_ranks_and_explains_as_the_whole_files_do() {
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn a_published_record_that_does_not_fit_is_refused_or_left_out() {
-    let (_, loaded, _) = published(usize::MAX);
+    let (loaded, _) = published(usize::MAX);
     let mut e = Engine::from_published(loaded);
     let catalog = common::catalog();
     let id = common::item_id(1, 0);
@@ -495,4 +486,26 @@ fn a_published_record_that_does_not_fit_is_refused_or_left_out() {
     let log = vec![like(&common::item_id(1, 1))];
     let recs = e.for_you(&log, &[], 20, 0.0);
     assert!(recs.iter().all(|r| e.catalog.items[r.item].id != id));
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn a_publications_new_items_are_checked_like_a_catalogs() {
+    let (mut loaded, _) = published(usize::MAX);
+    let template = common::catalog().items[0].clone();
+    let mut hostile = template.clone();
+    hostile.id = "new-hostile".into();
+    hostile.url = Some("javascript:alert(1)".into());
+    let mut twin = template.clone();
+    twin.id = common::item_id(1, 0);
+    let mut fine = template;
+    fine.id = "new-fine".into();
+    loaded.head.catalog.items = vec![hostile, twin, fine];
+    let e = Engine::from_published(loaded);
+    let warnings = e.warnings().join("\n");
+    assert!(warnings.contains("new-hostile"), "{warnings}");
+    assert!(warnings.contains("also a ranked item"), "{warnings}");
+    assert!(e.item("new-hostile").is_none());
+    assert!(e.item("new-fine").is_some());
+    assert_eq!(e.cold_items(), 1);
 }

@@ -633,12 +633,7 @@ impl Loaded {
     ///
     /// # Errors
     /// If the page is not one of the loaded shards' or does not hold the items it should.
-    pub fn page_records(
-        &self,
-        manifest: &Manifest,
-        page: &FileRef,
-        bytes: &[u8],
-    ) -> Result<Vec<(u32, CatalogItem)>> {
+    pub fn page_records(&self, page: &FileRef, bytes: &[u8]) -> Result<Vec<(u32, CatalogItem)>> {
         let place = self.shards.iter().zip(&self.pages).find_map(|(&s, pages)| {
             pages
                 .iter()
@@ -660,7 +655,8 @@ impl Loaded {
             .position(|&(t, _)| t == s)
             .expect("a loaded shard with pages has items");
         let from = p * PAGE_ITEMS;
-        let count = (manifest.shards[s as usize].items as usize).saturating_sub(from);
+        let in_shard = self.places.iter().filter(|&&(t, _)| t == s).count();
+        let count = in_shard.saturating_sub(from);
         if records.len() != count.min(PAGE_ITEMS) {
             return Err(mismatch(&page.file));
         }
@@ -822,8 +818,9 @@ impl Reading {
         Ok(order)
     }
 
-    /// Takes a file that arrived. Files not asked for are refused, so a caller cannot mix
-    /// publications.
+    /// Takes a file that arrived. A file the manifest does not name is refused, so a caller
+    /// cannot mix publications; the size is checked here, the SHA-256 its name carries by the
+    /// caller that fetched it (the CLI's reader, the widget's Web Crypto).
     ///
     /// # Errors
     /// If the file is not one this reading wants, or its size is not the manifest's.
@@ -1002,7 +999,7 @@ impl<'a> Loader<'a> {
         let mut by_index: HashMap<u32, CatalogItem> = HashMap::new();
         for f in loaded.pages_for(items) {
             let bytes = self.get(f)?;
-            by_index.extend(loaded.page_records(m, f, &bytes)?);
+            by_index.extend(loaded.page_records(f, &bytes)?);
         }
         items
             .iter()

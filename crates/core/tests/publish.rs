@@ -427,7 +427,7 @@ fn a_reading_asks_for_files_in_rounds_and_checks_what_it_is_given() {
     let pages = loaded.pages_for(&shown);
     assert!(!pages.is_empty() && pages.len() <= 2);
     for page in &pages {
-        for (i, r) in loaded.page_records(m, page, &files[&page.file]).unwrap() {
+        for (i, r) in loaded.page_records(page, &files[&page.file]).unwrap() {
             assert_eq!(loaded.model.item_ids()[i as usize], r.id);
         }
     }
@@ -437,9 +437,7 @@ fn a_reading_asks_for_files_in_rounds_and_checks_what_it_is_given() {
     let columns: Columns =
         serde_json::from_slice(&files[&m.shards[unread as usize].columns.file]).unwrap();
     let page = &columns.pages[0];
-    let e = loaded
-        .page_records(m, page, &files[&page.file])
-        .unwrap_err();
+    let e = loaded.page_records(page, &files[&page.file]).unwrap_err();
     assert!(e.to_string().contains("this visitor loaded"), "{e}");
     // A columns file naming a category the head lacks (4 categories: 9 is out of range), and
     // one an item short; both the manifest's size (JSON may end in spaces).

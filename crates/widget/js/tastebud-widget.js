@@ -519,8 +519,10 @@ function engine(catalog, model, worker) {
   return engines.get(key);
 }
 
-/** The privacy mode a `privacy` attribute or option stands for (docs/privacy.md). */
-const privacyOf = (setting) => (setting === 'strict' ? 'strict' : 'history');
+/** The privacy mode a `privacy` attribute or option names (docs/privacy.md): `history` when
+ * unset; anything else goes to the engine as written, which refuses what it does not know
+ * rather than reading in a looser mode. */
+const privacyOf = (setting) => (setting == null || String(setting).trim() === '' ? 'history' : String(setting).trim());
 /** The key of a publication's engine: widgets with the same manifest and privacy share it. */
 const publishedKey = (manifest, privacy) => `published\n${manifest}\n${privacyOf(privacy)}`;
 
@@ -584,7 +586,10 @@ async function recommend(options = {}) {
   const lang = options.lang ?? hostLang();
   let loaded;
   if (found.published) {
-    const privacy = options.privacy ?? found.privacy;
+    // By default, the setting of a widget on the page that shows the same publication.
+    const twin = [...document.querySelectorAll('tastebud-recs[published]')]
+      .find((w) => absolute(w.getAttribute('published')) === found.published);
+    const privacy = options.privacy ?? found.privacy ?? twin?.getAttribute('privacy');
     pinned.add(publishedKey(found.published, privacy));
     loaded = await publishedEngine(found.published, privacy);
   } else {

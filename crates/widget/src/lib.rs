@@ -42,13 +42,9 @@ mod boundary {
     #[wasm_bindgen]
     pub struct Recommender {
         engine: Engine,
-        /// For a publication: its manifest and what was loaded, to find display pages.
+        /// For a publication: what was loaded (to find display pages) and the privacy mode.
         #[cfg(feature = "published")]
-        published: Option<(
-            tastebud_core::Manifest,
-            tastebud_core::Loaded,
-            tastebud_core::Privacy,
-        )>,
+        published: Option<(tastebud_core::Loaded, tastebud_core::Privacy)>,
     }
 
     #[wasm_bindgen]
@@ -198,11 +194,10 @@ mod boundary {
                     .reading
                     .take()
                     .ok_or_else(|| JsError::new("this publication has been read already"))?;
-                let manifest = reading.manifest().clone();
                 let loaded = reading.finish().map_err(js)?;
                 Ok(Recommender {
                     engine: Engine::from_published(loaded.clone()),
-                    published: Some((manifest, loaded, self.privacy)),
+                    published: Some((loaded, self.privacy)),
                 })
             }
         }
@@ -215,7 +210,7 @@ mod boundary {
             /// are every page of the shards read, whatever the list, so the requests do not depend
             /// on the visitor (docs/privacy.md).
             pub fn needs(&self, mode: &str, limit: usize, lang: &str) -> Result<String, JsError> {
-                let Some((_, loaded, privacy)) = &self.published else {
+                let Some((loaded, privacy)) = &self.published else {
                     return Ok("[]".into());
                 };
                 let items = if *privacy == Privacy::Strict {
@@ -231,7 +226,7 @@ mod boundary {
 
             /// Hands over a display page [`needs`](Self::needs) named.
             pub fn fill(&mut self, file: &str, bytes: &[u8]) -> Result<(), JsError> {
-                let Some((manifest, loaded, _)) = &self.published else {
+                let Some((loaded, _)) = &self.published else {
                     return Err(JsError::new("only a publication's recommender takes pages"));
                 };
                 let page = loaded
@@ -242,7 +237,7 @@ mod boundary {
                     .ok_or_else(|| {
                         JsError::new(&format!("{file} is not a page of the shards read"))
                     })?;
-                for (item, record) in loaded.page_records(manifest, page, bytes).map_err(js)? {
+                for (item, record) in loaded.page_records(page, bytes).map_err(js)? {
                     self.engine
                         .fill(item, record)
                         .map_err(|e| JsError::new(&e))?;

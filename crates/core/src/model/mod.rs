@@ -351,8 +351,8 @@ impl Model {
     /// without quantizing their factors again, so they score exactly as the files store them.
     ///
     /// # Errors
-    /// If there are no parts, they differ from `whole` in factors, precision or fold-in
-    /// settings, or an id appears twice.
+    /// If there are no parts, they differ from `whole` in factors or fold-in settings or from
+    /// each other in precision, or an id appears twice.
     pub fn concat(parts: Vec<Model>, whole: &Model) -> Result<Model> {
         let k = whole.k;
         let precision = parts.first().map_or(whole.precision, |p| p.precision);
