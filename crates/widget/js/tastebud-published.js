@@ -93,16 +93,17 @@ export class PublishedEngine {
   }
 
   async recommend(mode, limit, lang) {
-    // A record with a problem leaves its item out, which can bring another into the list:
-    // a few rounds at most.
-    for (let round = 0; round < 4; round++) {
+    // The list is made right after `needs` finds every record it shows here, with no await
+    // between them, so a like recorded meanwhile cannot slip in a card without its record. A
+    // record with a problem leaves its item out, which can bring another into the list: a few
+    // rounds at most.
+    for (let round = 0; round < 6; round++) {
       if (!this.#recommender) throw new Error('this engine was released');
       const needs = JSON.parse(this.#recommender.needs(mode, limit, lang));
-      if (!needs.length) break;
+      if (!needs.length) return JSON.parse(this.#recommender.recommend(mode, limit, lang));
       await Promise.all(needs.map((ref) => this.#page(ref)));
     }
-    if (!this.#recommender) throw new Error('this engine was released');
-    return JSON.parse(this.#recommender.recommend(mode, limit, lang));
+    throw new Error('the display pages of this list kept changing while they were fetched; try again');
   }
 
   /** Fetches and hands over one display page, once however many lists ask for it. */
