@@ -742,11 +742,6 @@ impl Reading {
         })
     }
 
-    /// The manifest read.
-    pub fn manifest(&self) -> &Manifest {
-        &self.manifest
-    }
-
     /// The directory buckets of the history's items, ascending.
     fn buckets(&self) -> Vec<usize> {
         let n = self.manifest.directory.len();

@@ -11,26 +11,13 @@ async function sha256(bytes) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Fetches published files (`{ file, bytes }` from the manifest or a column file, named relative
- * to the manifest)
- * all at once, each checked against its size and hash: `[[ref, bytes]]`. `onChunk(n)` after
- * each chunk; a failure of one cancels the others. */
-async function fetchPublished(io, refs, manifest, onChunk) {
-  const { fetched, readBody, watchdog } = io;
+/** Runs `run(signal, dog)` under one abort signal and stall watchdog: a failure of one request
+ * cancels the others. */
+async function watched(io, run) {
   const abort = new AbortController();
-  const dog = watchdog(abort);
+  const dog = io.watchdog(abort);
   try {
-    return await Promise.all(refs.map(async (ref) => {
-      const url = new URL(ref.file, manifest).href;
-      const response = await fetched(url, 'published file', abort.signal, dog);
-      const bytes = await readBody(response, url, 'published file', ref.bytes, onChunk, dog);
-      // A published file's name carries the first 16 hex digits of its SHA-256.
-      const hash = await sha256(bytes);
-      if (bytes.length !== ref.bytes || (hash && hash.slice(0, 16) !== ref.file.split('.')[1])) {
-        throw new Error(`${ref.file} is not the file ${manifest} names: the files come from different publications; publish again and upload every file`);
-      }
-      return [ref, bytes];
-    }));
+    return await run(abort.signal, dog);
   } catch (e) {
     abort.abort();
     throw e;
@@ -39,20 +26,28 @@ async function fetchPublished(io, refs, manifest, onChunk) {
   }
 }
 
+/** Fetches published files (`{ file, bytes }` from the manifest or a column file, named relative
+ * to the manifest) all at once, each checked against its size and the SHA-256 its name carries:
+ * `[[ref, bytes]]`. `onChunk(n)` after each chunk. */
+function fetchPublished(io, refs, manifest, onChunk) {
+  return watched(io, (signal, dog) => Promise.all(refs.map(async (ref) => {
+    const url = new URL(ref.file, manifest).href;
+    const response = await io.fetched(url, 'published file', signal, dog);
+    const bytes = await io.readBody(response, url, 'published file', ref.bytes, onChunk, dog);
+    const hash = await sha256(bytes);
+    if (bytes.length !== ref.bytes || (hash && hash.slice(0, 16) !== ref.file.split('.')[1])) {
+      throw new Error(`${ref.file} is not the file ${manifest} names: the files come from different publications; publish again and upload every file`);
+    }
+    return [ref, bytes];
+  })));
+}
+
 /** `manifest.json`, the one published file whose size and hash are not known ahead. */
-async function fetchManifest(io, url, onChunk) {
-  const { fetched, readBody, watchdog } = io;
-  const abort = new AbortController();
-  const dog = watchdog(abort);
-  try {
-    const response = await fetched(url, 'manifest', abort.signal, dog);
-    return await readBody(response, url, 'manifest', 0, onChunk, dog);
-  } catch (e) {
-    abort.abort();
-    throw e;
-  } finally {
-    dog.stop();
-  }
+function fetchManifest(io, url, onChunk) {
+  return watched(io, async (signal, dog) => {
+    const response = await io.fetched(url, 'manifest', signal, dog);
+    return io.readBody(response, url, 'manifest', 0, onChunk, dog);
+  });
 }
 
 /** A publication's engine, on the page's main thread (a visitor's reads are small by design):
