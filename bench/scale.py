@@ -64,15 +64,19 @@ def generate(n: int, out: Path, seed: int = 42) -> list[list[str]]:
         at += count
     n_niches = len(niche_centres)
     unit = lambda a: a / np.linalg.norm(a, axis=-1, keepdims=True)  # noqa: E731
-    cat_dir = unit(rng.standard_normal((len(cats), FACTORS)))
-    niche_dir = unit(rng.standard_normal((n_niches, FACTORS)))
-    noise = unit(rng.standard_normal((n, FACTORS)))
-    direction = unit(cat_dir[cat_of] + 0.8 * niche_dir[niche_of] + 0.45 * noise)
+    cat_dir = unit(rng.standard_normal((len(cats), FACTORS))).astype(np.float32)
+    niche_dir = unit(rng.standard_normal((n_niches, FACTORS))).astype(np.float32)
     # A long tail: Zipf-like counts over a random order of the items.
     rank = rng.permutation(n) + 1
     popularity = np.floor(50_000 / rank ** 0.9).astype(np.int64)
-    length = 0.25 + 0.75 * np.log1p(popularity) / np.log1p(popularity.max())
-    factors = (direction * length[:, None]).astype(np.float32)
+    length = (0.25 + 0.75 * np.log1p(popularity) / np.log1p(popularity.max())).astype(np.float32)
+    # In blocks of a million rows, in float32, so 10,000,000 items fit in a few GB.
+    factors = np.empty((n, FACTORS), dtype=np.float32)
+    for at in range(0, n, 1_000_000):
+        rows = slice(at, min(n, at + 1_000_000))
+        noise = unit(rng.standard_normal((rows.stop - at, FACTORS), dtype=np.float32))
+        direction = unit(cat_dir[cat_of[rows]] + 0.8 * niche_dir[niche_of[rows]] + 0.45 * noise)
+        factors[rows] = direction * length[rows, None]
     ids = [f"{cats[c]}-{i:08d}" for i, c in enumerate(cat_of)]
 
     out.mkdir(parents=True, exist_ok=True)
@@ -82,6 +86,7 @@ def generate(n: int, out: Path, seed: int = 42) -> list[list[str]]:
     with open(out / "catalog.json", "w") as f:
         head = {k: demo[k] for k in ("version", "shop", "currency", "areas", "categories")}
         f.write(json.dumps(head)[:-1] + ', "items": [')
+        block = []
         for i in range(n):
             c = cats[cat_of[i]]
             item = {
@@ -95,7 +100,10 @@ def generate(n: int, out: Path, seed: int = 42) -> list[list[str]]:
                 "picture": {"glyph": glyph.get(c, "mug"), "hue": int(i * 37 % 360)},
                 "url": f"#/item/{ids[i]}",
             }
-            f.write(("," if i else "") + json.dumps(item, ensure_ascii=False))
+            block.append(json.dumps(item, ensure_ascii=False))
+            if len(block) == 100_000 or i == n - 1:
+                f.write(("," if i >= len(block) else "") + ",".join(block))
+                block = []
         f.write("]}")
     # Visitors: three items of one niche each, picked by popularity within it.
     visitors = []
@@ -124,10 +132,14 @@ def bench(n: int, tastebud: str, work: Path) -> dict:
          "--confidence", "alpha-times", "--precision", "int8", "--out", str(d / "model.tbm")])
     print(f"bench: {n} items: publishing", file=sys.stderr, flush=True)
     started = time.monotonic()
-    published = json.loads(run([tastebud, "publish", "--catalog", str(d / "catalog.json"),
+    # GNU time, where there is one, for publish's peak memory.
+    timed = ["/usr/bin/time", "-f", "%M", "-o", str(d / "publish.rss")] if Path("/usr/bin/time").exists() else []
+    published = json.loads(run([*timed, tastebud, "publish", "--catalog", str(d / "catalog.json"),
                                 "--model", str(d / "model.tbm"), "--out", str(d / "site" / "pub"),
                                 "--json"]).stdout)
     publish_s = time.monotonic() - started
+    rss = d / "publish.rss"
+    publish_mb = round(int(rss.read_text().split()[-1]) / 1024) if rss.exists() else None
     for f in ("factors.npy",):
         (d / f).unlink()
     exhaustive = {",".join(h): top10(tastebud, ["--model", str(d / "model.tbm")], h) for h in visitors}
@@ -140,6 +152,7 @@ def bench(n: int, tastebud: str, work: Path) -> dict:
         "items": n,
         "shards": published.get("shards"),
         "publish_s": round(publish_s, 1),
+        "publish_mb": publish_mb,
         **browser,
         "model_bytes": (d / "model.tbm").stat().st_size,
         "catalog_bytes": (d / "catalog.json").stat().st_size,

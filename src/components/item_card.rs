@@ -6,7 +6,7 @@ use yew::prelude::*;
 use crate::app::{use_app, Track};
 use crate::components::picture::Picture;
 use crate::state::View;
-use tastebud_browser::i18n::{price, t, tf, Key};
+use tastebud_browser::i18n::{price, stock, t, tf, Key};
 
 /// Props of [`ItemCard`].
 #[derive(Properties, PartialEq)]
@@ -47,6 +47,9 @@ pub fn item_card(props: &ItemCardProps) -> Html {
             <p class="card-meta">
                 <span class="item-brand">{ item.brand.clone() }</span>
                 <span class="price">{ price(item.price, &app.engine.catalog.currency) }</span>
+                if let Some(label) = stock(lang, item.availability) {
+                    <span class="stock" data-testid="stock">{ label }</span>
+                }
             </p>
             if let Some(why) = &props.why {
                 <p class="why" data-testid="why">{ why.clone() }</p>

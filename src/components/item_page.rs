@@ -7,7 +7,7 @@ use super::picture::Picture;
 use super::ItemCard;
 use crate::app::use_app;
 use crate::state::View;
-use tastebud_browser::i18n::{price, t, tf, Key};
+use tastebud_browser::i18n::{price, stock, t, tf, Key};
 
 /// Props of [`ItemPage`].
 #[derive(Properties, PartialEq)]
@@ -34,6 +34,10 @@ pub fn item_page(props: &ItemPageProps) -> Html {
     let id = props.id.to_string();
     let similar = use_memo((id.clone(), app.state.log.clone()), move |(id, log)| {
         engine.similar(id, log, 6)
+    });
+    let engine = app.engine.clone();
+    let recent = use_memo((id.clone(), app.state.log.clone()), move |(id, log)| {
+        engine.recently_viewed(log, Some(id), 6)
     });
     let Some(item) = app.engine.item(&props.id) else {
         return html! {
@@ -67,6 +71,9 @@ pub fn item_page(props: &ItemPageProps) -> Html {
                     <p class="card-meta">
                         <span class="item-brand">{ item.brand.clone() }</span>
                         <span class="price">{ price(item.price, &app.engine.catalog.currency) }</span>
+                if let Some(label) = stock(lang, item.availability) {
+                    <span class="stock" data-testid="stock">{ label }</span>
+                }
                     </p>
                     <p>{ item.description.get(lang.code()).to_owned() }</p>
                     if dismissed {
@@ -110,6 +117,12 @@ pub fn item_page(props: &ItemPageProps) -> Html {
                 <h3>{ t(lang, Key::Similar) }</h3>
                 <div class="grid" data-testid="similar">
                     { for similar.iter().map(|&i| html! { <ItemCard key={i} item={i} /> }) }
+                </div>
+            }
+            if !recent.is_empty() {
+                <h3>{ t(lang, Key::RecentlyViewed) }</h3>
+                <div class="grid" data-testid="recently-viewed">
+                    { for recent.iter().map(|&i| html! { <ItemCard key={i} item={i} /> }) }
                 </div>
             }
         </article>

@@ -18,6 +18,8 @@ let siteDir;
 let site;
 let browser;
 let manifest;
+/** Every shard's entry, from the publication's shard tables. */
+let shards;
 
 const page = (privacy, dir = 'pub') => `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <script type="module" src="../widget/tastebud-widget.js"></script></head><body>
@@ -37,9 +39,11 @@ before(async () => {
   execFileSync(cli, ['publish', '--catalog', join(dist, 'data', 'catalog.json'), '--model', join(dist, 'data', 'model.tbm'),
     '--out', join(siteDir, 'pub'), '--shards', '8', '--strict-items', '400'], { stdio: 'pipe' });
   manifest = JSON.parse(await readFile(join(siteDir, 'pub', 'manifest.json'), 'utf8'));
+  shards = [];
+  for (const t of manifest.shard_tables) shards.push(...JSON.parse(await readFile(join(siteDir, 'pub', t.file), 'utf8')));
   // The same publication with one strict ranking file damaged in place (its size unchanged).
   await cp(join(siteDir, 'pub'), join(siteDir, 'bad'), { recursive: true });
-  const damaged = join(siteDir, 'bad', manifest.shards[manifest.strict[0]].ranking.file);
+  const damaged = join(siteDir, 'bad', shards[manifest.strict[0]].ranking.file);
   const bytes = await readFile(damaged);
   bytes[bytes.length >> 1] ^= 0x5a;
   await writeFile(damaged, bytes);
@@ -103,9 +107,11 @@ test('strict mode requests the same files for every visitor, pages included, and
   }
   assert.deepEqual(sorted(seen[1]), sorted(seen[0]));
   assert.deepEqual(sorted(seen[2]), sorted(seen[0]));
-  // Exactly the head, centroids and the strict set: its ranking and column files and every page.
-  const strict = manifest.strict.map((s) => manifest.shards[s]);
-  const expected = ['manifest.json', manifest.head.file, manifest.centroids.file];
+  // Exactly the head, the fold-in model and the strict set: its shard table, its ranking and
+  // column files and every page.
+  const strict = manifest.strict.map((s) => shards[s]);
+  const tables = new Set(manifest.strict.map((s) => manifest.shard_tables[Math.floor(s / 64)].file));
+  const expected = ['manifest.json', manifest.head.file, manifest.fold.file, ...tables];
   for (const s of strict) expected.push(s.ranking.file, s.columns.file, ...(await pagesOf(s)).map((p) => p.file));
   assert.deepEqual(sorted(seen[0]), sorted(expected));
 });
@@ -121,12 +127,13 @@ test('history mode reads what the CLI reads for the same visitor, pages only of 
   const reads = run.stderr.split('\n').filter((l) => /^read \S+$/.test(l)).map((l) => l.slice(5));
   assert.ok(reads.length > 3, run.stderr);
   assert.deepEqual(sorted(ranking(v.requested)), sorted(['manifest.json', ...reads]));
-  // Rounds: the manifest, then head, centroids and buckets, then shards.
+  // Rounds: the manifest, then the head, the fold-in model and the tables, then shards.
   const at = (f) => v.requested.indexOf(f);
   const firstShard = Math.min(...v.requested.filter((f) => f.startsWith('rank-')).map(at));
-  assert.ok(at(manifest.head.file) < firstShard && at(manifest.centroids.file) < firstShard, v.requested.join(' '));
+  assert.ok(at(manifest.head.file) < firstShard && at(manifest.fold.file) < firstShard, v.requested.join(' '));
+  assert.ok(at(manifest.shard_tables[0].file) < firstShard, v.requested.join(' '));
   // Pages only of the shards read, and fewer than all of theirs.
-  const readShards = manifest.shards.filter((s) => v.requested.includes(s.ranking.file));
+  const readShards = shards.filter((s) => v.requested.includes(s.ranking.file));
   const allowedPages = [];
   for (const s of readShards) allowedPages.push(...(await pagesOf(s)).map((p) => p.file));
   const pages = v.requested.filter((f) => f.startsWith('page-'));
@@ -151,7 +158,7 @@ test('a damaged shard is named in tastebud:error; the page and the visitor log s
   const history = ['pour-0001'];
   const v = await visit('bad.html', history, { wait: 'failure' });
   const [message] = await v.page.evaluate(() => window.failures);
-  const file = manifest.shards[manifest.strict[0]].ranking.file;
+  const file = shards[manifest.strict[0]].ranking.file;
   assert.ok(message.includes(file) && message.includes('different publications'), message);
   assert.equal(await v.page.locator('#recs [part="status"]').innerText(), 'Recommendations are unavailable right now.');
   await v.page.click('#host-button');

@@ -311,6 +311,12 @@ test('the privacy dialog keeps focus inside and returns it to its opener; a dism
   await page.getByTestId('dismissed-note').waitFor();
   await page.getByTestId('item-page').getByTestId('like').first().click();
   await page.getByTestId('dismissed-note').waitFor({ state: 'detached' });
+  // The next item page lists the one just seen under "Recently viewed", and not itself.
+  const other = catalog.items.find((i) => i.category === niche.id && i.id !== item.id);
+  await page.goto(`${server.url}#/item/${other.id}`);
+  const recent = page.getByTestId('recently-viewed').getByTestId('item-card');
+  await recent.first().waitFor();
+  assert.deepEqual(await recent.evaluateAll((els) => els.map((e) => e.dataset.itemId)), [item.id]);
   await context.close();
 });
 

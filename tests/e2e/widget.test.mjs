@@ -45,6 +45,18 @@ const TEST_PAGES = {
       document.addEventListener('tastebud:ready', (e) => ready.push(e.detail));
       document.addEventListener('tastebud:progress', (e) => progress.push(e.detail));
     </script>`)])),
+  // Placements on an item page, over a copy of the demo catalog with some items out of stock
+  // (stock/, written in before()).
+  'placements.html': hostPage(`
+    <tastebud-recs id="similar" mode="similar" item="pour-0001" limit="6" catalog="../stock/catalog.json" model="../stock/model.tbm"></tastebud-recs>
+    <tastebud-recs id="recent" mode="recently-viewed" item="pour-0001" catalog="../stock/catalog.json" model="../stock/model.tbm"></tastebud-recs>
+    <tastebud-recs id="foryou" limit="40" catalog="../stock/catalog.json" model="../stock/model.tbm"></tastebud-recs>
+    <tastebud-recs id="typo" mode="simliar" catalog="../stock/catalog.json" model="../stock/model.tbm"></tastebud-recs>
+    <tastebud-recs id="itemless" mode="similar" catalog="../stock/catalog.json" model="../stock/model.tbm"></tastebud-recs>
+    <script>
+      window.failures = [];
+      document.addEventListener('tastebud:error', (e) => failures.push([e.target.id, e.detail.message]));
+    </script>`),
   'stalled.html': hostPage(`
     <tastebud-recs id="hang" catalog="../data/catalog.json" model="../data/hang.tbm"></tastebud-recs>
     <tastebud-recs id="huge" catalog="../data/catalog.json" model="../data/huge.tbm"></tastebud-recs>
@@ -131,6 +143,14 @@ before(async () => {
   for (const [f, html] of Object.entries(pages)) {
     await writeFile(join(siteDir, 'examples', f), html.replaceAll('../widget/tastebud-widget.js', `${cdn.url}widget/tastebud-widget.js`));
   }
+  // The demo catalog with the items most like pour-0001 out of stock, beside the same model.
+  await mkdir(join(siteDir, 'stock'));
+  const stocked = JSON.parse(await readFile(join(dist, 'data', 'catalog.json'), 'utf8'));
+  for (const item of stocked.items) {
+    if (OUT_OF_STOCK.includes(item.id)) item.availability = 'out_of_stock';
+  }
+  await writeFile(join(siteDir, 'stock', 'catalog.json'), JSON.stringify(stocked));
+  await symlink(join(dist, 'data', 'model.tbm'), join(siteDir, 'stock', 'model.tbm'));
   site = await serve(siteDir, '/site/');
   // The same site with its models trickling in, 4 KB every 40 ms.
   slowSite = await serve(siteDir, '/site/', { slow: { match: /\.tbm$/, chunk: 4096, delayMs: 40 } });
@@ -145,6 +165,9 @@ after(async () => {
   cdn?.close();
   if (siteDir) await rm(siteDir, { recursive: true, force: true });
 });
+
+/** Items of pour-0001's niche marked out of stock in stock/catalog.json. */
+const OUT_OF_STOCK = ['pour-0002', 'pour-0003', 'pour-0004', 'pour-0005'];
 
 const inCategory = (id, n) => catalog.items.filter((i) => i.category === id).slice(0, n).map((i) => i.id);
 
@@ -326,6 +349,45 @@ test('a broken model shows a message in the widget and fires tastebud:error; the
   const events = (await storedLog(page)).trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(events.map((e) => [e.item, e.kind]), [['pour-0002', 'like'], ['pour-0003', 'view']],
     'tracking still works and keeps what was there');
+  assert.deepEqual(outside, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('similar excludes the page item and the cart, recently viewed follows the visits, out of stock never shows', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const event = (item, kind, ago) => JSON.stringify({ item, kind, timestamp: now - ago });
+  // Views (oldest first), one of an item now out of stock, and a carted item of the same niche.
+  const log = [event('pour-0010', 'view', 300), event('pour-0004', 'view', 250), event('mtn-camp-0001', 'view', 200),
+    event('pour-0011', 'add_to_cart', 150), event('pour-0001', 'view', 100), event('mtn-camp-0001', 'view', 50)].join('\n') + '\n';
+  const init = ([k, v]) => { if (!localStorage.getItem(k)) localStorage.setItem(k, v); };
+  const { context, page, outside, errors } = await open('placements.html', { init: [init, [LOG_KEY, log]] });
+  const [similar, recent, foryou] = ['#similar', '#recent', '#foryou'].map((id) => page.locator(id));
+  for (const w of [similar, recent, foryou]) await widgetCards(w).first().waitFor();
+  await page.waitForFunction(() => window.failures?.length === 2);
+  // Similar: pour-over items, never the item itself, the cart or what is out of stock.
+  const like = await ids(similar);
+  assert.equal(like.length, 6, like.join(' '));
+  assert.ok(!like.includes('pour-0001') && !like.includes('pour-0011'), like.join(' '));
+  assert.ok(like.filter((id) => id.startsWith('pour-')).length >= 4, like.join(' '));
+  assert.equal(await similar.locator('[part="heading"]').innerText(), 'Similar items');
+  assert.match(await widgetCards(similar).first().innerText(), /Similar to /);
+  // Recently viewed: most recent first, each once, without the page's item or an out-of-stock one.
+  assert.deepEqual(await ids(recent), ['mtn-camp-0001', 'pour-0010']);
+  assert.match(await widgetCards(recent).first().innerText(), /You looked at this/);
+  // No list shows an out-of-stock item.
+  const everywhere = [...like, ...(await ids(recent)), ...(await ids(foryou))];
+  assert.ok(everywhere.length > 40, everywhere.length);
+  assert.deepEqual(everywhere.filter((id) => OUT_OF_STOCK.includes(id)), []);
+  // A mistyped mode, and similar without an item, are errors that say what to do.
+  const failures = Object.fromEntries(await page.evaluate(() => window.failures));
+  assert.match(failures.typo, /mode must be .*"similar".*got "simliar"/);
+  assert.match(failures.itemless, /needs the page's item: item="ID"/);
+  // Tastebud.recommend takes the same modes.
+  const api = await page.evaluate(() => Tastebud.recommend({ catalog: '../stock/catalog.json', model: '../stock/model.tbm', mode: 'similar', item: 'mtn-camp-0001', limit: 3 }));
+  assert.equal(api.length, 3);
+  assert.ok(api.every((c) => c.id !== 'mtn-camp-0001' && c.because[0] === 'mtn-camp-0001'), JSON.stringify(api));
+  await screenshot(page, 'widget-placements');
   assert.deepEqual(outside, []);
   assert.deepEqual(errors, []);
   await context.close();

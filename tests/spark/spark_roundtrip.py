@@ -230,9 +230,10 @@ def main():
     for shard in assigned.values():
         sizes[shard] = sizes.get(shard, 0) + 1
     manifest = json.load(open(os.path.join(site, "manifest.json")))
+    entries = [e for t in manifest["shard_tables"]
+               for e in json.load(open(os.path.join(site, t["file"])))]
     check("the shards are Spark's clusters",
-          [s["items"] for s in manifest["shards"]]
-          == [sizes.get(n, 0) for n in range(len(manifest["shards"]))],
+          [s["items"] for s in entries] == [sizes.get(n, 0) for n in range(manifest["shards"])],
           f"{published['shards']} shards")
     items = ",".join(h.split(":")[0] for h in history[USERS[0]])
     whole = json.loads(tastebud(args.tastebud, "recommend", "--model", tbm, "--items", items,

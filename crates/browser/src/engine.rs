@@ -173,6 +173,8 @@ pub struct Engine {
     to_catalog: Vec<usize>,
     /// Model items whose catalog entries were left out: never shown.
     unlisted: ItemSet,
+    /// Items (combined index) never recommended: the unlisted ones and those out of stock.
+    hidden: ItemSet,
     /// One warning per catalog item left out for a problem.
     warnings: Vec<String>,
 }
@@ -251,6 +253,7 @@ impl Engine {
                 tags: Vec::new(),
                 picture: Default::default(),
                 url: None,
+                availability: Default::default(),
             })
             .collect();
         let mut filled = vec![false; stubs.len()];
@@ -328,6 +331,12 @@ impl Engine {
             .filter(|c| c.niche)
             .filter_map(|c| categories.find(&c.id))
             .collect();
+        let mut hidden = unlisted.clone();
+        for (i, &c) in to_catalog.iter().enumerate() {
+            if c != UNLISTED && !catalog.items[c].availability.may_show() {
+                hidden.insert(i as u32);
+            }
+        }
         Engine {
             catalog,
             model,
@@ -341,6 +350,7 @@ impl Engine {
             index,
             to_catalog,
             unlisted,
+            hidden,
             warnings,
         }
     }
@@ -378,6 +388,9 @@ impl Engine {
         }
         let problems = self.catalog.record_problems(&record);
         if problems.is_empty() {
+            if !record.availability.may_show() {
+                self.hidden.insert(item);
+            }
             self.catalog.items[c] = record;
             self.filled[c] = true;
         } else {
@@ -387,6 +400,7 @@ impl Engine {
                 problems.join("; ")
             ));
             self.unlisted.insert(item);
+            self.hidden.insert(item);
             self.to_catalog[item as usize] = UNLISTED;
             self.index.remove(&record.id);
         }
@@ -479,7 +493,7 @@ impl Engine {
             }
         }
         // Items left out of the catalog are never shown, like the ones already seen.
-        let mut seen = self.unlisted.clone();
+        let mut seen = self.hidden.clone();
         for i in log.iter().filter_map(|e| self.index.get(&e.item)) {
             seen.insert(*i);
         }
@@ -613,6 +627,9 @@ impl Engine {
         for i in self.dismissed(log) {
             hide[i] = true;
         }
+        for (h, item) in hide.iter_mut().zip(&self.catalog.items) {
+            *h |= !item.availability.may_show();
+        }
         let top = popularity.iter().copied().max().unwrap_or(0).max(1) as f32;
         let mut ranked: Vec<usize> = (0..popularity.len())
             .filter(|&i| !hide[i] && category.is_none_or(|c| self.catalog.items[i].category == c))
@@ -739,6 +756,40 @@ impl Engine {
         self.visitor(log, &[]).dismissed_catalog
     }
 
+    /// The items the visitor opened (viewed, clicked, found by search), most recent first, each
+    /// once: catalog indices, without `except`, dismissed or out-of-stock items.
+    pub fn recently_viewed(
+        &self,
+        log: &[StoredEvent],
+        except: Option<&str>,
+        n: usize,
+    ) -> Vec<usize> {
+        let dismissed = self.dismissed(log);
+        let mut out: Vec<usize> = Vec::new();
+        for e in log.iter().rev() {
+            if out.len() >= n {
+                break;
+            }
+            if !matches!(
+                e.event.kind,
+                EventKind::View | EventKind::Click | EventKind::SearchHit
+            ) || except == Some(e.item.as_str())
+            {
+                continue;
+            }
+            let Some(&i) = self.by_id.get(&e.item) else {
+                continue;
+            };
+            if !out.contains(&i)
+                && !dismissed.contains(&i)
+                && self.catalog.items[i].availability.may_show()
+            {
+                out.push(i);
+            }
+        }
+        out
+    }
+
     /// Items most similar to `item` by cosine similarity (catalog indices), excluding dismissed
     /// ones. Works for cold items too.
     pub fn similar(&self, item: &str, log: &[StoredEvent], n: usize) -> Vec<usize> {
@@ -751,7 +802,7 @@ impl Engine {
         let ny = norm(&y);
         let k = y.len();
         let scored = (0..self.to_catalog.len() as u32)
-            .filter(|&j| j != i && !dismissed.contains(j) && !self.unlisted.contains(j))
+            .filter(|&j| j != i && !dismissed.contains(j) && !self.hidden.contains(j))
             .map(|j| {
                 let f = self.factors(j);
                 let d = norm(&f) * ny;
@@ -849,7 +900,8 @@ impl Engine {
             .iter()
             .filter_map(|(id, (n, total))| {
                 let i = self.index_of(id)?;
-                (!hide.contains(&i)).then(|| ((prior * mean + total) / (prior + *n as f64), i))
+                (!hide.contains(&i) && self.catalog.items[i].availability.may_show())
+                    .then(|| ((prior * mean + total) / (prior + *n as f64), i))
             })
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -877,7 +929,10 @@ impl Engine {
     pub fn creator_picks(&self, hide: &[usize]) -> Vec<(String, Vec<usize>)> {
         let mut out: Vec<(String, Vec<usize>)> = Vec::new();
         for (creator, id) in &self.catalog.shop_data.creator_picks {
-            let Some(i) = self.index_of(id).filter(|i| !hide.contains(i)) else {
+            let Some(i) = self
+                .index_of(id)
+                .filter(|&i| !hide.contains(&i) && self.catalog.items[i].availability.may_show())
+            else {
                 continue;
             };
             match out.iter_mut().find(|(c, _)| c == creator) {

@@ -59,6 +59,12 @@ pub enum Key {
     BecausePicked,
     PopularPick,
     PopularInShop,
+    OutOfStock,
+    SimilarTo,
+    YouViewed,
+    RecentlyViewed,
+    Preorder,
+    Backorder,
     Interests,
     InterestsEmpty,
     LedBy,
@@ -145,6 +151,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Key::BecausePicked => ("Because you picked {}", "因为你选择了{}"),
         Key::PopularPick => ("Popular with shoppers like you", "和你相似的顾客也喜欢"),
         Key::PopularInShop => ("Popular in this shop", "本店热门"),
+        Key::OutOfStock => ("Out of stock", "缺货"),
+        Key::SimilarTo => ("Similar to {}", "与{}相似"),
+        Key::YouViewed => ("You looked at this", "你看过"),
+        Key::RecentlyViewed => ("Recently viewed", "最近看过"),
+        Key::Preorder => ("Pre-order", "预售"),
+        Key::Backorder => ("Ships later", "延后发货"),
         Key::Interests => ("Interests to explore", "值得探索的兴趣"),
         Key::InterestsEmpty => (
             "Niche interests you might enjoy show up here once you have liked a few things.",
@@ -342,6 +354,18 @@ fn isolated(names: &[String]) -> Vec<String> {
         .iter()
         .map(|n| format!("\u{2068}{n}\u{2069}"))
         .collect()
+}
+
+/// The label for an item that is not simply in stock ("Out of stock", "Pre-order", "Ships
+/// later"); `None` for one that is.
+pub fn stock(lang: Lang, availability: tastebud_core::Availability) -> Option<&'static str> {
+    use tastebud_core::Availability;
+    match availability {
+        Availability::InStock => None,
+        Availability::OutOfStock => Some(t(lang, Key::OutOfStock)),
+        Availability::Preorder => Some(t(lang, Key::Preorder)),
+        Availability::Backorder => Some(t(lang, Key::Backorder)),
+    }
 }
 
 /// A price with the currency's symbol.

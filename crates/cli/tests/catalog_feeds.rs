@@ -502,3 +502,53 @@ fn shopify_prices_in_european_notation_extra_columns_and_unclosed_quotes() {
         "{e}"
     );
 }
+
+#[test]
+fn availability_comes_from_merchant_center_and_shopify_inventory() {
+    use tastebud_core::Availability;
+    let dir = tempfile::tempdir().unwrap();
+    let tsv = write(
+        dir.path(),
+        "feed.tsv",
+        "id\ttitle\tprice\tavailability\n\
+         TENT\tTent\t100.00 EUR\tin_stock\n\
+         STOVE\tStove\t40.00 EUR\tout of stock\n\
+         LAMP\tLamp\t20.00 EUR\tpreorder\n\
+         MAP\tMap\t5.00 EUR\tsoon\n\
+         ROPE\tRope\t9.00 EUR\t\n",
+    );
+    let (summary, c) = build(dir.path(), "merchant-feed", &tsv, &[]);
+    let stock = |c: &Catalog, id: &str| item(c, id).availability;
+    assert_eq!(stock(&c, "TENT"), Availability::InStock);
+    assert_eq!(stock(&c, "STOVE"), Availability::OutOfStock);
+    assert_eq!(stock(&c, "LAMP"), Availability::Preorder);
+    assert_eq!(stock(&c, "ROPE"), Availability::InStock);
+    assert_eq!(stock(&c, "MAP"), Availability::InStock);
+    assert!(
+        summary["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("availability \"soon\""),
+        "{summary}"
+    );
+    // Shopify: a variant with stock makes the product available; none left with the policy
+    // `continue` is a backorder, with `deny` out of stock; an untracked one is in stock.
+    let csv = write(
+        dir.path(),
+        "products.csv",
+        "Handle,Title,Variant Price,Variant Inventory Qty,Variant Inventory Policy\n\
+         mug,Mug,10,0,deny\n\
+         mug,,11,3,deny\n\
+         kettle,Kettle,30,0,continue\n\
+         beanie,Beanie,19,-2,deny\n\
+         tea,Tea,8,,\n",
+    );
+    let (_, c) = build(dir.path(), "shopify-csv", &csv, &[]);
+    assert_eq!(stock(&c, "mug"), Availability::InStock);
+    assert_eq!(stock(&c, "kettle"), Availability::Backorder);
+    assert_eq!(stock(&c, "beanie"), Availability::OutOfStock);
+    assert_eq!(stock(&c, "tea"), Availability::InStock);
+    // The catalog file says so only for the items not in stock.
+    let text = std::fs::read_to_string(dir.path().join("catalog.json")).unwrap();
+    assert_eq!(text.matches("\"availability\"").count(), 2, "{text}");
+}

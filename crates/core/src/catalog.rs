@@ -119,6 +119,59 @@ pub struct Picture {
     pub hue: u16,
 }
 
+/// Whether an item can be bought now: Merchant Center's `availability` values (Shopify's
+/// inventory maps onto them). Placements never show an out-of-stock item unless a rule asks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Availability {
+    /// In stock (the default when a catalog does not say).
+    #[default]
+    InStock,
+    /// Out of stock.
+    OutOfStock,
+    /// Can be ordered before it is released.
+    Preorder,
+    /// Can be ordered, ships later.
+    Backorder,
+}
+
+impl Availability {
+    /// Whether it is [`InStock`](Self::InStock), the default a catalog file leaves out.
+    pub fn is_in_stock(&self) -> bool {
+        *self == Availability::InStock
+    }
+
+    /// Whether a recommendation may show it: anything but [`OutOfStock`](Self::OutOfStock)
+    /// (pre-orders and backorders can be bought).
+    pub fn may_show(&self) -> bool {
+        *self != Availability::OutOfStock
+    }
+
+    /// Parses a feed's value: Merchant Center's `in_stock`, `out_of_stock`, `preorder` and
+    /// `backorder`, with spaces or hyphens for underscores and in any case (older feeds write
+    /// `in stock`).
+    pub fn from_feed(value: &str) -> Option<Availability> {
+        let v: String = value
+            .trim()
+            .chars()
+            .map(|c| {
+                if c == ' ' || c == '-' {
+                    '_'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        match v.as_str() {
+            "in_stock" => Some(Availability::InStock),
+            "out_of_stock" => Some(Availability::OutOfStock),
+            "preorder" | "pre_order" => Some(Availability::Preorder),
+            "backorder" | "back_order" => Some(Availability::Backorder),
+            _ => None,
+        }
+    }
+}
+
 /// One thing the shop sells.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CatalogItem {
@@ -142,6 +195,9 @@ pub struct CatalogItem {
     /// The item's page, relative or `http(s)`; `None` if it has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Whether it can be bought now; left out of the file when in stock.
+    #[serde(default, skip_serializing_if = "Availability::is_in_stock")]
+    pub availability: Availability,
 }
 
 /// The shop's aggregate data: what its ranked lists are computed from.
@@ -173,8 +229,10 @@ pub struct Catalog {
     pub categories: Vec<Category>,
     /// Items.
     pub items: Vec<CatalogItem>,
-    /// Aggregates for the shop's ranked lists.
+    /// Aggregates for the shop's ranked lists (read only with the `shop-lists` feature; left
+    /// empty otherwise).
     #[serde(default)]
+    #[cfg_attr(not(feature = "shop-lists"), serde(skip_deserializing))]
     pub shop_data: ShopData,
 }
 
@@ -540,6 +598,7 @@ mod tests {
                     hue: 120,
                 },
                 url: Some("items/tent.html".into()),
+                availability: Availability::InStock,
             }],
             shop_data: ShopData::default(),
         }

@@ -97,6 +97,7 @@ mod partition;
 mod publish;
 mod rank;
 mod rerank;
+mod rules;
 mod sparse;
 mod tune;
 
@@ -105,8 +106,8 @@ pub use als::{
     RegularizationScaling, Solver, UserSystem, ValidAlsParams,
 };
 pub use catalog::{
-    is_safe_url, is_showable_search, Area, Catalog, CatalogError, CatalogItem, Category, Localized,
-    Picture, ShopData, Skipped, CATALOG_VERSION, GLYPHS, MAX_SEARCH_CHARS,
+    is_safe_url, is_showable_search, Area, Availability, Catalog, CatalogError, CatalogItem,
+    Category, Localized, Picture, ShopData, Skipped, CATALOG_VERSION, GLYPHS, MAX_SEARCH_CHARS,
 };
 pub use cold::{category_seeds, centroid, cold_item_factors};
 pub use error::{Error, Result};
@@ -121,19 +122,20 @@ pub use model::{
     Explanation, FormatError, Model, Precision, Provenance, FORMAT_VERSION, MAGIC, MAX_MODEL_BYTES,
 };
 pub use neighbours::{Ease, Neighbours, MAX_NEIGHBOUR_ITEMS};
-pub use partition::{Partition, Probed, KMEANS_ITERATIONS, SAMPLE_PER_SHARD};
+pub use partition::{Partition, Probed, FLAT_SHARDS, KMEANS_ITERATIONS, SAMPLE_PER_SHARD};
 pub use publish::{
-    bucket_of, Columns, FileRef, Head, Loaded, Loader, Manifest, Privacy, PublishOptions,
+    bucket_of, Columns, FileRef, Head, Index, Loaded, Loader, Manifest, Privacy, PublishOptions,
     Published, Reading, ShardFiles, DEFAULT_SHARD_ITEMS, DEFAULT_STRICT_ITEMS, DIRECTORY_IDS,
-    PAGE_ITEMS, PUBLISHED_FORMAT, PUBLISHED_VERSION,
+    PAGE_ITEMS, PUBLISHED_FORMAT, PUBLISHED_VERSION, TABLE_ENTRIES,
 };
 #[cfg(not(target_arch = "wasm32"))]
-pub use publish::{publish, sha256_hex};
+pub use publish::{publish, publish_into, sha256_hex};
 pub use rank::{top_k, top_scores, Filter, ItemCategories, ItemSet, Scored, TopK};
 pub use rerank::{
     rerank, Calibration, RerankContext, RerankParams, BALANCED_KEEPS, DISCOVERY_KEEPS, PRESETS,
     RELEVANCE_FLOOR,
 };
+pub use rules::{Boost, Field, Placed, Rules};
 pub use sparse::CsrMatrix;
 pub use tune::{
     calibrate, default_neighbour_regularization, default_params, default_setting, fit_neighbours,

@@ -3,12 +3,19 @@
 //! (`docs/published-format.md`).
 //!
 //! The files, each named with the start of its SHA-256 so a CDN can cache it forever:
-//! - `manifest.json` (the one file with a fixed name): the name and size of every file below but
-//!   the display pages, and the strict set;
+//! - `manifest.json` (the one file with a fixed name): the counts, the head, fold-in and centroid
+//!   files, the shard and directory tables, and the strict set: a few kilobytes whatever the
+//!   catalog's size;
 //! - `head.<hash>.json`: the catalog without its items (shop, areas, categories, the shop's
-//!   lists), the catalog items the model has no factors for, and each shard's radius;
-//! - `centroids.<hash>.tbm`: a model file whose items are the shards' centroids, carrying the
-//!   fold-in settings, `Y^T Y` and the discovery calibration of the whole catalog;
+//!   lists) and the catalog items the model has no factors for;
+//! - `fold.<hash>.tbm`: a model file of one row (the catalog's mean item) carrying the fold-in
+//!   settings, `Y^T Y` and the discovery calibration of the whole catalog;
+//! - `centroids.<hash>.tbm`: a model file whose items are the shards' centroids, for tools that
+//!   probe shards by score bound (visitors do not read it);
+//! - `shards-<t>.<hash>.json`: [`TABLE_ENTRIES`] shards' files, sizes and radii
+//!   ([`ShardFiles`]), from shard `t * TABLE_ENTRIES` on;
+//! - `dirs-<t>.<hash>.json`: [`TABLE_ENTRIES`] directory buckets' files, from bucket
+//!   `t * TABLE_ENTRIES` on;
 //! - `rank-<s>.<hash>.tbm`: shard `s`'s items as a model file (ids, factors, popularity);
 //! - `cols-<s>.<hash>.json`: shard `s`'s other ranking columns ([`Columns`]): each item's
 //!   category, so the discovery re-ranking and the interests need no display record, and the
@@ -26,7 +33,7 @@
 //! the host can learn from them depends on the [`Privacy`] mode, and is written down in
 //! `docs/privacy.md`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -38,15 +45,17 @@ use crate::partition::Partition;
 /// The manifest's `format`.
 pub const PUBLISHED_FORMAT: &str = "tastebud-published";
 /// The manifest version this build writes and reads.
-pub const PUBLISHED_VERSION: u32 = 3;
+pub const PUBLISHED_VERSION: u32 = 4;
 /// Display records per page file.
 pub const PAGE_ITEMS: usize = 64;
 /// Items per shard `publish` aims for by default.
 pub const DEFAULT_SHARD_ITEMS: usize = 1024;
 /// Ids per directory bucket `publish` aims for.
-pub const DIRECTORY_IDS: usize = 2048;
+pub const DIRECTORY_IDS: usize = 1024;
 /// Items the strict set holds at most by default.
 pub const DEFAULT_STRICT_ITEMS: usize = 4096;
+/// Shards, or directory buckets, per table file.
+pub const TABLE_ENTRIES: usize = 64;
 
 /// One published file. Its name carries the first 16 hex digits of its SHA-256
 /// ([`hash`](Self::hash)), which a reader checks.
@@ -71,12 +80,15 @@ impl FileRef {
     }
 }
 
-/// One shard's files.
+/// One shard's entry in its table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShardFiles {
     /// Items in the shard.
     pub items: u32,
+    /// No member is further from the shard's centroid as the centroid file stores it (see
+    /// [`Partition::radius`]).
+    pub radius: f32,
     /// The ranking file: a model file of the shard's items.
     pub ranking: FileRef,
     /// The shard's other ranking columns and its display pages, [`Columns`] as JSON.
@@ -95,14 +107,22 @@ pub struct Manifest {
     pub items: u64,
     /// Factors per item.
     pub factors: u32,
+    /// Shards, in partition order.
+    pub shards: u32,
+    /// Directory buckets (item id to shard), by [`bucket_of`].
+    pub buckets: u32,
     /// The head: [`Head`] as JSON.
     pub head: FileRef,
-    /// The centroid model.
+    /// The fold-in model: the whole catalog's fold-in settings, `Y^T Y` and calibration.
+    pub fold: FileRef,
+    /// The centroid model (the shards as items), which visitors do not read.
     pub centroids: FileRef,
-    /// The shards, in partition order.
-    pub shards: Vec<ShardFiles>,
-    /// The directory buckets (item id to shard), by [`bucket_of`].
-    pub directory: Vec<FileRef>,
+    /// The shard tables: each a JSON array of [`TABLE_ENTRIES`] [`ShardFiles`] (fewer in the
+    /// last).
+    pub shard_tables: Vec<FileRef>,
+    /// The directory tables: each a JSON array of [`TABLE_ENTRIES`] buckets' [`FileRef`]s
+    /// (fewer in the last).
+    pub directory_tables: Vec<FileRef>,
     /// The shards every visitor reads, in the order read: the same for everyone.
     pub strict: Vec<u32>,
 }
@@ -113,9 +133,6 @@ pub struct Manifest {
 pub struct Head {
     /// The catalog without its items, except the items the model has no factors for.
     pub catalog: Catalog,
-    /// Each shard's radius: no member is further from its centroid as the centroid file stores
-    /// it (see [`Partition::radius`]).
-    pub radii: Vec<f32>,
 }
 
 /// A shard's ranking columns besides its model file, in the ranking file's item order.
@@ -127,6 +144,16 @@ pub struct Columns {
     /// The shard's display pages, [`PAGE_ITEMS`] records each, in the ranking file's order:
     /// listed here rather than in the manifest, which then stays small for a big catalog.
     pub pages: Vec<FileRef>,
+}
+
+/// Every shard's and directory bucket's files, from all the tables (for tools; a visitor reads
+/// only the tables it needs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Index {
+    /// Each shard's files.
+    pub shards: Vec<ShardFiles>,
+    /// Each directory bucket's file.
+    pub buckets: Vec<FileRef>,
 }
 
 /// What `publish` is asked for.
@@ -164,7 +191,7 @@ impl Default for PublishOptions {
 pub struct Published {
     /// The manifest.
     pub manifest: Manifest,
-    /// Every file the manifest names, with its bytes.
+    /// Every file of the publication but the manifest, with its bytes.
     pub files: Vec<(String, Vec<u8>)>,
     /// The partition the shards follow.
     pub partition: Partition,
@@ -180,15 +207,41 @@ pub fn bucket_of(id: &str, buckets: usize) -> usize {
     (h % buckets.max(1) as u64) as usize
 }
 
-/// Publishes `catalog` and `model` (which must match: [`Catalog::check_model`]) in shards. The
-/// same inputs and options always give the same files. The model's item-item part is not
-/// published (version 1 ranks with the factors only).
+/// Publishes `catalog` and `model` in memory: [`publish_into`] collecting every file.
 ///
 /// # Errors
-/// If the catalog and model do not match, options are out of range, or the assignment does not
-/// fit the model.
+/// As [`publish_into`].
 #[cfg(not(target_arch = "wasm32"))]
 pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Result<Published> {
+    let mut files = Vec::new();
+    let (manifest, partition) = publish_into(catalog, model, options, &mut |name, bytes| {
+        files.push((name.to_owned(), bytes));
+        Ok(())
+    })?;
+    Ok(Published {
+        manifest,
+        files,
+        partition,
+    })
+}
+
+/// Publishes `catalog` and `model` (which must match: [`Catalog::check_model`]) in shards,
+/// handing each file to `write` (its name and bytes) as soon as it is made, so a catalog of
+/// millions of items is never held in memory twice; returns the manifest (which the caller
+/// writes last, as `manifest.json`) and the partition. The same inputs and options always give
+/// the same files. The model's item-item part is not published (visitors rank with the factors
+/// only).
+///
+/// # Errors
+/// If the catalog and model do not match, options are out of range, the assignment does not
+/// fit the model, or `write` fails.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn publish_into(
+    catalog: &Catalog,
+    model: &Model,
+    options: &PublishOptions,
+    write: &mut dyn FnMut(&str, Vec<u8>) -> Result<()>,
+) -> Result<(Manifest, Partition)> {
     use crate::error::invalid;
     use crate::model::Provenance;
     use ndarray::Array2;
@@ -239,27 +292,66 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
         }
     };
     let s_count = partition.n_shards();
-    let mut files = Vec::new();
-    let mut add = |name: String, ext: &str, bytes: Vec<u8>| -> FileRef {
+    let mut add = |name: String, ext: &str, bytes: Vec<u8>| -> Result<FileRef> {
         let sha = sha256_hex(&bytes);
         let file = format!("{name}.{}.{ext}", &sha[..16]);
         let r = FileRef {
             file: file.clone(),
             bytes: bytes.len() as u64,
         };
-        files.push((file, bytes));
-        r
+        write(&file, bytes)?;
+        Ok(r)
     };
 
     let by_id: HashMap<&str, &CatalogItem> =
         catalog.items.iter().map(|i| (i.id.as_str(), i)).collect();
+    let category_index: HashMap<&str, u32> = catalog
+        .categories
+        .iter()
+        .enumerate()
+        .map(|(c, k)| (k.id.as_str(), c as u32))
+        .collect();
     let provenance = |what: String| Provenance {
         source: what,
         ..model.provenance().clone()
     };
-    // Shards: ranking files and display pages.
-    let mut shards = Vec::with_capacity(s_count);
+
+    // The centroid model, in the model's own precision; each radius is measured from the
+    // centroid as stored: the partition's, plus the distance the precision moved the centroid
+    // (rounded up), so the score bound still holds.
+    let mut centroid_rows = Array2::<f32>::zeros((s_count, k));
     for s in 0..s_count {
+        centroid_rows
+            .row_mut(s)
+            .assign(&ndarray::ArrayView1::from(partition.centroid(s)));
+    }
+    let centroids = Model::new(
+        (0..s_count).map(|s| format!("shard-{s}")).collect(),
+        centroid_rows,
+        *model.fold_in_params(),
+        (0..s_count)
+            .map(|s| partition.members(s).len() as u32)
+            .collect(),
+        model.precision(),
+        provenance("tastebud publish: centroids".into()),
+    )?;
+    let radii: Vec<f32> = (0..s_count)
+        .map(|s| {
+            let moved = partition
+                .centroid(s)
+                .iter()
+                .zip(centroids.item_row(s))
+                .map(|(&a, b)| (a as f64 - b as f64).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            ((partition.radius(s) as f64 + moved) * (1.0 + 1e-6)) as f32
+        })
+        .collect();
+    let centroids = add("centroids".into(), "tbm", centroids.to_bytes())?;
+
+    // Shards: ranking files, columns and display pages, then their tables.
+    let mut shards = Vec::with_capacity(s_count);
+    for (s, &radius) in radii.iter().enumerate() {
         let members = partition.members(s);
         let mut shard_factors = Array2::<f32>::zeros((members.len(), k));
         for (row, &i) in members.iter().enumerate() {
@@ -284,27 +376,23 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
                 model.precision(),
                 provenance(format!("tastebud publish: shard {s}")),
             )?;
-            // Fold-in uses the whole catalog's Y^T Y, from the centroid file.
+            // Fold-in uses the whole catalog's Y^T Y, from the fold-in file.
             shard.set_gram_elsewhere(true);
             shard.to_bytes()
         };
-        let ranking = add(format!("rank-{s}"), "tbm", ranking);
+        let ranking = add(format!("rank-{s}"), "tbm", ranking)?;
         let mut pages = Vec::new();
         for (p, chunk) in ids.chunks(PAGE_ITEMS).enumerate() {
             let records: Vec<&CatalogItem> = chunk.iter().map(|id| by_id[id.as_str()]).collect();
             let json = serde_json::to_vec(&records).expect("catalog items serialize");
-            pages.push(add(format!("page-{s}-{p}"), "json", json));
+            pages.push(add(format!("page-{s}-{p}"), "json", json)?);
         }
         let columns = Columns {
             categories: ids
                 .iter()
                 .map(|id| {
-                    let c = &by_id[id.as_str()].category;
-                    catalog
-                        .categories
-                        .iter()
-                        .position(|k| &k.id == c)
-                        .map_or(u32::MAX, |k| k as u32)
+                    let c = by_id[id.as_str()].category.as_str();
+                    category_index.get(c).copied().unwrap_or(u32::MAX)
                 })
                 .collect(),
             pages,
@@ -313,70 +401,73 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
             format!("cols-{s}"),
             "json",
             serde_json::to_vec(&columns).expect("columns serialize"),
-        );
+        )?;
         shards.push(ShardFiles {
             items: members.len() as u32,
+            radius,
             ranking,
             columns,
         });
     }
+    let shard_tables = shards
+        .chunks(TABLE_ENTRIES)
+        .enumerate()
+        .map(|(t, chunk)| {
+            let json = serde_json::to_vec(chunk).expect("shard tables serialize");
+            add(format!("shards-{t}"), "json", json)
+        })
+        .collect::<Result<Vec<_>>>()?;
 
-    // The centroid model: the fold-in settings and the whole catalog's Y^T Y, the centroids in
-    // the model's own precision (int8 keeps a big shop's head small).
-    let mut centroid_rows = Array2::<f32>::zeros((s_count, k));
-    for s in 0..s_count {
-        centroid_rows
-            .row_mut(s)
-            .assign(&ndarray::ArrayView1::from(partition.centroid(s)));
-    }
-    let mut centroids = Model::new(
-        (0..s_count).map(|s| format!("shard-{s}")).collect(),
-        centroid_rows,
+    // The fold-in model: one row, the catalog's mean item, with the whole catalog's fold-in
+    // settings, Y^T Y and the discovery calibration, so the presets mean what they meant.
+    let mean = factors
+        .mean_axis(ndarray::Axis(0))
+        .expect("a model has items");
+    let mut fold = Model::new(
+        vec!["catalog".into()],
+        mean.insert_axis(ndarray::Axis(0)),
         *model.fold_in_params(),
-        (0..s_count)
-            .map(|s| partition.members(s).len() as u32)
-            .collect(),
+        vec![model
+            .popularity()
+            .iter()
+            .map(|&p| p as u64)
+            .sum::<u64>()
+            .min(u32::MAX as u64) as u32],
         model.precision(),
-        provenance("tastebud publish: centroids".into()),
+        provenance("tastebud publish: fold-in".into()),
     )?
     .with_gram(model.gram().to_vec())?;
-    // The discovery calibration travels with the head, so the presets mean what they meant.
-    centroids.set_calibration(model.calibration().cloned())?;
-    // Each radius is measured from the centroid as stored: the partition's, plus the distance
-    // the precision moved the centroid (rounded up), so the score bound still holds.
-    let radii: Vec<f32> = (0..s_count)
-        .map(|s| {
-            let moved = partition
-                .centroid(s)
-                .iter()
-                .zip(centroids.item_row(s))
-                .map(|(&a, b)| (a as f64 - b as f64).powi(2))
-                .sum::<f64>()
-                .sqrt();
-            ((partition.radius(s) as f64 + moved) * (1.0 + 1e-6)) as f32
-        })
-        .collect();
-    let centroids = add("centroids".into(), "tbm", centroids.to_bytes());
+    fold.set_calibration(model.calibration().cloned())?;
+    let fold = add("fold".into(), "tbm", fold.to_bytes())?;
 
     // The head: the catalog less the items with factors.
-    let mut head_catalog = catalog.clone();
-    head_catalog
-        .items
-        .retain(|i| model.item_index(&i.id).is_none());
-    let head = Head {
-        catalog: head_catalog,
-        radii,
+    let head_catalog = Catalog {
+        version: catalog.version,
+        shop: catalog.shop.clone(),
+        currency: catalog.currency.clone(),
+        areas: catalog.areas.clone(),
+        categories: catalog.categories.clone(),
+        items: catalog
+            .items
+            .iter()
+            .filter(|i| model.item_index(&i.id).is_none())
+            .cloned()
+            .collect(),
+        shop_data: catalog.shop_data.clone(),
     };
     // Through a `Value`, whose maps are sorted: the catalog's lists are hash maps, and the
     // same inputs must give the same bytes.
-    let head = serde_json::to_value(&head).expect("the head serializes");
+    let head = serde_json::to_value(Head {
+        catalog: head_catalog,
+    })
+    .expect("the head serializes");
     let head = add(
         "head".into(),
         "json",
         serde_json::to_vec(&head).expect("the head serializes"),
-    );
+    )?;
 
-    // The directory.
+    // The directory, and its tables.
     let buckets = n.div_ceil(options.directory_ids.max(1)).max(1);
     let mut dir: Vec<std::collections::BTreeMap<&str, u32>> = vec![Default::default(); buckets];
     for (i, id) in model.item_ids().iter().enumerate() {
@@ -389,7 +480,16 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
             let json = serde_json::to_vec(entries).expect("the directory serializes");
             add(format!("dir-{b}"), "json", json)
         })
-        .collect();
+        .collect::<Result<_>>()?;
+    drop(dir);
+    let directory_tables = directory
+        .chunks(TABLE_ENTRIES)
+        .enumerate()
+        .map(|(t, chunk)| {
+            let json = serde_json::to_vec(chunk).expect("directory tables serialize");
+            add(format!("dirs-{t}"), "json", json)
+        })
+        .collect::<Result<Vec<_>>>()?;
 
     // The strict set: the head's shards when the catalog was split (see `head_and_tail`), else
     // the shards with the most interactions, up to the item cap.
@@ -405,17 +505,16 @@ pub fn publish(catalog: &Catalog, model: &Model, options: &PublishOptions) -> Re
         version: PUBLISHED_VERSION,
         items: n as u64,
         factors: k as u32,
+        shards: s_count as u32,
+        buckets: buckets as u32,
         head,
+        fold,
         centroids,
-        shards,
-        directory,
+        shard_tables,
+        directory_tables,
         strict,
     };
-    Ok(Published {
-        manifest,
-        files,
-        partition,
-    })
+    Ok((manifest, partition))
 }
 
 /// The partition of a catalog bigger than its strict set: its `strict_items` most popular items
@@ -537,8 +636,8 @@ impl Manifest {
     }
 
     /// Checks what [`from_json`](Self::from_json) checks, for a manifest built another way:
-    /// the format and version, item counts, one page per [`PAGE_ITEMS`] items, safe and distinct
-    /// file names, and a strict set of distinct shards in range.
+    /// the format and version, counts, one table per [`TABLE_ENTRIES`] shards and buckets, safe
+    /// and distinct file names, and a strict set of distinct shards in range.
     ///
     /// # Errors
     /// If any of those fails.
@@ -556,7 +655,6 @@ impl Manifest {
                 m.version
             )));
         }
-        let total: u64 = m.shards.iter().map(|s| s.items as u64).sum();
         let names_safe = m.files().all(|f| safe_name(&f.file));
         let mut names: Vec<&str> = m.files().map(|f| f.file.as_str()).collect();
         names.sort_unstable();
@@ -564,27 +662,94 @@ impl Manifest {
         let mut strict = m.strict.clone();
         strict.sort_unstable();
         let strict_distinct = strict.windows(2).all(|w| w[0] != w[1]);
-        if total != m.items
-            || m.shards.is_empty()
-            || m.directory.is_empty()
+        if m.items == 0
+            || m.shards == 0
+            || m.shards as u64 > m.items
+            || m.buckets == 0
+            || m.shard_tables.len() != (m.shards as usize).div_ceil(TABLE_ENTRIES)
+            || m.directory_tables.len() != (m.buckets as usize).div_ceil(TABLE_ENTRIES)
             || !names_safe
             || !names_distinct
             || !strict_distinct
-            || m.strict.iter().any(|&s| s as usize >= m.shards.len())
+            || m.strict.iter().any(|&s| s >= m.shards)
         {
             return Err(Error::Published(
-                "manifest.json is inconsistent (item counts, file names or the strict set); publish again".into(),
+                "manifest.json is inconsistent (counts, file names or the strict set); publish again".into(),
             ));
         }
         Ok(())
     }
 
-    /// Every file the manifest names.
+    /// Every file the manifest itself names (not the tables' entries).
     pub fn files(&self) -> impl Iterator<Item = &FileRef> {
-        [&self.head, &self.centroids]
+        [&self.head, &self.fold, &self.centroids]
             .into_iter()
-            .chain(self.shards.iter().flat_map(|s| [&s.ranking, &s.columns]))
-            .chain(&self.directory)
+            .chain(&self.shard_tables)
+            .chain(&self.directory_tables)
+    }
+
+    /// Entries in table `t` of a list of `count` entries.
+    fn table_len(count: u32, t: usize) -> usize {
+        (count as usize)
+            .saturating_sub(t * TABLE_ENTRIES)
+            .min(TABLE_ENTRIES)
+    }
+
+    /// Parses and checks shard table `t`.
+    ///
+    /// # Errors
+    /// If it is corrupt or from another publication.
+    pub fn shard_table(&self, t: usize, bytes: &[u8]) -> Result<Vec<ShardFiles>> {
+        let f = &self.shard_tables[t];
+        let table: Vec<ShardFiles> = parse(&f.file, "a shard table", bytes)?;
+        let sane = table.len() == Self::table_len(self.shards, t)
+            && table.iter().all(|s| {
+                safe_name(&s.ranking.file)
+                    && safe_name(&s.columns.file)
+                    && s.items as u64 <= self.items
+                    && s.radius >= 0.0
+            });
+        if !sane {
+            return Err(mismatch(&f.file));
+        }
+        Ok(table)
+    }
+
+    /// Parses and checks directory table `t`.
+    ///
+    /// # Errors
+    /// If it is corrupt or from another publication.
+    pub fn directory_table(&self, t: usize, bytes: &[u8]) -> Result<Vec<FileRef>> {
+        let f = &self.directory_tables[t];
+        let table: Vec<FileRef> = parse(&f.file, "a directory table", bytes)?;
+        if table.len() != Self::table_len(self.buckets, t)
+            || !table.iter().all(|b| safe_name(&b.file))
+        {
+            return Err(mismatch(&f.file));
+        }
+        Ok(table)
+    }
+
+    /// Every shard's and bucket's files, reading every table through `read` (which checks the
+    /// size and hash), with the item counts checked against the manifest's.
+    ///
+    /// # Errors
+    /// If a table cannot be read, is corrupt or is from another publication.
+    pub fn index(&self, read: &mut dyn FnMut(&FileRef) -> Result<Vec<u8>>) -> Result<Index> {
+        let mut shards = Vec::with_capacity(self.shards as usize);
+        for (t, f) in self.shard_tables.iter().enumerate() {
+            shards.extend(self.shard_table(t, &read(f)?)?);
+        }
+        let mut buckets = Vec::with_capacity(self.buckets as usize);
+        for (t, f) in self.directory_tables.iter().enumerate() {
+            buckets.extend(self.directory_table(t, &read(f)?)?);
+        }
+        if shards.iter().map(|s| s.items as u64).sum::<u64>() != self.items {
+            return Err(Error::Published(
+                "the shard tables' item counts do not add up to the manifest's: the files come from different publications; publish again and upload every file".into(),
+            ));
+        }
+        Ok(Index { shards, buckets })
     }
 }
 
@@ -596,8 +761,6 @@ pub struct Loaded {
     pub model: Model,
     /// The head.
     pub head: Head,
-    /// The centroid model (the shards as items).
-    pub centroids: Model,
     /// The shards read, ascending.
     pub shards: Vec<u32>,
     /// Each loaded item's shard and position in it.
@@ -709,17 +872,23 @@ fn check_size(f: &FileRef, bytes: &[u8]) -> Result<()> {
 /// names the files to read next (fetch them in parallel), [`give`](Self::give) takes each one
 /// that arrived, and [`finish`](Self::finish) assembles them once nothing more is wanted.
 ///
-/// The reads come in two rounds. The first is the head, the centroids and (in history mode) the
-/// directory buckets of the visitor's items; the second is the ranking and column files of the
-/// shards the [`Privacy`] mode allows: the strict set in the manifest's order, then the history's
-/// other shards ascending.
+/// The reads come in rounds, each named as soon as what it depends on has arrived: first the
+/// head, the fold-in model, the strict set's shard table and (in history mode) the directory
+/// tables of the visitor's items; then the strict shards' ranking and column files and the
+/// directory buckets; then the shard tables of the history's other shards, and their files. The
+/// shards read are the strict set in the manifest's order, then the history's other shards
+/// ascending.
 #[derive(Debug, Clone)]
 pub struct Reading {
     manifest: Manifest,
     /// The history items whose shards may be read: none in strict mode.
     history: Vec<String>,
+    /// The head, fold-in, ranking and column files that arrived.
     got: HashMap<String, Vec<u8>>,
-    shards: Option<Vec<u32>>,
+    shard_tables: HashMap<usize, Vec<ShardFiles>>,
+    directory_tables: HashMap<usize, Vec<FileRef>>,
+    /// The directory buckets that arrived: the shards of the history's items in them.
+    buckets: HashMap<usize, Vec<u32>>,
 }
 
 impl Reading {
@@ -738,95 +907,123 @@ impl Reading {
             manifest,
             history,
             got: HashMap::new(),
-            shards: None,
+            shard_tables: HashMap::new(),
+            directory_tables: HashMap::new(),
+            buckets: HashMap::new(),
         })
     }
 
     /// The directory buckets of the history's items, ascending.
-    fn buckets(&self) -> Vec<usize> {
-        let n = self.manifest.directory.len();
+    fn bucket_ids(&self) -> Vec<usize> {
+        let n = self.manifest.buckets as usize;
         let mut b: Vec<usize> = self.history.iter().map(|id| bucket_of(id, n)).collect();
         b.sort_unstable();
         b.dedup();
         b
     }
 
-    /// The files to read next, in the documented order, that have not been given yet; empty
-    /// when [`finish`](Self::finish) can run. Every file of a round is named at once, so they
-    /// can be fetched in parallel.
-    ///
-    /// # Errors
-    /// If a directory bucket that arrived is corrupt or from another publication.
-    pub fn wants(&mut self) -> Result<Vec<FileRef>> {
-        let m = &self.manifest;
-        let first: Vec<&FileRef> = [&m.head, &m.centroids]
-            .into_iter()
-            .chain(self.buckets().into_iter().map(|b| &m.directory[b]))
-            .collect();
-        let missing: Vec<FileRef> = first
-            .into_iter()
-            .filter(|f| !self.got.contains_key(&f.file))
-            .cloned()
-            .collect();
-        if !missing.is_empty() {
-            return Ok(missing);
-        }
-        let shards = self.shards()?;
-        Ok(shards
-            .iter()
-            .map(|&s| &self.manifest.shards[s as usize])
-            .filter(|shard| shard.items > 0)
-            .flat_map(|shard| [&shard.ranking, &shard.columns])
-            .filter(|f| !self.got.contains_key(&f.file))
-            .cloned()
-            .collect())
-    }
-
-    /// The shards read, in the order read, once the directory buckets have arrived.
-    fn shards(&mut self) -> Result<Vec<u32>> {
-        if let Some(s) = &self.shards {
-            return Ok(s.clone());
-        }
+    /// The shards read, in the order read, once every directory bucket the history needs has
+    /// arrived: the strict set in the manifest's order, then the history's other shards
+    /// ascending.
+    pub fn planned(&self) -> Option<Vec<u32>> {
         let m = &self.manifest;
         let mut wanted: Vec<u32> = Vec::new();
-        for b in self.buckets() {
-            let f = &m.directory[b];
-            let dir: HashMap<String, u32> = parse(&f.file, "a directory", &self.got[&f.file])?;
-            for id in &self.history {
-                if let Some(&s) = dir.get(id) {
-                    if s as usize >= m.shards.len() {
-                        return Err(mismatch(&f.file));
-                    }
-                    wanted.push(s);
-                }
-            }
+        for b in self.bucket_ids() {
+            wanted.extend(self.buckets.get(&b)?);
         }
         wanted.sort_unstable();
         wanted.dedup();
-        let order: Vec<u32> = m
-            .strict
-            .iter()
-            .copied()
-            .chain(wanted.into_iter().filter(|s| !m.strict.contains(s)))
-            .collect();
-        self.shards = Some(order.clone());
-        Ok(order)
+        Some(
+            m.strict
+                .iter()
+                .copied()
+                .chain(wanted.into_iter().filter(|s| !m.strict.contains(s)))
+                .collect(),
+        )
     }
 
-    /// Takes a file that arrived. A file the manifest does not name is refused, so a caller
+    /// The files to read next that have not been given yet, in the documented order; empty
+    /// when [`finish`](Self::finish) can run. Every file that can be read now is named at once,
+    /// so they can be fetched in parallel.
+    pub fn wants(&self) -> Vec<FileRef> {
+        let m = &self.manifest;
+        let mut out: Vec<FileRef> = Vec::new();
+        let mut named: HashSet<String> = HashSet::new();
+        let mut want = |f: &FileRef, out: &mut Vec<FileRef>| {
+            if !self.got.contains_key(&f.file) && named.insert(f.file.clone()) {
+                out.push(f.clone());
+            }
+        };
+        want(&m.head, &mut out);
+        want(&m.fold, &mut out);
+        for b in self.bucket_ids() {
+            let t = b / TABLE_ENTRIES;
+            match self.directory_tables.get(&t) {
+                None => want(&m.directory_tables[t], &mut out),
+                Some(table) if !self.buckets.contains_key(&b) => {
+                    want(&table[b % TABLE_ENTRIES], &mut out)
+                }
+                Some(_) => {}
+            }
+        }
+        let shards = self.planned().unwrap_or_else(|| m.strict.clone());
+        for s in shards {
+            let t = s as usize / TABLE_ENTRIES;
+            match self.shard_tables.get(&t) {
+                None => want(&m.shard_tables[t], &mut out),
+                Some(table) => {
+                    let shard = &table[s as usize % TABLE_ENTRIES];
+                    if shard.items > 0 {
+                        want(&shard.ranking, &mut out);
+                        want(&shard.columns, &mut out);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Takes a file that arrived. A file this reading does not want now is refused, so a caller
     /// cannot mix publications; the size is checked here, the SHA-256 its name carries by the
-    /// caller that fetched it (the CLI's reader, the widget's Web Crypto).
+    /// caller that fetched it (the CLI's reader, the widget's Web Crypto). Tables and directory
+    /// buckets are parsed on arrival.
     ///
     /// # Errors
-    /// If the file is not one this reading wants, or its size is not the manifest's.
+    /// If the file is not one this reading wants, its size is not the one listed, or a table or
+    /// bucket is corrupt or from another publication.
     pub fn give(&mut self, file: &str, bytes: Vec<u8>) -> Result<()> {
-        let Some(f) = self.manifest.files().find(|f| f.file == file) else {
+        let Some(f) = self.wants().into_iter().find(|f| f.file == file) else {
             return Err(Error::Published(format!(
-                "{file} is not a file of this publication"
+                "{file} is not a file of this publication that this visitor reads now"
             )));
         };
-        check_size(f, &bytes)?;
-        self.got.insert(file.to_owned(), bytes);
+        check_size(&f, &bytes)?;
+        let m = &self.manifest;
+        if let Some(t) = m.shard_tables.iter().position(|r| r.file == file) {
+            let table = m.shard_table(t, &bytes)?;
+            self.shard_tables.insert(t, table);
+        } else if let Some(t) = m.directory_tables.iter().position(|r| r.file == file) {
+            let table = m.directory_table(t, &bytes)?;
+            self.directory_tables.insert(t, table);
+        } else if let Some(b) = self.bucket_ids().into_iter().find(|&b| {
+            self.directory_tables
+                .get(&(b / TABLE_ENTRIES))
+                .is_some_and(|t| t[b % TABLE_ENTRIES].file == file)
+        }) {
+            let dir: HashMap<String, u32> = parse(file, "a directory bucket", &bytes)?;
+            let mut shards = Vec::new();
+            for id in &self.history {
+                if let Some(&s) = dir.get(id) {
+                    if s >= m.shards {
+                        return Err(mismatch(file));
+                    }
+                    shards.push(s);
+                }
+            }
+            self.buckets.insert(b, shards);
+        } else {
+            self.got.insert(file.to_owned(), bytes);
+        }
         Ok(())
     }
 
@@ -834,27 +1031,25 @@ impl Reading {
     ///
     /// # Errors
     /// If files are still wanted, or one that arrived is corrupt or from another publication.
-    pub fn finish(mut self) -> Result<Loaded> {
-        if let Some(f) = self.wants()?.first() {
+    pub fn finish(self) -> Result<Loaded> {
+        if let Some(f) = self.wants().first() {
             return Err(Error::Published(format!(
                 "{} has not been read yet",
                 f.file
             )));
         }
-        let order = self.shards()?;
+        let order = self.planned().expect("every bucket has arrived");
         let m = &self.manifest;
         let head: Head = parse(&m.head.file, "a published head", &self.got[&m.head.file])?;
-        let centroids = Model::from_bytes(&self.got[&m.centroids.file])
-            .map_err(|e| Error::Published(format!("{}: {e}", m.centroids.file)))?;
-        if centroids.n_items() != m.shards.len()
-            || centroids.n_factors() != m.factors as usize
-            || head.radii.len() != m.shards.len()
-        {
-            return Err(mismatch(&m.centroids.file));
+        let fold = Model::from_bytes(&self.got[&m.fold.file])
+            .map_err(|e| Error::Published(format!("{}: {e}", m.fold.file)))?;
+        if fold.n_factors() != m.factors as usize {
+            return Err(mismatch(&m.fold.file));
         }
         let mut parts = Vec::with_capacity(order.len());
         for &s in &order {
-            let shard = &m.shards[s as usize];
+            let shard =
+                &self.shard_tables[&(s as usize / TABLE_ENTRIES)][s as usize % TABLE_ENTRIES];
             if shard.items == 0 {
                 continue;
             }
@@ -862,7 +1057,7 @@ impl Reading {
                 .map_err(|e| Error::Published(format!("{}: {e}", shard.ranking.file)))?;
             if model.n_items() != shard.items as usize
                 || model.n_factors() != m.factors as usize
-                || model.fold_in_params() != centroids.fold_in_params()
+                || model.fold_in_params() != fold.fold_in_params()
             {
                 return Err(mismatch(&shard.ranking.file));
             }
@@ -879,15 +1074,16 @@ impl Reading {
             {
                 return Err(mismatch(&shard.columns.file));
             }
-            parts.push((s, model, columns));
+            parts.push((s, model, columns, shard.ranking.file.clone()));
         }
-        parts.sort_unstable_by_key(|(s, _, _)| *s);
-        let shards: Vec<u32> = parts.iter().map(|(s, _, _)| *s).collect();
+        parts.sort_unstable_by_key(|(s, ..)| *s);
+        let shards: Vec<u32> = parts.iter().map(|(s, ..)| *s).collect();
+        let files: Vec<String> = parts.iter().map(|(.., f)| f.clone()).collect();
         let mut places = Vec::new();
         let mut categories = Vec::new();
         let mut pages = Vec::with_capacity(parts.len());
         let mut models = Vec::with_capacity(parts.len());
-        for (s, part, columns) in parts {
+        for (s, part, columns, _) in parts {
             places.extend((0..part.n_items() as u32).map(|p| (s, p)));
             categories.extend(columns.categories);
             pages.push(columns.pages);
@@ -898,18 +1094,17 @@ impl Reading {
                 "no shard was read, so there is nothing to rank".into(),
             ));
         }
-        // An id in two shards, or a shard's model unlike the centroids', is another
+        // An id in two shards, or a shard's model unlike the fold-in model's, is another
         // publication's.
-        let model = Model::concat(models, &centroids).map_err(|_| {
+        let model = Model::concat(models, &fold).map_err(|_| {
             Error::Published(format!(
                 "the shards read ({}) do not fit together: the files come from different publications; publish again and upload every file",
-                shards.iter().map(|s| m.shards[*s as usize].ranking.file.as_str()).collect::<Vec<_>>().join(", ")
+                files.join(", ")
             ))
         })?;
         Ok(Loaded {
             model,
             head,
-            centroids,
             shards,
             places,
             categories,
@@ -947,11 +1142,18 @@ impl<'a> Loader<'a> {
         Ok(bytes)
     }
 
-    /// Reads every round of a [`Reading`] until nothing more is wanted.
-    fn drive(&mut self, reading: &mut Reading, stop_before_shards: bool) -> Result<()> {
+    /// Reads every round of a [`Reading`] until nothing more is wanted, or (`plan_only`) until
+    /// the shards to read are known, without reading them.
+    fn drive(&mut self, reading: &mut Reading, plan_only: bool) -> Result<()> {
         loop {
-            let wants = reading.wants()?;
-            if wants.is_empty() || (stop_before_shards && reading.shards.is_some()) {
+            if plan_only && reading.planned().is_some() {
+                return Ok(());
+            }
+            let mut wants = reading.wants();
+            if plan_only {
+                wants.retain(|f| !f.file.starts_with("rank-") && !f.file.starts_with("cols-"));
+            }
+            if wants.is_empty() {
                 return Ok(());
             }
             for f in wants {
@@ -963,15 +1165,16 @@ impl<'a> Loader<'a> {
 
     /// The shards a visitor with `history` (item ids) reads under `privacy`, in the order read:
     /// the strict set in the manifest's order, then (in history mode) the shards of the
-    /// history's items, ascending. Reads the head, the centroids and the directory buckets it
-    /// needs, not the shards.
+    /// history's items, ascending. Reads the head, the fold-in model, the tables and the
+    /// directory buckets it needs, not the shards.
     ///
     /// # Errors
-    /// If a directory bucket cannot be read, or is corrupt or from another publication.
+    /// If a table or directory bucket cannot be read, or is corrupt or from another
+    /// publication.
     pub fn shards_for(&mut self, privacy: Privacy, history: &[String]) -> Result<Vec<u32>> {
         let mut reading = Reading::new(self.manifest.clone(), privacy, history)?;
         self.drive(&mut reading, true)?;
-        reading.shards()
+        Ok(reading.planned().expect("driven until planned"))
     }
 
     /// Loads what a visitor with `history` (item ids) may read under `privacy`.

@@ -7,8 +7,8 @@ mod shop;
 use std::collections::HashMap;
 
 use tastebud_core::{
-    bucket_of, publish, sha256_hex, Columns, Error, FileRef, Filter, Loader, Manifest, Privacy,
-    PublishOptions, Published, Reading,
+    bucket_of, publish, sha256_hex, Columns, Error, FileRef, Filter, Index, Loader, Manifest,
+    Privacy, PublishOptions, Published, Reading, TABLE_ENTRIES,
 };
 
 fn published(shards: usize, strict_items: usize) -> Published {
@@ -39,6 +39,14 @@ fn host(p: &Published) -> HashMap<String, Vec<u8>> {
     p.files.iter().cloned().collect()
 }
 
+/// Every shard's and bucket's files, from all the tables.
+fn index(p: &Published) -> Index {
+    let files = host(p);
+    p.manifest
+        .index(&mut |f| Ok(files[&f.file].clone()))
+        .unwrap()
+}
+
 fn load(
     manifest: &Manifest,
     files: &HashMap<String, Vec<u8>>,
@@ -64,12 +72,13 @@ fn ids(category: usize, n: std::ops::Range<usize>) -> Vec<String> {
 fn every_file_is_named_by_its_hash_and_the_manifest_round_trips() {
     let p = published(4, 0);
     let m = &p.manifest;
-    assert_eq!(m.shards.len(), 4);
+    assert_eq!(m.shards, 4);
     assert_eq!(m.items as usize, shop::model().n_items());
     let files = host(&p);
-    // The manifest names the head, centroids, ranking, column and directory files; each column
-    // file its shard's pages.
-    let pages: Vec<FileRef> = m
+    let idx = index(&p);
+    // The manifest names the head, fold-in, centroid and table files; the tables the ranking,
+    // column and directory files; each column file its shard's pages.
+    let pages: Vec<FileRef> = idx
         .shards
         .iter()
         .flat_map(|s| {
@@ -78,20 +87,27 @@ fn every_file_is_named_by_its_hash_and_the_manifest_round_trips() {
             columns.pages
         })
         .collect();
-    for f in m.files().chain(&pages) {
+    let listed: Vec<&FileRef> = m
+        .files()
+        .chain(idx.shards.iter().flat_map(|s| [&s.ranking, &s.columns]))
+        .chain(&idx.buckets)
+        .chain(&pages)
+        .collect();
+    for f in &listed {
         let bytes = &files[&f.file];
         assert_eq!(bytes.len() as u64, f.bytes);
         assert_eq!(f.hash(), &sha256_hex(bytes)[..16], "{}", f.file);
     }
-    assert_eq!(files.len(), m.files().count() + pages.len());
+    assert_eq!(files.len(), listed.len());
     let text = serde_json::to_string(m).unwrap();
     assert_eq!(&Manifest::from_json(&text).unwrap(), m);
     // The same inputs give the same bytes.
     let again = published(4, 0);
     assert_eq!(again.files, p.files);
     // Each item is in exactly one shard.
-    let total: u32 = m.shards.iter().map(|s| s.items).sum();
+    let total: u32 = idx.shards.iter().map(|s| s.items).sum();
     assert_eq!(total as u64, m.items);
+    assert_eq!(idx.buckets.len(), m.buckets as usize);
 }
 
 #[test]
@@ -152,7 +168,9 @@ fn strict_mode_reads_the_same_files_in_the_same_order_for_every_visitor() {
     assert!(a.is_ok() && b.is_ok() && c.is_ok());
     assert_eq!(first, second);
     assert_eq!(first, nobody);
-    assert!(first.iter().all(|f| !f.starts_with("dir-")));
+    assert!(first
+        .iter()
+        .all(|f| !f.starts_with("dir-") && !f.starts_with("dirs-")));
 }
 
 #[test]
@@ -163,19 +181,26 @@ fn history_mode_reads_only_the_strict_set_and_what_the_history_points_to() {
     let history = ids(2, 0..3);
     let (loaded, requests) = load(m, &files, Privacy::History, &history);
     let loaded = loaded.unwrap();
-    // The allowed files: head, centroids, the strict shards, the history's directory buckets
-    // and the shards its items are in.
+    // The allowed files: head, fold-in, the strict shards, the history's directory buckets
+    // and the shards its items are in, and the tables that list them.
     let whole = shop::model();
-    let mut allowed = vec![m.head.file.clone(), m.centroids.file.clone()];
+    let idx = index(&p);
+    let mut allowed = vec![m.head.file.clone(), m.fold.file.clone()];
     let shard_files = |s: u32| {
-        let shard = &m.shards[s as usize];
-        [shard.ranking.file.clone(), shard.columns.file.clone()]
+        let shard = &idx.shards[s as usize];
+        [
+            shard.ranking.file.clone(),
+            shard.columns.file.clone(),
+            m.shard_tables[s as usize / TABLE_ENTRIES].file.clone(),
+        ]
     };
     for &s in &m.strict {
         allowed.extend(shard_files(s));
     }
     for id in &history {
-        allowed.push(m.directory[bucket_of(id, m.directory.len())].file.clone());
+        let b = bucket_of(id, m.buckets as usize);
+        allowed.push(idx.buckets[b].file.clone());
+        allowed.push(m.directory_tables[b / TABLE_ENTRIES].file.clone());
         let s = p.partition.assignment()[whole.item_index(id).unwrap() as usize];
         allowed.extend(shard_files(s));
     }
@@ -189,7 +214,11 @@ fn history_mode_reads_only_the_strict_set_and_what_the_history_points_to() {
         assert!(loaded.model.item_index(id).is_some(), "{id}");
     }
     // A history in one niche reads fewer shards than there are.
-    assert!(loaded.shards.len() < m.shards.len(), "{:?}", loaded.shards);
+    assert!(
+        loaded.shards.len() < m.shards as usize,
+        "{:?}",
+        loaded.shards
+    );
     // The order does not depend on the order of the history.
     let mut reversed = history.clone();
     reversed.reverse();
@@ -201,7 +230,7 @@ fn corrupt_missing_and_mismatched_files_are_clear_errors() {
     let p = published(4, usize::MAX);
     let m = &p.manifest;
     let history = ids(1, 0..2);
-    let shard = m.shards[m.strict[0] as usize].ranking.file.clone();
+    let shard = index(&p).shards[m.strict[0] as usize].ranking.file.clone();
 
     let mut corrupt = host(&p);
     let bytes = corrupt.get_mut(&shard).unwrap();
@@ -245,7 +274,7 @@ fn corrupt_missing_and_mismatched_files_are_clear_errors() {
     );
 
     let text = serde_json::to_string(m).unwrap();
-    let e = Manifest::from_json(&text.replace("\"version\":3", "\"version\":9"))
+    let e = Manifest::from_json(&text.replace("\"version\":4", "\"version\":9"))
         .unwrap_err()
         .to_string();
     assert!(e.contains("version 9"), "{e}");
@@ -257,25 +286,32 @@ fn corrupt_missing_and_mismatched_files_are_clear_errors() {
 }
 
 /// History mode's exact request list, over several directory buckets and shards outside the
-/// strict set: head, centroids, each bucket once ascending, the strict shards, then the
-/// history's other shards ascending (each its ranking file, then its columns), whatever the
-/// order of the history.
+/// strict set: head, fold-in and the tables; then each bucket once ascending and the strict
+/// shards; then the history's other shards ascending (each its ranking file, then its columns),
+/// whatever the order of the history.
 #[test]
 fn history_mode_requests_follow_the_documented_order() {
     let p = six_shards_no_strict_set();
     let m = &p.manifest;
-    assert!(m.directory.len() >= 4, "{} buckets", m.directory.len());
+    let idx = index(&p);
+    assert!(m.buckets >= 4, "{} buckets", m.buckets);
     let files = host(&p);
     let whole = shop::model();
     let mut history: Vec<String> = [ids(0, 0..3), ids(2, 4..7), ids(3, 1..2)].concat();
     let shard_of = |id: &String| p.partition.assignment()[whole.item_index(id).unwrap() as usize];
-    let mut expected = vec![m.head.file.clone(), m.centroids.file.clone()];
+    // Six shards and a few buckets: one table of each.
+    let mut expected = vec![
+        m.head.file.clone(),
+        m.fold.file.clone(),
+        m.directory_tables[0].file.clone(),
+        m.shard_tables[0].file.clone(),
+    ];
     let buckets: std::collections::BTreeSet<usize> = history
         .iter()
-        .map(|id| bucket_of(id, m.directory.len()))
+        .map(|id| bucket_of(id, m.buckets as usize))
         .collect();
     assert!(buckets.len() >= 2, "{buckets:?}");
-    expected.extend(buckets.iter().map(|&b| m.directory[b].file.clone()));
+    expected.extend(buckets.iter().map(|&b| idx.buckets[b].file.clone()));
     let others: std::collections::BTreeSet<u32> = history
         .iter()
         .map(shard_of)
@@ -283,7 +319,7 @@ fn history_mode_requests_follow_the_documented_order() {
         .collect();
     assert!(!others.is_empty());
     expected.extend(m.strict.iter().chain(&others).flat_map(|&s| {
-        let shard = &m.shards[s as usize];
+        let shard = &idx.shards[s as usize];
         [shard.ranking.file.clone(), shard.columns.file.clone()]
     }));
     let (loaded, requests) = load(m, &files, Privacy::History, &history);
@@ -309,7 +345,7 @@ fn a_manifest_built_by_hand_is_checked_before_it_is_read() {
     out_of_range.strict = vec![9];
     assert!(load(&out_of_range, &files, Privacy::Strict, &[]).0.is_err());
     let mut no_directory = p.manifest.clone();
-    no_directory.directory.clear();
+    no_directory.directory_tables.clear();
     assert!(load(&no_directory, &files, Privacy::History, &ids(0, 0..1))
         .0
         .is_err());
@@ -329,10 +365,10 @@ fn stored_centroids_keep_every_member_within_its_radius() {
     });
     let files = host(&p);
     let m = &p.manifest;
-    assert_eq!(m.shards[4].items, 0);
+    let idx = index(&p);
+    assert_eq!(idx.shards[4].items, 0);
     let centroids = tastebud_core::Model::from_bytes(&files[&m.centroids.file]).unwrap();
     assert_eq!(centroids.precision(), whole.precision());
-    let head: tastebud_core::Head = serde_json::from_slice(&files[&m.head.file]).unwrap();
     for (i, &s) in p.partition.assignment().iter().enumerate() {
         let c = centroids.item_row(s as usize);
         let d: f32 = whole
@@ -342,38 +378,35 @@ fn stored_centroids_keep_every_member_within_its_radius() {
             .map(|(a, b)| (a - b).powi(2))
             .sum::<f32>()
             .sqrt();
-        assert!(
-            d <= head.radii[s as usize],
-            "item {i}: {d} > {}",
-            head.radii[s as usize]
-        );
+        let radius = idx.shards[s as usize].radius;
+        assert!(d <= radius, "item {i}: {d} > {radius}");
     }
     let (loaded, _) = load(m, &files, Privacy::Strict, &[]);
     assert_eq!(loaded.unwrap().model.n_items(), whole.n_items());
 }
 
-/// The sans-IO reading the browser drives: two rounds of files to fetch in parallel, each file
+/// The sans-IO reading the browser drives: rounds of files to fetch in parallel, each file
 /// checked as it arrives, the loaded items' categories from the column files, and display pages
 /// matched to the ranking files.
 #[test]
 fn a_reading_asks_for_files_in_rounds_and_checks_what_it_is_given() {
     let p = six_shards_no_strict_set();
     let m = &p.manifest;
+    let idx = index(&p);
     let files = host(&p);
     let history = ids(2, 0..3);
     let mut reading = Reading::new(m.clone(), Privacy::History, &history).unwrap();
-    let first: Vec<String> = reading
-        .wants()
-        .unwrap()
-        .into_iter()
-        .map(|f| f.file)
-        .collect();
-    assert_eq!(first[..2], [m.head.file.clone(), m.centroids.file.clone()]);
+    let names = |r: &Reading| -> Vec<String> { r.wants().into_iter().map(|f| f.file).collect() };
+    let first = names(&reading);
+    assert_eq!(first[..2], [m.head.file.clone(), m.fold.file.clone()]);
     assert!(
-        first[2..].iter().all(|f| f.starts_with("dir-")),
+        first[2..]
+            .iter()
+            .all(|f| f.starts_with("dirs-") || f.starts_with("shards-")),
         "{first:?}"
     );
-    // Finishing early, a file from elsewhere, and a truncated file are refused.
+    // Finishing early, a file from elsewhere, a file not wanted yet and a truncated file are
+    // refused.
     assert!(reading
         .clone()
         .finish()
@@ -387,29 +420,32 @@ fn a_reading_asks_for_files_in_rounds_and_checks_what_it_is_given() {
         e.to_string().contains("not a file of this publication"),
         "{e}"
     );
+    let later = &idx.shards[m.strict[0] as usize].ranking;
+    assert!(reading
+        .give(&later.file, files[&later.file].clone())
+        .is_err());
     let e = reading.give(&m.head.file, vec![b'{']).unwrap_err();
     assert!(e.to_string().contains("different publications"), "{e}");
     for f in &first {
         reading.give(f, files[f].clone()).unwrap();
     }
-    let second: Vec<String> = reading
-        .wants()
-        .unwrap()
-        .into_iter()
-        .map(|f| f.file)
-        .collect();
-    assert!(!second.is_empty());
-    assert!(
-        second
-            .chunks(2)
-            .all(|pair| pair[0].starts_with("rank-") && pair[1].starts_with("cols-")),
-        "{second:?}"
-    );
+    let second = names(&reading);
+    assert!(second.iter().any(|f| f.starts_with("dir-")), "{second:?}");
+    assert!(second.iter().any(|f| f.starts_with("rank-")), "{second:?}");
     // Given in any order, the same load.
-    for f in second.iter().rev() {
-        reading.give(f, files[f].clone()).unwrap();
+    let mut round = second;
+    while !round.is_empty() {
+        assert!(
+            round.iter().all(|f| ["dir-", "rank-", "cols-", "shards-"]
+                .iter()
+                .any(|k| f.starts_with(k))),
+            "{round:?}"
+        );
+        for f in round.iter().rev() {
+            reading.give(f, files[f].clone()).unwrap();
+        }
+        round = names(&reading);
     }
-    assert!(reading.wants().unwrap().is_empty());
     let loaded = reading.finish().unwrap();
     let (by_loader, _) = load(m, &files, Privacy::History, &history);
     let by_loader = by_loader.unwrap();
@@ -431,17 +467,17 @@ fn a_reading_asks_for_files_in_rounds_and_checks_what_it_is_given() {
             assert_eq!(loaded.model.item_ids()[i as usize], r.id);
         }
     }
-    let unread = (0..m.shards.len() as u32)
-        .find(|s| !loaded.shards.contains(s) && m.shards[*s as usize].items > 0)
+    let unread = (0..m.shards)
+        .find(|s| !loaded.shards.contains(s) && idx.shards[*s as usize].items > 0)
         .unwrap();
     let columns: Columns =
-        serde_json::from_slice(&files[&m.shards[unread as usize].columns.file]).unwrap();
+        serde_json::from_slice(&files[&idx.shards[unread as usize].columns.file]).unwrap();
     let page = &columns.pages[0];
     let e = loaded.page_records(page, &files[&page.file]).unwrap_err();
     assert!(e.to_string().contains("this visitor loaded"), "{e}");
     // A columns file naming a category the head lacks (4 categories: 9 is out of range), and
     // one an item short; both the manifest's size (JSON may end in spaces).
-    let cols = &m.shards[loaded.shards[0] as usize].columns;
+    let cols = &idx.shards[loaded.shards[0] as usize].columns;
     let text = String::from_utf8(files[&cols.file].clone()).unwrap();
     let at = text.find('[').unwrap() + 1;
     let unknown = format!("{}9{}", &text[..at], &text[at + 1..]);
@@ -484,7 +520,7 @@ fn the_most_popular_items_are_the_strict_sets_own_shards() {
     let (loaded, requests) = load(m, &files, Privacy::Strict, &[]);
     let loaded = loaded.unwrap();
     assert_eq!(loaded.shards, vec![0]);
-    assert_eq!(requests.len(), 4, "{requests:?}");
+    assert_eq!(requests.len(), 5, "{requests:?}");
     let top = whole.item_ids()[by_popularity[0]].clone();
     assert!(loaded.model.item_index(&top).is_some());
     // The same options publish the same bytes.

@@ -51,8 +51,8 @@ function fetchManifest(io, url, onChunk) {
 }
 
 /** A publication's engine, on the page's main thread (a visitor's reads are small by design):
- * the manifest, then the head, centroids and directory buckets, then the shards, each round
- * fetched in parallel (docs/published-format.md); display pages when a list first shows their
+ * the manifest, then the head, the fold-in model and the tables, then the directory buckets and
+ * shards, each round fetched in parallel (docs/published-format.md); display pages when a list first shows their
  * items. The files the visitor reads depend on `privacy` (docs/privacy.md). */
 export class PublishedEngine {
   where = 'page';
@@ -87,15 +87,15 @@ export class PublishedEngine {
     this.#io = io;
   }
 
-  async recommend(mode, limit, lang) {
+  async recommend(mode, limit, lang, item) {
     // The list is made right after `needs` finds every record it shows here, with no await
     // between them, so a like recorded meanwhile cannot slip in a card without its record. A
     // record with a problem leaves its item out, which can bring another into the list: a few
     // rounds at most.
     for (let round = 0; round < 6; round++) {
       if (!this.#recommender) throw new Error('this engine was released');
-      const needs = JSON.parse(this.#recommender.needs(mode, limit, lang));
-      if (!needs.length) return JSON.parse(this.#recommender.recommend(mode, limit, lang));
+      const needs = JSON.parse(this.#recommender.needs(mode, limit, lang, item));
+      if (!needs.length) return JSON.parse(this.#recommender.recommend(mode, limit, lang, item));
       await Promise.all(needs.map((ref) => this.#page(ref)));
     }
     throw new Error('the display pages of this list kept changing while they were fetched; try again');

@@ -13,6 +13,8 @@ const TEXT = {
   en: {
     items: 'Recommended for you',
     interests: 'Interests to explore',
+    similar: 'Similar items',
+    'recently-viewed': 'Recently viewed',
     loading: 'Loading recommendations…',
     failed: 'Recommendations are unavailable right now.',
     empty: 'Nothing to recommend yet.',
@@ -20,6 +22,8 @@ const TEXT = {
   zh: {
     items: '为你推荐',
     interests: '值得探索的兴趣',
+    similar: '相似商品',
+    'recently-viewed': '最近看过',
     loading: '正在加载推荐…',
     failed: '暂时无法显示推荐。',
     empty: '暂无推荐。',
@@ -321,9 +325,9 @@ class PageEngine {
     warnLeftOut(this.#recommender.warnings());
   }
 
-  async recommend(mode, limit, lang) {
+  async recommend(mode, limit, lang, item) {
     if (!this.#recommender) throw new Error('this engine was released');
-    return JSON.parse(this.#recommender.recommend(mode, limit, lang));
+    return JSON.parse(this.#recommender.recommend(mode, limit, lang, item));
   }
 
   close() {
@@ -473,9 +477,9 @@ class WorkerEngine {
     }
   }
 
-  async recommend(mode, limit, lang) {
+  async recommend(mode, limit, lang, item) {
     const [log, prefs] = mod.visitorSnapshot();
-    const { json } = await this.#call({ type: 'recommend', log, prefs, mode, limit, lang });
+    const { json } = await this.#call({ type: 'recommend', log, prefs, mode, limit, lang, item });
     return JSON.parse(json);
   }
 }
@@ -601,7 +605,7 @@ async function recommend(options = {}) {
     pinned.add(engineKey(catalog, model, worker));
     loaded = await engine(catalog, model, worker);
   }
-  return loaded.recommend(mode, limitOf(options.limit, 6), lang);
+  return loaded.recommend(mode, limitOf(options.limit, 6), lang, options.item ?? undefined);
 }
 
 function refreshAll() {
@@ -666,7 +670,7 @@ function money(amount, currency, lang) {
 }
 
 class TastebudRecs extends HTMLElement {
-  static observedAttributes = ['catalog', 'model', 'published', 'privacy', 'limit', 'lang', 'mode', 'heading', 'item-base', 'worker', 'consent', 'retention-days'];
+  static observedAttributes = ['catalog', 'model', 'published', 'privacy', 'limit', 'lang', 'mode', 'item', 'heading', 'item-base', 'worker', 'consent', 'retention-days'];
 
   #root;
   #heading;
@@ -745,8 +749,9 @@ class TastebudRecs extends HTMLElement {
     const token = ++this.#renders;
     const lang = this.#lang();
     const text = textFor(lang);
-    const mode = this.getAttribute('mode') === 'interests' ? 'interests' : 'items';
-    this.#heading.textContent = this.getAttribute('heading') || text[mode];
+    // An unknown mode is an error from the engine, not a quiet "items".
+    const mode = (this.getAttribute('mode') || 'items').trim();
+    this.#heading.textContent = this.getAttribute('heading') || text[mode] || '';
     this.#root.lang = lang;
     const catalog = this.getAttribute('catalog');
     const model = this.getAttribute('model');
@@ -767,12 +772,12 @@ class TastebudRecs extends HTMLElement {
         unwatch = this.#watchDownload(engineKey(catalogUrl, modelUrl, worker), text.loading);
         loaded = await engine(catalogUrl, modelUrl, worker);
       }
-      const found = await loaded.recommend(mode, limitOf(this.getAttribute('limit'), 6), lang);
+      const found = await loaded.recommend(mode, limitOf(this.getAttribute('limit'), 6), lang, this.getAttribute('item') ?? undefined);
       if (token !== this.#renders) return;
-      const list = mode === 'items'
-        ? found.map((item) => this.#card(item, lang, base))
-        : found.map((interest) => this.#interest(interest, lang, base));
-      this.#list.setAttribute('part', mode === 'items' ? 'list' : 'list interests');
+      const list = mode === 'interests'
+        ? found.map((interest) => this.#interest(interest, lang, base))
+        : found.map((item) => this.#card(item, lang, base));
+      this.#list.setAttribute('part', mode === 'interests' ? 'list interests' : 'list');
       this.#list.replaceChildren(...list);
       this.#status.textContent = list.length ? '' : text.empty;
       this.#root.removeAttribute('aria-busy');

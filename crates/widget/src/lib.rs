@@ -67,11 +67,19 @@ mod boundary {
             self.engine.warnings().to_vec()
         }
 
-        /// The widget's list for the current visitor log, as JSON: an array of items
-        /// (`mode` "items") or of interests (`mode` "interests"), explained in `lang`.
-        pub fn recommend(&self, mode: &str, limit: usize, lang: &str) -> Result<String, JsError> {
+        /// The widget's list for the current visitor log, as JSON: an array of items (`mode`
+        /// "items", "similar", "recently-viewed") or of interests ("interests"), explained in
+        /// `lang`; `item` is the page's item (`similar` needs it, `recently-viewed` leaves it
+        /// out).
+        pub fn recommend(
+            &self,
+            mode: &str,
+            limit: usize,
+            lang: &str,
+            item: Option<String>,
+        ) -> Result<String, JsError> {
             let (log, prefs) = visitor::read();
-            self.list_of(&log, &prefs, mode, limit, lang)?
+            self.list_of(&log, &prefs, mode, limit, lang, item.as_deref())?
                 .to_json()
                 .map_err(js)
         }
@@ -87,9 +95,10 @@ mod boundary {
             mode: &str,
             limit: usize,
             lang: &str,
+            item: Option<String>,
         ) -> Result<String, JsError> {
             let (log, prefs) = visitor::from_snapshot(log, prefs);
-            self.list_of(&log, &prefs, mode, limit, lang)?
+            self.list_of(&log, &prefs, mode, limit, lang, item.as_deref())?
                 .to_json()
                 .map_err(js)
         }
@@ -101,12 +110,14 @@ mod boundary {
             mode: &str,
             limit: usize,
             lang: &str,
+            item: Option<&str>,
         ) -> Result<lists::List, JsError> {
             let mode = Mode::from_name(mode).ok_or_else(|| {
                 JsError::new(&format!(
-                    "mode must be \"items\" or \"interests\", got \"{mode}\""
+                    "mode must be \"items\", \"interests\", \"similar\" or \"recently-viewed\", got \"{mode}\""
                 ))
             })?;
+            let item = item.map(str::trim).filter(|i| !i.is_empty());
             let lang = Lang::from_tag(lang);
             let limit = limit.clamp(1, 50);
             Ok(match mode {
@@ -115,6 +126,15 @@ mod boundary {
                 }
                 Mode::Interests => {
                     lists::List::Interests(lists::interests(&self.engine, log, prefs, lang, limit))
+                }
+                Mode::Similar => {
+                    let item = item.ok_or_else(|| {
+                        JsError::new("mode \"similar\" needs the page's item: item=\"ID\"")
+                    })?;
+                    lists::List::Items(lists::similar(&self.engine, log, item, lang, limit))
+                }
+                Mode::RecentlyViewed => {
+                    lists::List::Items(lists::recently_viewed(&self.engine, log, item, lang, limit))
                 }
             })
         }
@@ -176,10 +196,10 @@ mod boundary {
                     .ok_or_else(|| JsError::new("this publication has been read already"))
             }
 
-            /// The files to fetch next, as JSON `[{file, bytes, sha256}]` (names relative to the
+            /// The files to fetch next, as JSON `[{file, bytes}]` (names relative to the
             /// manifest); `[]` when [`finish`](Self::finish) can run.
             pub fn wants(&mut self) -> Result<String, JsError> {
-                let wants = self.reading()?.wants().map_err(js)?;
+                let wants = self.reading()?.wants();
                 serde_json::to_string(&wants).map_err(js)
             }
 
@@ -205,11 +225,17 @@ mod boundary {
         #[wasm_bindgen]
         impl Recommender {
             /// The display pages to fetch before [`recommend`](Self::recommend) can show this list,
-            /// as JSON `[{file, bytes, sha256}]`: always `[]` but for a publication, whose records
+            /// as JSON `[{file, bytes}]`: always `[]` but for a publication, whose records
             /// arrive page by page. Hand each over with [`fill`](Self::fill). In strict mode these
             /// are every page of the shards read, whatever the list, so the requests do not depend
             /// on the visitor (docs/privacy.md).
-            pub fn needs(&self, mode: &str, limit: usize, lang: &str) -> Result<String, JsError> {
+            pub fn needs(
+                &self,
+                mode: &str,
+                limit: usize,
+                lang: &str,
+                item: Option<String>,
+            ) -> Result<String, JsError> {
                 let Some((loaded, privacy)) = &self.published else {
                     return Ok("[]".into());
                 };
@@ -217,7 +243,14 @@ mod boundary {
                     self.engine.unfilled(0..self.engine.catalog.items.len())
                 } else {
                     let (log, prefs) = visitor::read();
-                    let shown = lists::shown_ids(&self.list_of(&log, &prefs, mode, limit, lang)?);
+                    let shown = lists::shown_ids(&self.list_of(
+                        &log,
+                        &prefs,
+                        mode,
+                        limit,
+                        lang,
+                        item.as_deref(),
+                    )?);
                     self.engine
                         .unfilled(shown.iter().filter_map(|id| self.engine.index_of(id)))
                 };

@@ -7,6 +7,7 @@ use tastebud_browser::engine::{Engine, StoredEvent};
 use tastebud_browser::i18n::{because, list_sep, t, tf, Key, Lang};
 use tastebud_browser::storage::Prefs;
 use tastebud_core::is_safe_url;
+use tastebud_core::EventKind;
 
 /// What a `<tastebud-recs>` element lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,14 +16,20 @@ pub enum Mode {
     Items,
     /// Niche categories to explore, each with a few items.
     Interests,
+    /// Items like the page's item (`item="ID"`), for an item page.
+    Similar,
+    /// The items the visitor opened lately, most recent first.
+    RecentlyViewed,
 }
 
 impl Mode {
-    /// Parses the `mode` attribute; `None` for anything but `items` and `interests`.
+    /// Parses the `mode` attribute; `None` for a mode the widget does not know.
     pub fn from_name(name: &str) -> Option<Mode> {
         match name.trim() {
             "items" => Some(Mode::Items),
             "interests" => Some(Mode::Interests),
+            "similar" => Some(Mode::Similar),
+            "recently-viewed" => Some(Mode::RecentlyViewed),
             _ => None,
         }
     }
@@ -184,6 +191,71 @@ pub fn items(
                 ..card(engine, lang, r.item, r.score, why)
             }
         })
+        .collect()
+}
+
+/// Up to `n` items like `item` (never `item` itself, nor what is in the cart or bought), each
+/// "Similar to ...": what the model recommends to someone who liked `item` alone (its factors,
+/// and its item-item weights when the model has them), without what this visitor dismissed;
+/// empty for an item the catalog does not have.
+pub fn similar(
+    engine: &Engine,
+    log: &[StoredEvent],
+    item: &str,
+    lang: Lang,
+    n: usize,
+) -> Vec<Card> {
+    let Some(of) = engine.item(item) else {
+        return Vec::new();
+    };
+    let why = tf(lang, Key::SimilarTo, of.title.get(lang.code()));
+    // Written as plain loops: iterator adapters here cost the widget's size budget a kilobyte.
+    let mut alone: Vec<StoredEvent> = Vec::new();
+    let mut now = 0.0;
+    for e in log {
+        if e.event.kind == EventKind::Dismiss {
+            alone.push(e.clone());
+            now = e.event.timestamp.unwrap_or(now);
+        }
+    }
+    alone.push(StoredEvent::new(item, EventKind::Like, None, now));
+    // Items in the cart or bought are left out, as shops expect.
+    let owned = |id: &str| {
+        log.iter().any(|e| {
+            e.item == id && matches!(e.event.kind, EventKind::AddToCart | EventKind::Purchase)
+        })
+    };
+    // Plain ranking: what is most like the item, not the discovery re-ranking.
+    let plain = Prefs {
+        niche: Some(0.0),
+        ..Prefs::default()
+    };
+    let mut out = Vec::new();
+    for mut c in items(engine, &alone, &plain, lang, n + log.len()) {
+        if out.len() == n {
+            break;
+        }
+        if !c.popular && !owned(&c.id) {
+            c.why = why.clone();
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Up to `n` items the visitor opened lately, most recent first, without `except` (the page's
+/// own item).
+pub fn recently_viewed(
+    engine: &Engine,
+    log: &[StoredEvent],
+    except: Option<&str>,
+    lang: Lang,
+    n: usize,
+) -> Vec<Card> {
+    engine
+        .recently_viewed(log, except, n)
+        .into_iter()
+        .map(|i| card(engine, lang, i, 0.0, t(lang, Key::YouViewed).to_owned()))
         .collect()
 }
 

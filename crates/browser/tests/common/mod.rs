@@ -44,6 +44,7 @@ pub fn catalog() -> Catalog {
                     hue: (c * 90) as u16,
                 },
                 url: Some(format!("#/item/{}", item_id(c, n))),
+                availability: Default::default(),
             });
         }
     }
@@ -61,6 +62,7 @@ pub fn catalog() -> Catalog {
             hue: 90,
         },
         url: None,
+        availability: Default::default(),
     });
     let mut shop_data = ShopData::default();
     shop_data.ratings.insert(item_id(0, 1), (1, 5.0));

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use tastebud_core::{
     evaluate, holdout_split, long_tail, rerank, top_scores, user_split, CsrMatrix, Dataset,
     EvalOptions, FileRef, Filter, ItemCategories, ItemSet, Loader, Metrics, Model, Precision,
-    Privacy, RerankContext, RerankParams, PRESETS,
+    Privacy, RerankContext, RerankParams, PRESETS, TABLE_ENTRIES,
 };
 
 use crate::categories::{self, CategoryFile};
@@ -152,7 +152,14 @@ fn against_published(
     // Every file once, checked; the test users then read from memory.
     let mut check = published_reader(manifest_path);
     let mut files: HashMap<String, Vec<u8>> = HashMap::new();
-    for f in manifest.files() {
+    let index = manifest
+        .index(&mut check)
+        .map_err(|e| anyhow!("{}: {e}", manifest_path.display()))?;
+    for f in manifest
+        .files()
+        .chain(index.shards.iter().flat_map(|s| [&s.ranking, &s.columns]))
+        .chain(&index.buckets)
+    {
         let bytes = check(f).map_err(|e| anyhow!("{}: {e}", manifest_path.display()))?;
         files.insert(f.file.clone(), bytes);
     }
@@ -164,7 +171,7 @@ fn against_published(
     };
     // The whole catalog: every shard as the strict set.
     let mut every = manifest.clone();
-    every.strict = (0..manifest.shards.len() as u32).collect();
+    every.strict = (0..manifest.shards).collect();
     let mut read = from_memory;
     let everything = Loader::new(&every, &mut read)
         .load(Privacy::Strict, &[])
@@ -227,20 +234,29 @@ fn against_published(
             let shards = loader
                 .shards_for(privacy, &ids)
                 .map_err(|e| anyhow!("{}: {e}", manifest_path.display()))?;
-            let mut read_shard = vec![false; manifest.shards.len()];
+            let mut read_shard = vec![false; manifest.shards as usize];
             for &s in &shards {
                 read_shard[s as usize] = true;
             }
-            // The head, the centroids and the buckets read so far, then the shards' files.
+            // The head, the fold-in model, the tables and buckets read so far, then the shards'
+            // files and the tables that list them.
+            let mut tables: Vec<&FileRef> = shards
+                .iter()
+                .map(|&s| &manifest.shard_tables[s as usize / TABLE_ENTRIES])
+                .filter(|t| !loader.requests.contains(&t.file))
+                .collect();
+            tables.sort_unstable_by(|a, b| a.file.cmp(&b.file));
+            tables.dedup();
             let bytes = loader
                 .requests
                 .iter()
                 .map(|f| files[f].len() as u64)
                 .sum::<u64>()
+                + tables.iter().map(|t| t.bytes).sum::<u64>()
                 + shards
                     .iter()
                     .map(|&s| {
-                        let shard = &manifest.shards[s as usize];
+                        let shard = &index.shards[s as usize];
                         shard.ranking.bytes + shard.columns.bytes
                     })
                     .sum::<u64>();
@@ -279,13 +295,14 @@ fn against_published(
     shards.sort_unstable();
     bytes.sort_unstable();
     let (median_shards, median_bytes) = (shards[shards.len() / 2], bytes[bytes.len() / 2]);
-    let every_byte: u64 = manifest
+    let every_byte: u64 = index
         .shards
         .iter()
         .map(|s| s.ranking.bytes + s.columns.bytes)
         .sum::<u64>()
         + manifest.head.bytes
-        + manifest.centroids.bytes;
+        + manifest.fold.bytes
+        + manifest.shard_tables.iter().map(|t| t.bytes).sum::<u64>();
     let mode = match args.privacy {
         PrivacyArg::Strict => "strict",
         PrivacyArg::History => "history",
@@ -299,7 +316,7 @@ fn against_published(
             "ndcg_ratio".into(),
             (read.ndcg / all.ndcg.max(1e-12)).into(),
         );
-        fields.insert("shards".into(), manifest.shards.len().into());
+        fields.insert("shards".into(), manifest.shards.into());
         fields.insert("median_shards_read".into(), median_shards.into());
         fields.insert("median_bytes_read".into(), median_bytes.into());
         fields.insert("all_bytes".into(), every_byte.into());
@@ -312,7 +329,7 @@ fn against_published(
         read.users,
         read.k,
         manifest_path.display(),
-        manifest.shards.len()
+        manifest.shards
     );
     let row = format!("{mode} mode");
     text.push_str(&table(&[("all shards", &all), (row.as_str(), &read)]));

@@ -207,8 +207,9 @@ fn inspect_publication(args: &InspectArgs) -> Result<()> {
     let manifest = read_manifest(&args.model)?;
     if args.ids {
         let mut read = published_reader(&args.model);
+        let index = manifest.index(&mut read).map_err(|e| anyhow!("{e}"))?;
         let mut text = String::new();
-        for shard in manifest.shards.iter().filter(|s| s.items > 0) {
+        for shard in index.shards.iter().filter(|s| s.items > 0) {
             let bytes = read(&shard.ranking).map_err(|e| anyhow!("{e}"))?;
             let part = parse_model(Path::new(&shard.ranking.file), &bytes)?;
             for id in part.item_ids() {
@@ -219,22 +220,23 @@ fn inspect_publication(args: &InspectArgs) -> Result<()> {
     }
     let m = &manifest;
     let dir = args.model.parent().unwrap_or(Path::new("."));
-    let pages = super::publish::listed_pages(dir, m);
-    let sum = Summary::of(m, &pages);
+    let listing = super::publish::Listing::read(dir, m);
+    let sum = Summary::of(m, &listing);
+    let files = listing.files(m).count() + 1;
     if args.json {
         return Ok(output::emit_json(&json!({
             "format": m.format,
             "version": m.version,
             "items": m.items,
             "factors": m.factors,
-            "shards": m.shards.len(),
+            "shards": m.shards,
             "shard_items": {"min": sum.smallest, "median": sum.median, "max": sum.largest},
             "first_bytes": sum.first_bytes,
             "strict_shards": m.strict.len(),
             "strict_items": sum.strict_items,
             "strict_bytes": sum.strict_bytes,
-            "directory_buckets": m.directory.len(),
-            "files": m.files().count() + pages.len() + 1,
+            "directory_buckets": m.buckets,
+            "files": files,
             "bytes": sum.total_bytes,
         }))?);
     }
@@ -244,24 +246,21 @@ fn inspect_publication(args: &InspectArgs) -> Result<()> {
         "{}: Tastebud publication, version {}, {} files, {:.1} KB in all",
         args.model.display(),
         m.version,
-        m.files().count() + pages.len() + 1,
+        files,
         sum.total_bytes as f64 / 1024.0
     )?;
     writeln!(text, "items           {} x {} factors", m.items, m.factors)?;
     writeln!(
         text,
         "shards          {} ({} to {} items, median {})",
-        m.shards.len(),
-        sum.smallest,
-        sum.largest,
-        sum.median
+        m.shards, sum.smallest, sum.largest, sum.median
     )?;
     writeln!(
         text,
         "first read      {:.1} KB ({} and {})",
         sum.first_bytes as f64 / 1024.0,
         m.head.file,
-        m.centroids.file
+        m.fold.file
     )?;
     writeln!(
         text,
@@ -270,7 +269,13 @@ fn inspect_publication(args: &InspectArgs) -> Result<()> {
         sum.strict_items,
         sum.strict_bytes as f64 / 1024.0
     )?;
-    writeln!(text, "directory       {} buckets", m.directory.len())?;
+    writeln!(
+        text,
+        "directory       {} buckets in {} tables; shards in {} tables",
+        m.buckets,
+        m.directory_tables.len(),
+        m.shard_tables.len()
+    )?;
     Ok(output::emit(&text)?)
 }
 

@@ -9,8 +9,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use serde_json::json;
 use tastebud_core::{
-    publish, Catalog, Columns, FileRef, Manifest, Privacy, PublishOptions, DEFAULT_STRICT_ITEMS,
-    PAGE_ITEMS,
+    publish_into, Catalog, Columns, FileRef, Manifest, Privacy, PublishOptions, ShardFiles,
+    DEFAULT_STRICT_ITEMS, PAGE_ITEMS, TABLE_ENTRIES,
 };
 
 use crate::commands::{load_model, write_atomically};
@@ -55,11 +55,12 @@ pub struct PublishArgs {
 }
 
 pub fn run(args: PublishArgs) -> Result<()> {
-    let bytes = read_file(&args.catalog)?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| anyhow!("{}: not UTF-8 text", args.catalog.display()))?;
-    let catalog =
-        Catalog::from_json(text).map_err(|e| anyhow!("{}: {e}", args.catalog.display()))?;
+    let catalog = {
+        let bytes = read_file(&args.catalog)?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| anyhow!("{}: not UTF-8 text", args.catalog.display()))?;
+        Catalog::from_json(text).map_err(|e| anyhow!("{}: {e}", args.catalog.display()))?
+    };
     let model = load_model(&args.model)?;
     if let Some(s) = args.shards {
         if !(1..=model.n_items()).contains(&s) {
@@ -81,29 +82,36 @@ pub fn run(args: PublishArgs) -> Result<()> {
         seed: args.seed,
         ..PublishOptions::default()
     };
-    let published = publish(&catalog, &model, &options).with_context(|| {
-        format!(
-            "cannot publish {} with {}",
-            args.catalog.display(),
-            args.model.display()
-        )
-    })?;
-
     fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the folder {}", args.out.display()))?;
-    for (name, bytes) in &published.files {
+    // Each file is written as soon as it is made, so a big catalog's files are never all in
+    // memory.
+    let mut written = 0usize;
+    let mut write = |name: &str, bytes: Vec<u8>| -> tastebud_core::Result<()> {
+        written += 1;
         let path = args.out.join(name);
         // Content-named: an existing file of that name already holds these bytes.
         if fs::metadata(&path)
             .map(|m| m.len() == bytes.len() as u64)
             .unwrap_or(false)
-            && fs::read(&path).map(|b| &b == bytes).unwrap_or(false)
+            && fs::read(&path).map(|b| b == bytes).unwrap_or(false)
         {
-            continue;
+            return Ok(());
         }
-        write_atomically(&path, bytes)?;
-    }
-    let manifest = serde_json::to_string(&published.manifest)?;
+        write_atomically(&path, &bytes)
+            .map_err(|e| tastebud_core::Error::Published(format!("{e:#}")))
+    };
+    let (manifest, _) =
+        publish_into(&catalog, &model, &options, &mut write).with_context(|| {
+            format!(
+                "cannot publish {} with {}",
+                args.catalog.display(),
+                args.model.display()
+            )
+        })?;
+    drop((catalog, model));
+    let published_manifest = manifest;
+    let manifest = serde_json::to_string(&published_manifest)?;
     // Checked as a reader checks it, so a writer bug never ships.
     Manifest::from_json(&manifest).context("the written manifest does not validate (a bug)")?;
     // The publication this one replaces: its files stay, for visitors who already hold its
@@ -113,11 +121,10 @@ pub fn run(args: PublishArgs) -> Result<()> {
         .ok()
         .and_then(|text| Manifest::from_json(&text).ok());
     write_atomically(&manifest_path, manifest.as_bytes())?;
-    let removed = remove_stale(&args.out, &published.manifest, previous.as_ref())?;
-    let pages = listed_pages(&args.out, &published.manifest);
-
-    let m = &published.manifest;
-    let sum = Summary::of(m, &pages);
+    let removed = remove_stale(&args.out, &published_manifest, previous.as_ref())?;
+    let m = &published_manifest;
+    let listing = Listing::read(&args.out, m);
+    let sum = Summary::of(m, &listing);
     let (smallest, largest) = (sum.smallest_nonempty, sum.largest);
     if smallest < SMALL_SHARD {
         eprintln!(
@@ -128,15 +135,15 @@ pub fn run(args: PublishArgs) -> Result<()> {
         return Ok(output::emit_json(&json!({
             "out": args.out.display().to_string(),
             "items": m.items,
-            "shards": m.shards.len(),
+            "shards": m.shards,
             "shard_items": {"min": sum.smallest, "median": sum.median, "max": largest},
             "head_bytes": sum.first_bytes,
             "strict_shards": m.strict.len(),
             "strict_bytes": sum.strict_bytes,
             "ranking_bytes": sum.ranking_bytes,
             "page_bytes": sum.page_bytes,
-            "directory_buckets": m.directory.len(),
-            "files": published.files.len() + 1,
+            "directory_buckets": m.buckets,
+            "files": written + 1,
             "removed": removed,
         }))?);
     }
@@ -145,7 +152,7 @@ pub fn run(args: PublishArgs) -> Result<()> {
         text,
         "published {} items in {} shards ({} to {} items, median {}) to {}",
         m.items,
-        m.shards.len(),
+        m.shards,
         sum.smallest,
         largest,
         sum.median,
@@ -153,9 +160,10 @@ pub fn run(args: PublishArgs) -> Result<()> {
     )?;
     writeln!(
         text,
-        "every visitor reads {} first (head and centroids), then the strict set: {} shards, {}",
+        "every visitor reads {} first (head and fold-in model), then the strict set: {} shard{}, {}",
         kb(sum.first_bytes),
         m.strict.len(),
+        if m.strict.len() == 1 { "" } else { "s" },
         kb(sum.strict_bytes)
     )?;
     writeln!(
@@ -163,8 +171,8 @@ pub fn run(args: PublishArgs) -> Result<()> {
         "all ranking shards {}, display pages {} ({PAGE_ITEMS} items each), {} directory buckets; {} files{}",
         kb(sum.ranking_bytes),
         kb(sum.page_bytes),
-        m.directory.len(),
-        published.files.len() + 1,
+        m.buckets,
+        written + 1,
         if removed > 0 {
             format!(", {removed} stale ones removed")
         } else {
@@ -206,43 +214,104 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The sizes of a manifest and the display `pages` its column files list.
-    pub fn of(m: &Manifest, pages: &[FileRef]) -> Summary {
-        let mut sizes: Vec<usize> = m.shards.iter().map(|s| s.items as usize).collect();
+    /// The sizes of a publication.
+    pub fn of(m: &Manifest, listing: &Listing) -> Summary {
+        let mut sizes: Vec<usize> = listing.shards.iter().map(|s| s.items as usize).collect();
         sizes.sort_unstable();
-        let strict = m.strict.iter().map(|&s| &m.shards[s as usize]);
+        let strict: Vec<&ShardFiles> = m
+            .strict
+            .iter()
+            .filter_map(|&s| listing.shards.get(s as usize))
+            .collect();
+        let mut strict_tables: Vec<u32> =
+            m.strict.iter().map(|&s| s / TABLE_ENTRIES as u32).collect();
+        strict_tables.dedup();
         Summary {
             smallest: sizes.first().copied().unwrap_or(0),
             median: sizes.get(sizes.len() / 2).copied().unwrap_or(0),
             largest: sizes.last().copied().unwrap_or(0),
             smallest_nonempty: sizes.iter().copied().find(|&n| n > 0).unwrap_or(0),
-            first_bytes: m.head.bytes + m.centroids.bytes,
-            strict_items: strict.clone().map(|s| s.items as u64).sum(),
-            strict_bytes: strict.map(|s| s.ranking.bytes + s.columns.bytes).sum(),
-            ranking_bytes: m
+            first_bytes: m.head.bytes + m.fold.bytes,
+            strict_items: strict.iter().map(|s| s.items as u64).sum(),
+            strict_bytes: strict
+                .iter()
+                .map(|s| s.ranking.bytes + s.columns.bytes)
+                .sum::<u64>()
+                + strict_tables
+                    .iter()
+                    .map(|&t| m.shard_tables[t as usize].bytes)
+                    .sum::<u64>(),
+            ranking_bytes: listing
                 .shards
                 .iter()
                 .map(|s| s.ranking.bytes + s.columns.bytes)
                 .sum(),
-            page_bytes: pages.iter().map(|f| f.bytes).sum(),
-            total_bytes: m.files().chain(pages).map(|f| f.bytes).sum(),
+            page_bytes: listing.pages.iter().map(|f| f.bytes).sum(),
+            total_bytes: listing.files(m).map(|f| f.bytes).sum(),
         }
     }
 }
 
+/// What a publication in a folder holds, from the files that can be read: the shards and
+/// buckets its tables list, and the display pages its column files list (a missing or damaged
+/// table or column file lists none).
+pub struct Listing {
+    pub shards: Vec<ShardFiles>,
+    pub buckets: Vec<FileRef>,
+    pub pages: Vec<FileRef>,
+}
+
+impl Listing {
+    pub fn read(dir: &Path, m: &Manifest) -> Listing {
+        let read = |f: &FileRef| fs::read(dir.join(&f.file)).ok();
+        let shards: Vec<ShardFiles> = m
+            .shard_tables
+            .iter()
+            .enumerate()
+            .filter_map(|(t, f)| m.shard_table(t, &read(f)?).ok())
+            .flatten()
+            .collect();
+        let buckets = m
+            .directory_tables
+            .iter()
+            .enumerate()
+            .filter_map(|(t, f)| m.directory_table(t, &read(f)?).ok())
+            .flatten()
+            .collect();
+        let pages = shards
+            .iter()
+            .filter_map(|s| read(&s.columns))
+            .filter_map(|bytes| serde_json::from_slice::<Columns>(&bytes).ok())
+            .flat_map(|c| c.pages)
+            .collect();
+        Listing {
+            shards,
+            buckets,
+            pages,
+        }
+    }
+
+    /// Every file listed, the manifest's own first (not `manifest.json` itself).
+    pub fn files<'a>(&'a self, m: &'a Manifest) -> impl Iterator<Item = &'a FileRef> {
+        m.files()
+            .chain(self.shards.iter().flat_map(|s| [&s.ranking, &s.columns]))
+            .chain(&self.buckets)
+            .chain(&self.pages)
+    }
+}
+
 /// Removes the files of earlier publications from `dir`: names of the published kinds
-/// (`head.`, `centroids.`, `rank-`, `cols-`, `page-`, `dir-` with a 16-hex-digit hash) that neither the
-/// new manifest nor the `previous` one (the publication it replaces) names. Other files are left
-/// alone.
+/// (`head.`, `fold.`, `centroids.`, `shards-`, `dirs-`, `rank-`, `cols-`, `page-`, `dir-` with
+/// a 16-hex-digit hash) that neither the new manifest nor the `previous` one (the publication
+/// it replaces) lists. Other files are left alone.
 fn remove_stale(dir: &Path, manifest: &Manifest, previous: Option<&Manifest>) -> Result<usize> {
-    let pages: Vec<FileRef> = std::iter::once(manifest)
+    let listings: Vec<(&Manifest, Listing)> = std::iter::once(manifest)
         .chain(previous)
-        .flat_map(|m| listed_pages(dir, m))
+        .map(|m| (m, Listing::read(dir, m)))
         .collect();
-    let keep: HashSet<&str> = manifest
-        .files()
-        .chain(previous.into_iter().flat_map(|p| p.files()))
-        .chain(&pages)
+    let keep: HashSet<&str> = listings
+        .iter()
+        .flat_map(|(m, l)| l.files(m))
         .map(|f| f.file.as_str())
         .collect();
     let mut removed = 0;
@@ -262,33 +331,23 @@ fn remove_stale(dir: &Path, manifest: &Manifest, previous: Option<&Manifest>) ->
     Ok(removed)
 }
 
-/// The display pages the column files of the publication `m` in `dir` list, from those that can
-/// be read (a missing or damaged one lists none).
-pub fn listed_pages(dir: &Path, m: &Manifest) -> Vec<FileRef> {
-    m.shards
-        .iter()
-        .filter_map(|s| fs::read(dir.join(&s.columns.file)).ok())
-        .filter_map(|bytes| serde_json::from_slice::<Columns>(&bytes).ok())
-        .flat_map(|c| c.pages)
-        .collect()
-}
-
 /// `kind.<16 hex>.ext` or `kind-<numbers>.<16 hex>.ext`, as `publish` names files.
 fn is_published_name(name: &str) -> bool {
     let parts: Vec<&str> = name.split('.').collect();
     let [stem, hash, ext] = parts[..] else {
         return false;
     };
-    let kind_ok = stem == "head"
-        || stem == "centroids"
-        || ["rank-", "cols-", "page-", "dir-"].iter().any(|p| {
-            stem.strip_prefix(p).is_some_and(|rest| {
-                !rest.is_empty()
-                    && rest
-                        .split('-')
-                        .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            })
-        });
+    let kind_ok = ["head", "fold", "centroids"].contains(&stem)
+        || ["rank-", "cols-", "page-", "dir-", "dirs-", "shards-"]
+            .iter()
+            .any(|p| {
+                stem.strip_prefix(p).is_some_and(|rest| {
+                    !rest.is_empty()
+                        && rest
+                            .split('-')
+                            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                })
+            });
     kind_ok
         && hash.len() == 16
         && hash.bytes().all(|b| b.is_ascii_hexdigit())

@@ -155,7 +155,7 @@ fn load_published(
         bail!(
             "none of these items is in the shards read ({} of {}){}",
             loaded.shards.len(),
-            manifest.shards.len(),
+            manifest.shards,
             if matches!(args.privacy, PrivacyArg::Strict) {
                 "; strict mode reads only the strict set, so items outside it cannot be folded in"
             } else {
@@ -167,7 +167,7 @@ fn load_published(
         "read {files} files ({:.0} KB): {} of {} shards, {} of {} items",
         total as f64 / 1024.0,
         loaded.shards.len(),
-        manifest.shards.len(),
+        manifest.shards,
         loaded.model.n_items(),
         manifest.items
     );

@@ -202,6 +202,7 @@ fn item(rng: &mut Rng, spec: &CategorySpec, combo: Combo, number: usize) -> Cata
     let id = format!("{}-{number:04}", spec.prefix);
     CatalogItem {
         url: Some(format!("#/item/{id}")),
+        availability: Default::default(),
         id,
         title: Localized {
             en: capitalize(&title_en),

@@ -18,6 +18,7 @@ use quick_xml::NsReader;
 
 use super::text::{html_to_text, truncate, MAX_TEXT};
 use super::{category_path, delimited, link, split_path, Feed, Product};
+use tastebud_core::Availability;
 
 /// The namespace of Merchant Center attributes.
 const GOOGLE: &str = "http://base.google.com/ns/1.0";
@@ -308,6 +309,12 @@ fn fold(rows: Vec<Row>, feed: &mut Feed) {
                 if product.link.is_none() {
                     product.link = variant.link;
                 }
+                // A group is as available as its most available variant.
+                if variant.availability == Availability::InStock
+                    || product.availability == Availability::OutOfStock
+                {
+                    product.availability = variant.availability;
+                }
                 if product.path.is_empty() {
                     product.path = variant.path;
                 }
@@ -366,6 +373,18 @@ fn check(row: &Row, feed: &mut Feed) -> Result<Checked, String> {
             None => feed.currency = Some(code),
         }
     }
+    let stock = row.get("availability");
+    let availability = if stock.is_empty() {
+        Availability::InStock
+    } else {
+        Availability::from_feed(stock).unwrap_or_else(|| {
+            feed.problems.push(format!(
+                "{}: availability {stock:?} is not in_stock, out_of_stock, preorder or backorder; taken as in_stock",
+                row.at
+            ));
+            Availability::InStock
+        })
+    };
     let link = link(row.get("link")).unwrap_or_else(|problem| {
         feed.problems.push(format!("{}: {problem}", row.at));
         None
@@ -394,6 +413,7 @@ fn check(row: &Row, feed: &mut Feed) -> Result<Checked, String> {
             path: category_path(&own, &google),
             tags: Vec::new(),
             variants: Vec::new(),
+            availability,
         },
     })
 }

@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Result};
 use clap::ValueEnum;
 use tastebud_core::{
-    is_safe_url, Area, Catalog, CatalogItem, Category, Localized, Picture, ShopData,
+    is_safe_url, Area, Availability, Catalog, CatalogItem, Category, Localized, Picture, ShopData,
     CATALOG_VERSION,
 };
 
@@ -193,6 +193,8 @@ pub struct Product {
     pub tags: Vec<String>,
     /// Other ids that stand for this product (its variants), for training logs that use them.
     pub variants: Vec<String>,
+    /// Whether it can be bought now.
+    pub availability: Availability,
 }
 
 /// What a feed held.
@@ -391,6 +393,7 @@ pub fn build(products: &[Product], options: Options) -> Catalog {
                 hue: (stable_hash(&category.id) % 360) as u16,
             },
             url: p.link.clone(),
+            availability: p.availability,
         });
     }
     let mut sorted = sizes.clone();
@@ -599,6 +602,7 @@ mod tests {
             path: path.iter().map(|s| s.to_string()).collect(),
             tags: vec![],
             variants: vec![],
+            availability: Availability::InStock,
         }
     }
 

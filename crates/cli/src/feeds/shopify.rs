@@ -12,6 +12,7 @@ use anyhow::{anyhow, bail, Result};
 
 use super::text::{html_to_text, truncate, MAX_TAG, MAX_TEXT};
 use super::{category_path, delimited, split_path, Feed, Product};
+use tastebud_core::Availability;
 
 /// The columns read, as Shopify names them (matched without regard to case).
 const HANDLE: &str = "handle";
@@ -24,6 +25,8 @@ const TAGS: &str = "tags";
 const PRICE: &str = "variant price";
 const SKU: &str = "variant sku";
 const STATUS: &str = "status";
+const QUANTITY: &str = "variant inventory qty";
+const POLICY: &str = "variant inventory policy";
 
 /// A product while its rows are read.
 struct Draft {
@@ -32,6 +35,40 @@ struct Draft {
     first: HashMap<&'static str, String>,
     prices: Vec<f64>,
     skus: Vec<String>,
+    /// Each priced variant's availability.
+    stock: Vec<Availability>,
+}
+
+/// A variant's availability from its inventory: in stock when Shopify does not track it (no
+/// quantity) or holds some; otherwise backorder when the policy lets customers buy anyway
+/// (`continue`), out of stock when it does not (`deny`).
+fn variant_stock(quantity: &str, policy: &str) -> Availability {
+    match quantity.parse::<f64>() {
+        Ok(q) if q <= 0.0 => {
+            if policy.eq_ignore_ascii_case("continue") {
+                Availability::Backorder
+            } else {
+                Availability::OutOfStock
+            }
+        }
+        _ => Availability::InStock,
+    }
+}
+
+/// A product's availability from its variants': the best of them.
+fn product_stock(variants: &[Availability]) -> Availability {
+    [
+        Availability::InStock,
+        Availability::Preorder,
+        Availability::Backorder,
+    ]
+    .into_iter()
+    .find(|a| variants.contains(a))
+    .unwrap_or(if variants.is_empty() {
+        Availability::InStock
+    } else {
+        Availability::OutOfStock
+    })
 }
 
 pub fn read(path: &Path, text: &str) -> Result<Feed> {
@@ -53,7 +90,7 @@ pub fn read(path: &Path, text: &str) -> Result<Feed> {
         );
     };
     let columns: Vec<(&'static str, Option<usize>)> = [
-        TITLE, BODY, VENDOR, CATEGORY, TYPE, TAGS, PRICE, SKU, STATUS,
+        TITLE, BODY, VENDOR, CATEGORY, TYPE, TAGS, PRICE, SKU, STATUS, QUANTITY, POLICY,
     ]
     .into_iter()
     .map(|name| (name, column(name)))
@@ -133,6 +170,7 @@ pub fn read(path: &Path, text: &str) -> Result<Feed> {
                         .collect(),
                     prices: Vec::new(),
                     skus: Vec::new(),
+                    stock: Vec::new(),
                 });
                 drafts.len() - 1
             }
@@ -142,7 +180,12 @@ pub fn read(path: &Path, text: &str) -> Result<Feed> {
         let price = value(PRICE);
         if !price.is_empty() {
             match super::parse_amount(price) {
-                Some(p) => draft.prices.push(p),
+                Some(p) => {
+                    draft.prices.push(p);
+                    draft
+                        .stock
+                        .push(variant_stock(value(QUANTITY), value(POLICY)));
+                }
                 None => problems.push((
                     line,
                     format!("Variant Price {price:?} is not a number; ignored"),
@@ -202,6 +245,7 @@ pub fn read(path: &Path, text: &str) -> Result<Feed> {
             path: category_path(&own, &google),
             tags,
             variants: draft.skus,
+            availability: product_stock(&draft.stock),
         });
     }
     problems.sort_by_key(|p| p.0);

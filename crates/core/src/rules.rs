@@ -1,0 +1,205 @@
+//! Merchandising rules: what a placement may show, and where. A shop sets them per placement
+//! (widget attributes, `Tastebud.recommend` options, the storefront's sections) and they apply
+//! after ranking, to the whole ranked candidate list, so they never make a list shorter than the
+//! candidates that pass allow, and never touch an item's score or its explanation:
+//!
+//! 1. **filters**: availability (out-of-stock items never show unless asked), excluded ids (the
+//!    current item, the cart, what was bought), a price range, and categories, brands and tags
+//!    to include or exclude;
+//! 2. **boost and bury**: each matching category, brand or tag multiplies an item's weight, and
+//!    items are ordered by `(rank + 1) / weight`: a weight of 2 moves an item up as if it ranked
+//!    twice as high, 0.5 buries it, and the scores' scale does not matter;
+//! 3. **pins**: ids at fixed positions (0-based), if they pass the filters.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::CatalogItem;
+
+/// What a boost or a filter matches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Field {
+    /// The item's category id.
+    Category,
+    /// Its brand.
+    Brand,
+    /// One of its tags.
+    Tag,
+}
+
+impl Field {
+    fn matches(self, item: &CatalogItem, value: &str) -> bool {
+        match self {
+            Field::Category => item.category == value,
+            Field::Brand => item.brand == value,
+            Field::Tag => item.tags.iter().any(|t| t == value),
+        }
+    }
+}
+
+/// A weight for the items that match.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Boost {
+    /// What it matches on.
+    pub field: Field,
+    /// The category id, brand or tag.
+    pub value: String,
+    /// Above 1 moves matching items up, below 1 buries them; finite and positive.
+    pub weight: f32,
+}
+
+/// A placement's rules. The default shows only available items and changes nothing else.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rules {
+    /// Show items that are out of stock too (never by default).
+    pub include_out_of_stock: bool,
+    /// Item ids never to show: the current item, the cart, what was bought.
+    pub exclude: Vec<String>,
+    /// Lowest price shown.
+    pub price_min: Option<f64>,
+    /// Highest price shown.
+    pub price_max: Option<f64>,
+    /// When not empty, only items with one of these `(field, value)`s show.
+    pub include: Vec<(Field, String)>,
+    /// Items with any of these `(field, value)`s never show.
+    pub exclude_matching: Vec<(Field, String)>,
+    /// Weights applied after ranking.
+    pub boosts: Vec<Boost>,
+    /// `(item id, position)`: these items at these 0-based positions.
+    pub pins: Vec<(String, usize)>,
+}
+
+/// An item a rule placed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placed {
+    /// Its index in the candidates' item list.
+    pub item: usize,
+    /// Its score as ranked (unchanged by the rules), or `None` for a pinned item that was not
+    /// among the candidates.
+    pub score: Option<f32>,
+    /// Whether a pin put it here.
+    pub pinned: bool,
+}
+
+impl Rules {
+    /// Checks the rules: weights finite and positive, prices finite and in order.
+    ///
+    /// # Errors
+    /// A message naming the bad rule.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(b) = self
+            .boosts
+            .iter()
+            .find(|b| !(b.weight.is_finite() && b.weight > 0.0))
+        {
+            return Err(format!(
+                "the boost for {} has weight {}; use a positive number (above 1 to boost, below 1 to bury)",
+                b.value, b.weight
+            ));
+        }
+        for (name, p) in [("price-min", self.price_min), ("price-max", self.price_max)] {
+            if p.is_some_and(|p| !p.is_finite()) {
+                return Err(format!("{name} must be a number"));
+            }
+        }
+        if let (Some(lo), Some(hi)) = (self.price_min, self.price_max) {
+            if lo > hi {
+                return Err(format!(
+                    "price-min {lo} is above price-max {hi}; no item could show"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `item` may show at all.
+    pub fn allows(&self, item: &CatalogItem) -> bool {
+        (self.include_out_of_stock || item.availability.may_show())
+            && !self.exclude.contains(&item.id)
+            && self.price_min.is_none_or(|lo| item.price >= lo)
+            && self.price_max.is_none_or(|hi| item.price <= hi)
+            && (self.include.is_empty() || self.include.iter().any(|(f, v)| f.matches(item, v)))
+            && !self
+                .exclude_matching
+                .iter()
+                .any(|(f, v)| f.matches(item, v))
+    }
+
+    /// The product of the weights of the boosts `item` matches (1 for none).
+    pub fn weight(&self, item: &CatalogItem) -> f32 {
+        self.boosts
+            .iter()
+            .filter(|b| b.field.matches(item, &b.value))
+            .map(|b| b.weight)
+            .product()
+    }
+
+    /// Applies the rules to `ranked` (indices into `items` with their scores, best first, each
+    /// once) and returns up to `n`: the allowed candidates reordered by their boosts, with the
+    /// allowed pins at their positions (a position past the list's end puts the pin last).
+    /// The list is as long as the allowed candidates and pins allow.
+    pub fn apply(&self, items: &[CatalogItem], ranked: &[(usize, f32)], n: usize) -> Vec<Placed> {
+        let pins: Vec<(usize, usize)> = {
+            let mut seen = HashSet::new();
+            let mut pins: Vec<(usize, usize)> = self
+                .pins
+                .iter()
+                .filter_map(|(id, at)| {
+                    let i = items.iter().position(|it| it.id == *id)?;
+                    (self.allows(&items[i]) && seen.insert(i)).then_some((i, *at))
+                })
+                .collect();
+            pins.sort_by_key(|&(i, at)| (at, i));
+            pins
+        };
+        let pinned: HashSet<usize> = pins.iter().map(|&(i, _)| i).collect();
+        let mut rest: Vec<(f32, usize, usize, f32)> = ranked
+            .iter()
+            .enumerate()
+            .filter(|(_, (i, _))| {
+                *i < items.len() && !pinned.contains(i) && self.allows(&items[*i])
+            })
+            .map(|(rank, &(i, score))| ((rank + 1) as f32 / self.weight(&items[i]), rank, i, score))
+            .collect();
+        // By boosted rank; the original rank breaks ties, so no boost means no change.
+        rest.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let score_of = |i: usize| ranked.iter().find(|(j, _)| *j == i).map(|&(_, s)| s);
+        let total = (rest.len() + pins.len()).min(n);
+        let mut out: Vec<Placed> = Vec::with_capacity(total);
+        let mut rest = rest.into_iter();
+        let mut pins = pins.into_iter().peekable();
+        while out.len() < total {
+            let at = out.len();
+            let pin_now = pins.peek().is_some_and(|&(_, p)| p <= at);
+            let next = if pin_now {
+                pins.next().map(|(i, _)| Placed {
+                    item: i,
+                    score: score_of(i),
+                    pinned: true,
+                })
+            } else {
+                rest.next()
+                    .map(|(_, _, i, s)| Placed {
+                        item: i,
+                        score: Some(s),
+                        pinned: false,
+                    })
+                    .or_else(|| {
+                        pins.next().map(|(i, _)| Placed {
+                            item: i,
+                            score: score_of(i),
+                            pinned: true,
+                        })
+                    })
+            };
+            match next {
+                Some(p) => out.push(p),
+                None => break,
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,260 @@
+//! Merchandising rules over random catalogs, rankings and rule sets: only allowed items show, none
+//! twice, the list is as long as the candidates allow, pins sit where asked, boosts reorder by
+//! weighted rank, and scores are untouched.
+
+use proptest::prelude::*;
+use tastebud_core::{Availability, Boost, CatalogItem, Field, Localized, Picture, Rules};
+
+const CATEGORIES: [&str; 3] = ["tents", "skis", "coffee"];
+const BRANDS: [&str; 2] = ["Alpen", "Brew"];
+const TAGS: [&str; 3] = ["sale", "new", "eco"];
+const STOCK: [Availability; 4] = [
+    Availability::InStock,
+    Availability::OutOfStock,
+    Availability::Preorder,
+    Availability::Backorder,
+];
+
+fn item(
+    n: usize,
+    category: usize,
+    brand: usize,
+    tags: u8,
+    price: f64,
+    stock: usize,
+) -> CatalogItem {
+    CatalogItem {
+        id: format!("i{n}"),
+        title: Localized::default(),
+        description: Localized::default(),
+        brand: BRANDS[brand].into(),
+        category: CATEGORIES[category].into(),
+        price,
+        tags: (0..3)
+            .filter(|t| tags & (1 << t) != 0)
+            .map(|t| TAGS[t].to_string())
+            .collect(),
+        picture: Picture::default(),
+        url: None,
+        availability: STOCK[stock],
+    }
+}
+
+fn items() -> impl Strategy<Value = Vec<CatalogItem>> {
+    prop::collection::vec(
+        (0..3usize, 0..2usize, 0..8u8, 1.0..100.0f64, 0..4usize),
+        1..30,
+    )
+    .prop_map(|rows| {
+        rows.into_iter()
+            .enumerate()
+            .map(|(n, (c, b, t, p, s))| item(n, c, b, t, p, s))
+            .collect()
+    })
+}
+
+fn field() -> impl Strategy<Value = (Field, String)> {
+    prop_oneof![
+        (0..3usize).prop_map(|c| (Field::Category, CATEGORIES[c].to_string())),
+        (0..2usize).prop_map(|b| (Field::Brand, BRANDS[b].to_string())),
+        (0..3usize).prop_map(|t| (Field::Tag, TAGS[t].to_string())),
+    ]
+}
+
+fn rules() -> impl Strategy<Value = Rules> {
+    (
+        any::<bool>(),
+        prop::collection::vec(0..30usize, 0..4),
+        prop::option::of(1.0..60.0f64),
+        prop::option::of(40.0..100.0f64),
+        prop::collection::vec(field(), 0..2),
+        prop::collection::vec(field(), 0..2),
+        prop::collection::vec((field(), 0.25..4.0f32), 0..3),
+        prop::collection::vec((0..30usize, 0..12usize), 0..3),
+    )
+        .prop_map(
+            |(out_of_stock, exclude, lo, hi, include, exclude_matching, boosts, pins)| Rules {
+                include_out_of_stock: out_of_stock,
+                exclude: exclude.into_iter().map(|n| format!("i{n}")).collect(),
+                price_min: lo,
+                price_max: hi.filter(|h| lo.is_none_or(|l| l <= *h)),
+                include,
+                exclude_matching,
+                boosts: boosts
+                    .into_iter()
+                    .map(|((field, value), weight)| Boost {
+                        field,
+                        value,
+                        weight,
+                    })
+                    .collect(),
+                pins: pins
+                    .into_iter()
+                    .map(|(n, at)| (format!("i{n}"), at))
+                    .collect(),
+            },
+        )
+}
+
+/// A ranking of some of the items, best first, with decreasing scores.
+fn ranking(n: usize) -> impl Strategy<Value = Vec<(usize, f32)>> {
+    Just((0..n).collect::<Vec<usize>>())
+        .prop_shuffle()
+        .prop_flat_map(move |order| {
+            (0..=n).prop_map(move |take| {
+                order[..take]
+                    .iter()
+                    .enumerate()
+                    .map(|(r, &i)| (i, 10.0 - r as f32 * 0.1))
+                    .collect()
+            })
+        })
+}
+
+fn case() -> impl Strategy<Value = (Vec<CatalogItem>, Vec<(usize, f32)>, Rules, usize)> {
+    items().prop_flat_map(|items| {
+        let n = items.len();
+        (Just(items), ranking(n), rules(), 0..16usize)
+    })
+}
+
+proptest! {
+    #[test]
+    fn rules_show_only_allowed_items_each_once_and_as_many_as_allowed(
+        (items, ranked, rules, n) in case()
+    ) {
+        prop_assert!(rules.check().is_ok());
+        let placed = rules.apply(&items, &ranked, n);
+        let mut seen = std::collections::HashSet::new();
+        for p in &placed {
+            prop_assert!(rules.allows(&items[p.item]), "{:?} is not allowed", items[p.item].id);
+            prop_assert!(seen.insert(p.item), "{} twice", items[p.item].id);
+            // Scores are the ranking's, untouched.
+            let ranked_score = ranked.iter().find(|(i, _)| *i == p.item).map(|&(_, s)| s);
+            prop_assert_eq!(p.score, ranked_score);
+            prop_assert!(p.pinned || ranked_score.is_some());
+        }
+        // As long as the allowed candidates and pins allow.
+        let mut available: std::collections::HashSet<usize> = ranked
+            .iter()
+            .map(|&(i, _)| i)
+            .filter(|&i| rules.allows(&items[i]))
+            .collect();
+        for (id, _) in &rules.pins {
+            if let Some(i) = items.iter().position(|it| it.id == *id) {
+                if rules.allows(&items[i]) {
+                    available.insert(i);
+                }
+            }
+        }
+        prop_assert_eq!(placed.len(), available.len().min(n));
+        // Out of stock never shows by default.
+        if !rules.include_out_of_stock {
+            prop_assert!(placed.iter().all(|p| items[p.item].availability != Availability::OutOfStock));
+        }
+    }
+
+    #[test]
+    fn unpinned_items_follow_their_weighted_rank(
+        (items, ranked, rules, n) in case()
+    ) {
+        let placed = rules.apply(&items, &ranked, n);
+        let key = |i: usize| {
+            let rank = ranked.iter().position(|&(j, _)| j == i).unwrap();
+            ((rank + 1) as f32 / rules.weight(&items[i]), rank)
+        };
+        let free: Vec<usize> = placed.iter().filter(|p| !p.pinned).map(|p| p.item).collect();
+        for w in free.windows(2) {
+            let (a, b) = (key(w[0]), key(w[1]));
+            prop_assert!(a.0 < b.0 || (a.0 == b.0 && a.1 < b.1), "{:?} before {:?}", a, b);
+        }
+        // With no boosts and no pins, the allowed candidates in their order.
+        let plain = Rules { boosts: vec![], pins: vec![], ..rules.clone() };
+        let expected: Vec<usize> = ranked
+            .iter()
+            .map(|&(i, _)| i)
+            .filter(|&i| plain.allows(&items[i]))
+            .take(n)
+            .collect();
+        let got: Vec<usize> = plain.apply(&items, &ranked, n).iter().map(|p| p.item).collect();
+        prop_assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn pins_at_distinct_positions_inside_the_list_sit_there(
+        (items, ranked, rules, n) in case()
+    ) {
+        let placed = rules.apply(&items, &ranked, n);
+        let mut positions: Vec<usize> = rules.pins.iter().map(|(_, at)| *at).collect();
+        positions.sort_unstable();
+        positions.dedup();
+        let mut ids: Vec<&String> = rules.pins.iter().map(|(id, _)| id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if positions.len() == rules.pins.len() && ids.len() == rules.pins.len() {
+            for (id, at) in &rules.pins {
+                let Some(i) = items.iter().position(|it| it.id == *id) else { continue };
+                if !rules.allows(&items[i]) || *at >= placed.len() {
+                    continue;
+                }
+                // Unless the other items ran out before its position (then the pins close up
+                // at the end of the list).
+                let earlier = placed.iter().filter(|p| p.pinned).filter(|p| {
+                    rules.pins.iter().any(|(id, q)| q < at && items[p.item].id == *id)
+                }).count();
+                let free = placed.iter().filter(|p| !p.pinned).count();
+                if free + earlier >= *at {
+                    prop_assert_eq!(placed[*at].item, i, "{} not at {}", id, at);
+                    prop_assert!(placed[*at].pinned);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_rules_are_named() {
+    let boost = Rules {
+        boosts: vec![Boost {
+            field: Field::Brand,
+            value: "Alpen".into(),
+            weight: 0.0,
+        }],
+        ..Rules::default()
+    };
+    assert!(boost.check().unwrap_err().contains("Alpen"));
+    let prices = Rules {
+        price_min: Some(50.0),
+        price_max: Some(10.0),
+        ..Rules::default()
+    };
+    assert!(prices.check().unwrap_err().contains("price-min"));
+    let nan = Rules {
+        price_max: Some(f64::NAN),
+        ..Rules::default()
+    };
+    assert!(nan.check().is_err());
+}
+
+#[test]
+fn feed_availability_values_are_read_as_merchant_center_spells_them() {
+    for (raw, want) in [
+        ("in_stock", Availability::InStock),
+        ("in stock", Availability::InStock),
+        ("OUT_OF_STOCK", Availability::OutOfStock),
+        ("out-of-stock", Availability::OutOfStock),
+        ("preorder", Availability::Preorder),
+        ("backorder", Availability::Backorder),
+    ] {
+        assert_eq!(Availability::from_feed(raw), Some(want), "{raw}");
+    }
+    assert_eq!(Availability::from_feed("soon"), None);
+    // A catalog file leaves in-stock out, and reads it back.
+    let tent = item(0, 0, 0, 0, 10.0, 0);
+    let json = serde_json::to_string(&tent).unwrap();
+    assert!(!json.contains("availability"), "{json}");
+    let gone = item(1, 0, 0, 0, 10.0, 1);
+    let json = serde_json::to_string(&gone).unwrap();
+    assert!(json.contains("\"availability\":\"out_of_stock\""), "{json}");
+    assert_eq!(serde_json::from_str::<CatalogItem>(&json).unwrap(), gone);
+}
