@@ -11,8 +11,6 @@
 //!    twice as high, 0.5 buries it, and the scores' scale does not matter;
 //! 3. **pins**: ids at fixed positions (0-based), if they pass the filters.
 
-use std::collections::HashSet;
-
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::CatalogItem;
@@ -142,62 +140,66 @@ impl Rules {
     /// allowed pins at their positions (a position past the list's end puts the pin last).
     /// The list is as long as the allowed candidates and pins allow.
     pub fn apply(&self, items: &[CatalogItem], ranked: &[(usize, f32)], n: usize) -> Vec<Placed> {
-        let pins: Vec<(usize, usize)> = {
-            let mut seen = HashSet::new();
-            let mut pins: Vec<(usize, usize)> = self
-                .pins
-                .iter()
-                .filter_map(|(id, at)| {
-                    let i = items.iter().position(|it| it.id == *id)?;
-                    (self.allows(&items[i]) && seen.insert(i)).then_some((i, *at))
-                })
-                .collect();
-            pins.sort_by_key(|&(i, at)| (at, i));
-            pins
-        };
-        let pinned: HashSet<usize> = pins.iter().map(|&(i, _)| i).collect();
-        let mut rest: Vec<(f32, usize, usize, f32)> = ranked
-            .iter()
-            .enumerate()
-            .filter(|(_, (i, _))| {
-                *i < items.len() && !pinned.contains(i) && self.allows(&items[*i])
-            })
-            .map(|(rank, &(i, score))| ((rank + 1) as f32 / self.weight(&items[i]), rank, i, score))
-            .collect();
-        // By boosted rank; the original rank breaks ties, so no boost means no change.
-        rest.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        // Plain loops and vectors rather than sorts and hash sets: lists are short, and this
+        // runs in the widget, whose size budget every generic instance costs.
+        // The allowed pins, each item once, by position (then item).
+        let mut pins: Vec<(usize, usize)> = Vec::new();
+        for (id, at) in &self.pins {
+            let Some(i) = items.iter().position(|it| it.id == *id) else {
+                continue;
+            };
+            if self.allows(&items[i]) && !pins.iter().any(|&(j, _)| j == i) {
+                let k = pins
+                    .iter()
+                    .position(|&(j, a)| (a, j) > (*at, i))
+                    .unwrap_or(pins.len());
+                pins.insert(k, (i, *at));
+            }
+        }
+        // The other allowed candidates: (boosted rank, rank, item, score).
+        let mut rest: Vec<(f32, usize, usize, f32)> = Vec::new();
+        for (rank, &(i, score)) in ranked.iter().enumerate() {
+            if i < items.len() && !pins.iter().any(|&(j, _)| j == i) && self.allows(&items[i]) {
+                rest.push(((rank + 1) as f32 / self.weight(&items[i]), rank, i, score));
+            }
+        }
         let score_of = |i: usize| ranked.iter().find(|(j, _)| *j == i).map(|&(_, s)| s);
+        let pin = |(i, _): (usize, usize)| Placed {
+            item: i,
+            score: score_of(i),
+            pinned: true,
+        };
         let total = (rest.len() + pins.len()).min(n);
         let mut out: Vec<Placed> = Vec::with_capacity(total);
-        let mut rest = rest.into_iter();
-        let mut pins = pins.into_iter().peekable();
+        let mut next_pin = 0;
         while out.len() < total {
-            let at = out.len();
-            let pin_now = pins.peek().is_some_and(|&(_, p)| p <= at);
-            let next = if pin_now {
-                pins.next().map(|(i, _)| Placed {
-                    item: i,
-                    score: score_of(i),
-                    pinned: true,
-                })
-            } else {
-                rest.next()
-                    .map(|(_, _, i, s)| Placed {
+            if next_pin < pins.len() && pins[next_pin].1 <= out.len() {
+                out.push(pin(pins[next_pin]));
+                next_pin += 1;
+                continue;
+            }
+            // The best boosted rank left; the original rank breaks ties, so no boost means no
+            // change.
+            let best = (0..rest.len()).min_by(|&a, &b| {
+                rest[a]
+                    .0
+                    .total_cmp(&rest[b].0)
+                    .then(rest[a].1.cmp(&rest[b].1))
+            });
+            match best {
+                Some(b) => {
+                    let (_, _, i, score) = rest.swap_remove(b);
+                    out.push(Placed {
                         item: i,
-                        score: Some(s),
+                        score: Some(score),
                         pinned: false,
-                    })
-                    .or_else(|| {
-                        pins.next().map(|(i, _)| Placed {
-                            item: i,
-                            score: score_of(i),
-                            pinned: true,
-                        })
-                    })
-            };
-            match next {
-                Some(p) => out.push(p),
-                None => break,
+                    });
+                }
+                // Past the other items: the pins left close up at the end.
+                None => {
+                    out.push(pin(pins[next_pin]));
+                    next_pin += 1;
+                }
             }
         }
         out

@@ -8,7 +8,7 @@ use tastebud_browser::engine::{Engine, StoredEvent};
 use tastebud_browser::i18n::Lang;
 use tastebud_browser::storage::Prefs;
 use tastebud_core::EventKind;
-use tastebud_widget::lists::{interests, items, Mode};
+use tastebud_widget::lists::{interests, items, recently_viewed, similar, Mode};
 
 fn engine() -> Engine {
     let (catalog, model) = common::files();
@@ -126,4 +126,40 @@ fn links_are_safe_and_modes_parse() {
     assert_eq!(Mode::from_name("items"), Some(Mode::Items));
     assert_eq!(Mode::from_name(" interests "), Some(Mode::Interests));
     assert_eq!(Mode::from_name("carousel"), None);
+}
+
+#[test]
+fn similar_leaves_out_the_item_and_the_cart_and_says_what_it_is_like() {
+    let engine = engine();
+    let item = common::item_id(1, 0);
+    let carted = StoredEvent::new(&common::item_id(1, 1), EventKind::AddToCart, None, 2.0);
+    let cards = similar(&engine, &[carted], &item, Lang::En, 5);
+    assert_eq!(cards.len(), 5);
+    assert!(cards
+        .iter()
+        .all(|c| c.id != item && c.id != common::item_id(1, 1)));
+    assert!(cards.iter().all(|c| c.because == [item.clone()]));
+    let title = engine.item(&item).unwrap().title.en.clone();
+    assert!(cards[0].why.starts_with("Similar to") && cards[0].why.contains(&title));
+    // Most of them from the item's own niche.
+    let same = cards
+        .iter()
+        .filter(|c| c.category == engine.item(&item).unwrap().category)
+        .count();
+    assert!(same >= 3, "{cards:?}");
+    assert!(similar(&engine, &[], "no-such-item", Lang::En, 5).is_empty());
+}
+
+#[test]
+fn recently_viewed_is_newest_first_once_each_without_the_page_item() {
+    let engine = engine();
+    let view =
+        |n: usize, t: f64| StoredEvent::new(&common::item_id(2, n), EventKind::View, None, t);
+    let log = vec![view(0, 1.0), view(1, 2.0), view(0, 3.0), view(2, 4.0)];
+    let ids: Vec<String> =
+        recently_viewed(&engine, &log, Some(&common::item_id(2, 2)), Lang::Zh, 5)
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+    assert_eq!(ids, [common::item_id(2, 0), common::item_id(2, 1)]);
 }
