@@ -57,6 +57,15 @@ const TEST_PAGES = {
       window.failures = [];
       document.addEventListener('tastebud:error', (e) => failures.push([e.target.id, e.detail.message]));
     </script>`),
+  // Slots that must never be empty, for a visitor with no history.
+  'fallback.html': hostPage(`
+    <tastebud-recs id="popular" mode="recently-viewed" fallback="items" limit="4" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>
+    <tastebud-recs id="alike" mode="recently-viewed" fallback="similar, items" item="pour-0001" limit="4" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>
+    <tastebud-recs id="shaped" mode="items" fallback="interests" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>
+    <script>
+      window.failures = [];
+      document.addEventListener('tastebud:error', (e) => failures.push([e.target.id, e.detail.message]));
+    </script>`),
   'stalled.html': hostPage(`
     <tastebud-recs id="hang" catalog="../data/catalog.json" model="../data/hang.tbm"></tastebud-recs>
     <tastebud-recs id="huge" catalog="../data/catalog.json" model="../data/huge.tbm"></tastebud-recs>
@@ -388,6 +397,35 @@ test('similar excludes the page item and the cart, recently viewed follows the v
   assert.equal(api.length, 3);
   assert.ok(api.every((c) => c.id !== 'mtn-camp-0001' && c.because[0] === 'mtn-camp-0001'), JSON.stringify(api));
   await screenshot(page, 'widget-placements');
+  assert.deepEqual(outside, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a fallback chain fills a slot that would be empty, each card saying why it is there', async () => {
+  const { context, page, outside, errors } = await open('fallback.html');
+  const [popular, alike] = ['#popular', '#alike'].map((id) => page.locator(id));
+  for (const w of [popular, alike]) await widgetCards(w).first().waitFor();
+  // Nothing viewed yet: the shop's popular items, labelled so.
+  assert.equal(await widgetCards(popular).count(), 4);
+  for (const text of await widgetCards(popular).allInnerTexts()) assert.match(text, /Popular in this shop/);
+  // With the page's item, similar comes before popular.
+  assert.equal(await widgetCards(alike).count(), 4);
+  assert.ok(!(await ids(alike)).includes('pour-0001'));
+  for (const text of await widgetCards(alike).allInnerTexts()) assert.match(text, /Similar to /);
+  // A visit puts the viewed item first, and the rest still fills from the fallbacks.
+  await page.evaluate(() => Tastebud.track('mtn-camp-0003', 'view'));
+  await page.waitForFunction((w) => w.shadowRoot.querySelector('li[part="card"]')?.dataset.itemId === 'mtn-camp-0003', await popular.elementHandle());
+  assert.equal(await widgetCards(popular).count(), 4);
+  assert.match((await widgetCards(popular).allInnerTexts())[0], /You looked at this/);
+  // Interests cannot stand in for items (the widget says so on every render).
+  await page.waitForFunction(() => window.failures?.length >= 1);
+  const [[id, message]] = await page.evaluate(() => window.failures);
+  assert.equal(id, 'shaped');
+  assert.match(message, /a fallback one of the first three; got "interests"/);
+  // The same chain through Tastebud.recommend.
+  const api = await page.evaluate(() => Tastebud.recommend({ catalog: '../data/catalog.json', model: '../data/model.tbm', mode: 'similar', item: 'no-such-item', fallback: 'items', limit: 3 }));
+  assert.equal(api.length, 3);
   assert.deepEqual(outside, []);
   assert.deepEqual(errors, []);
   await context.close();

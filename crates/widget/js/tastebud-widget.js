@@ -586,7 +586,8 @@ function limitOf(value, fallback) {
 
 async function recommend(options = {}) {
   const found = sources(options);
-  const mode = options.mode ?? 'items';
+  // The engine takes a mode and its fallbacks as one chain, "mode,fallback,...".
+  const mode = [options.mode ?? 'items', options.fallback ?? ''].join(',');
   const lang = options.lang ?? hostLang();
   let loaded;
   if (found.published) {
@@ -670,7 +671,7 @@ function money(amount, currency, lang) {
 }
 
 class TastebudRecs extends HTMLElement {
-  static observedAttributes = ['catalog', 'model', 'published', 'privacy', 'limit', 'lang', 'mode', 'item', 'heading', 'item-base', 'worker', 'consent', 'retention-days'];
+  static observedAttributes = ['catalog', 'model', 'published', 'privacy', 'limit', 'lang', 'mode', 'fallback', 'item', 'heading', 'item-base', 'worker', 'consent', 'retention-days'];
 
   #root;
   #heading;
@@ -772,7 +773,9 @@ class TastebudRecs extends HTMLElement {
         unwatch = this.#watchDownload(engineKey(catalogUrl, modelUrl, worker), text.loading);
         loaded = await engine(catalogUrl, modelUrl, worker);
       }
-      const found = await loaded.recommend(mode, limitOf(this.getAttribute('limit'), 6), lang, this.getAttribute('item') ?? undefined);
+      // The mode and its fallbacks, as one chain: "recently-viewed,items".
+      const chain = [mode, this.getAttribute('fallback') ?? ''].join(',');
+      const found = await loaded.recommend(chain, limitOf(this.getAttribute('limit'), 6), lang, this.getAttribute('item') ?? undefined);
       if (token !== this.#renders) return;
       const list = mode === 'interests'
         ? found.map((interest) => this.#interest(interest, lang, base))

@@ -103,6 +103,9 @@ mod boundary {
                 .map_err(js)
         }
 
+        /// The list for `mode`: one mode, or a chain `"mode,fallback,..."` (the element's `mode`
+        /// and `fallback` attributes joined), where each fallback mode fills what the ones
+        /// before it left empty, its cards saying why they are there.
         fn list_of(
             &self,
             log: &[StoredEvent],
@@ -112,31 +115,61 @@ mod boundary {
             lang: &str,
             item: Option<&str>,
         ) -> Result<lists::List, JsError> {
-            let mode = Mode::from_name(mode).ok_or_else(|| {
-                JsError::new(&format!(
-                    "mode must be \"items\", \"interests\", \"similar\" or \"recently-viewed\", got \"{mode}\""
-                ))
-            })?;
+            let mut chain = Vec::new();
+            for name in mode.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+                let m = Mode::from_name(name)
+                    .filter(|m| chain.is_empty() || *m != Mode::Interests)
+                    .ok_or_else(|| {
+                        JsError::new(&format!(
+                            "mode must be \"items\", \"interests\", \"similar\" or \"recently-viewed\", and a fallback one of the first three; got \"{name}\""
+                        ))
+                    })?;
+                chain.push(m);
+            }
             let item = item.map(str::trim).filter(|i| !i.is_empty());
             let lang = Lang::from_tag(lang);
             let limit = limit.clamp(1, 50);
-            Ok(match mode {
-                Mode::Items => {
-                    lists::List::Items(lists::items(&self.engine, log, prefs, lang, limit))
+            if chain.is_empty() {
+                chain.push(Mode::Items);
+            }
+            let first = chain[0];
+            if first == Mode::Interests {
+                return Ok(lists::List::Interests(lists::interests(
+                    &self.engine,
+                    log,
+                    prefs,
+                    lang,
+                    limit,
+                )));
+            }
+            if first == Mode::Similar && item.is_none() {
+                return Err(JsError::new(
+                    "mode \"similar\" needs the page's item: item=\"ID\"",
+                ));
+            }
+            let mut cards: Vec<lists::Card> = Vec::new();
+            for m in chain {
+                if cards.len() >= limit {
+                    break;
                 }
-                Mode::Interests => {
-                    lists::List::Interests(lists::interests(&self.engine, log, prefs, lang, limit))
+                let more = match (m, item) {
+                    (Mode::Items, _) => lists::items(&self.engine, log, prefs, lang, limit),
+                    (Mode::Similar, Some(item)) => {
+                        lists::similar(&self.engine, log, item, lang, limit)
+                    }
+                    (Mode::RecentlyViewed, _) => {
+                        lists::recently_viewed(&self.engine, log, item, lang, limit)
+                    }
+                    // A fallback to `similar` on a page without an item.
+                    _ => Vec::new(),
+                };
+                for c in more {
+                    if cards.len() < limit && !cards.iter().any(|d| d.id == c.id) {
+                        cards.push(c);
+                    }
                 }
-                Mode::Similar => {
-                    let item = item.ok_or_else(|| {
-                        JsError::new("mode \"similar\" needs the page's item: item=\"ID\"")
-                    })?;
-                    lists::List::Items(lists::similar(&self.engine, log, item, lang, limit))
-                }
-                Mode::RecentlyViewed => {
-                    lists::List::Items(lists::recently_viewed(&self.engine, log, item, lang, limit))
-                }
-            })
+            }
+            Ok(lists::List::Items(cards))
         }
 
         /// Whether the catalog has this item.
