@@ -409,14 +409,7 @@ pub fn publish_into(
             columns,
         });
     }
-    let shard_tables = shards
-        .chunks(TABLE_ENTRIES)
-        .enumerate()
-        .map(|(t, chunk)| {
-            let json = serde_json::to_vec(chunk).expect("shard tables serialize");
-            add(format!("shards-{t}"), "json", json)
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let shard_tables = tables(&shards, "shards", &mut add)?;
 
     // The fold-in model: one row, the catalog's mean item, with the whole catalog's fold-in
     // settings, Y^T Y and the discovery calibration, so the presets mean what they meant.
@@ -482,14 +475,7 @@ pub fn publish_into(
         })
         .collect::<Result<_>>()?;
     drop(dir);
-    let directory_tables = directory
-        .chunks(TABLE_ENTRIES)
-        .enumerate()
-        .map(|(t, chunk)| {
-            let json = serde_json::to_vec(chunk).expect("directory tables serialize");
-            add(format!("dirs-{t}"), "json", json)
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let directory_tables = tables(&directory, "dirs", &mut add)?;
 
     // The strict set: the head's shards when the catalog was split (see `head_and_tail`), else
     // the shards with the most interactions, up to the item cap.
@@ -515,6 +501,23 @@ pub fn publish_into(
         strict,
     };
     Ok((manifest, partition))
+}
+
+/// `entries` as table files of [`TABLE_ENTRIES`] each, `<kind>-<t>`, through `add`.
+#[cfg(not(target_arch = "wasm32"))]
+fn tables<T: Serialize>(
+    entries: &[T],
+    kind: &str,
+    add: &mut impl FnMut(String, &str, Vec<u8>) -> Result<FileRef>,
+) -> Result<Vec<FileRef>> {
+    entries
+        .chunks(TABLE_ENTRIES)
+        .enumerate()
+        .map(|(t, chunk)| {
+            let json = serde_json::to_vec(chunk).expect("tables serialize");
+            add(format!("{kind}-{t}"), "json", json)
+        })
+        .collect()
 }
 
 /// The partition of a catalog bigger than its strict set: its `strict_items` most popular items

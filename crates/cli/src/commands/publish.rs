@@ -225,6 +225,7 @@ impl Summary {
             .collect();
         let mut strict_tables: Vec<u32> =
             m.strict.iter().map(|&s| s / TABLE_ENTRIES as u32).collect();
+        strict_tables.sort_unstable();
         strict_tables.dedup();
         Summary {
             smallest: sizes.first().copied().unwrap_or(0),
