@@ -5,9 +5,10 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use tastebud_core::{
-    category_interests, category_seeds, cold_item_factors, rerank, top_k, Catalog, CatalogItem,
-    EventKind, EventWeights, Filter, Interaction, InterestOptions, ItemCategories, ItemSet, Loaded,
-    Model, RerankContext, RerankParams, Scored, UserSystem, DISCOVERY_KEEPS,
+    category_interests, category_seeds, cold_item_factors, rerank, sequence_of, top_k, Catalog,
+    CatalogItem, EventKind, EventWeights, Filter, Interaction, InterestOptions, ItemCategories,
+    ItemSet, Loaded, Model, RerankContext, RerankParams, Scored, UserSystem, DISCOVERY_KEEPS,
+    MAX_TRANSITION_DEPTH,
 };
 
 /// One stored interaction: an item id and what happened. Stored as one flat JSON object,
@@ -146,6 +147,10 @@ struct Visitor {
     dismissed: ItemSet,
     /// Catalog items dismissed.
     dismissed_catalog: Vec<usize>,
+    /// The model's items the visitor took to most recently, oldest first (at most
+    /// `MAX_TRANSITION_DEPTH`), in the order training read sequences: what the transition
+    /// model reads.
+    recent: Vec<u32>,
 }
 
 /// A loaded catalog and model.
@@ -497,7 +502,7 @@ impl Engine {
         for i in log.iter().filter_map(|e| self.index.get(&e.item)) {
             seen.insert(*i);
         }
-        let dismissed = prefs
+        let dismissed: ItemSet = prefs
             .dismissed
             .iter()
             .filter_map(|id| self.index.get(*id).copied())
@@ -507,12 +512,23 @@ impl Engine {
             .iter()
             .filter_map(|id| self.index_of(id))
             .collect();
+        let timeline: Vec<(u32, Interaction)> = log
+            .iter()
+            .filter_map(|e| match self.index.get(&e.item) {
+                Some(&i) if i < n => Some((i, e.event)),
+                _ => None,
+            })
+            .collect();
+        let mut recent = sequence_of(&timeline, &self.weights);
+        recent.retain(|&i| !dismissed.contains(i));
+        recent.drain(..recent.len().saturating_sub(MAX_TRANSITION_DEPTH as usize));
         Visitor {
             history,
             seeds,
             seen,
             dismissed,
             dismissed_catalog,
+            recent,
         }
     }
 
@@ -528,6 +544,7 @@ impl Engine {
         self.model
             .user_system_with_seeds(&visitor.history, &seeds)
             .ok()
+            .map(|system| system.with_recent(visitor.recent.clone()))
     }
 
     /// Names the history items and interests that contributed most to an item's score.
@@ -540,11 +557,8 @@ impl Engine {
         let Ok((history, seeds)) = system.contributions_to(&self.model, &self.factors(item)) else {
             return (Vec::new(), Vec::new());
         };
-        // The item-item model's terms belong to the history items too.
-        let pair = |h: u32| match self.model.neighbours() {
-            Some(nb) => nb.contribution(h, item),
-            None => 0.0,
-        };
+        // The item-item and transition models' terms belong to the history items too.
+        let pair = |h: u32| self.model.pair_contribution(system, h, item);
         let mut terms: Vec<(f32, Result<usize, String>)> = history
             .iter()
             .map(|&(h, c)| (c + pair(h), Ok(self.to_catalog[h as usize])))

@@ -419,6 +419,36 @@ fn the_item_item_model_ranks_and_explains_in_the_storefront() {
     );
 }
 
+/// A model's transition model reads the visitor's latest item: what came after it in training
+/// leads "For you", because of it, and what came after an older item does not.
+#[test]
+fn the_latest_item_leads_for_you_through_the_transition_model() {
+    let (catalog, blended, [(first, after_first), (second, after_second)]) =
+        common::files_with_transitions();
+    let e = Engine::load(&catalog, &blended).unwrap();
+    let at = |id: &str| e.index_of(id).unwrap();
+    let log = [like(&first), like(&second)];
+    let recs = e.for_you(&log, &[], 3, 0.0);
+    assert_eq!(recs[0].item, at(&after_second), "{recs:?}");
+    assert_eq!(recs[0].because[0], at(&second), "{recs:?}");
+    assert!(recs.iter().all(|r| r.item != at(&after_first)), "{recs:?}");
+    // The other order puts the other next item first.
+    let log = [like(&second), like(&first)];
+    let recs = e.for_you(&log, &[], 3, 0.0);
+    assert_eq!(recs[0].item, at(&after_first), "{recs:?}");
+    assert_eq!(recs[0].because[0], at(&first), "{recs:?}");
+    // A dismissed latest item is not read.
+    let mut log = vec![like(&second), like(&first)];
+    log.push(StoredEvent::new(
+        &first,
+        EventKind::Dismiss,
+        None,
+        1_700_000_000.0,
+    ));
+    let recs = e.for_you(&log, &[], 3, 0.0);
+    assert_ne!(recs[0].item, at(&after_first), "{recs:?}");
+}
+
 /// A publication read in full (`tastebud_core::Reading`), as the widget reads one. Publishing is
 /// native only.
 #[cfg(not(target_arch = "wasm32"))]

@@ -392,10 +392,12 @@ fn tune_searches_calibrates_and_writes_a_deterministic_model() {
 
     // The calibration is in the model, and inspect shows the presets it gives.
     let info = json(["inspect", s(&one), "--json"]);
-    // The item-item stage ran; a blend it kept makes the model version 4.
+    // The item-item stage ran; a blend it kept makes the model version 4, and the transition
+    // model from the log's order version 6.
     assert!(!first["neighbour_trials"].as_array().unwrap().is_empty());
     let blended = !first["neighbours"].is_null();
-    assert_eq!(info["format_version"], if blended { 4 } else { 3 });
+    assert!(!info["transitions"].is_null(), "{info}");
+    assert_eq!(info["format_version"], 6);
     assert_eq!(info["item_item"].is_null(), !blended);
     // The text output's `train` command gives the item-item part again.
     let text = ok(tune_args(&log, &two));
@@ -423,10 +425,11 @@ fn tune_searches_calibrates_and_writes_a_deterministic_model() {
         retrained["neighbours"].is_null(),
         tuned["item_item"].is_null()
     );
+    let again = json(["inspect", s(&two), "--json"]);
     if blended {
-        let again = json(["inspect", s(&two), "--json"]);
         assert_eq!(again["item_item"], tuned["item_item"], "{text}");
     }
+    assert_eq!(again["transitions"], tuned["transitions"], "{text}");
     assert_eq!(info["discovery_calibration"], first["calibration"]);
     let ratio = first["calibration"]["ndcg_ratio"].as_array().unwrap();
     assert_eq!(ratio[0], 1.0);

@@ -128,3 +128,130 @@ fn nothing_to_evaluate_is_an_error() {
     let e = fails(["evaluate", "--interactions", s(&log), "--factors", "2"]);
     assert!(e.contains("lower --min-interactions"), "{e}");
 }
+
+/// Users walking around two rings of items, each from their own starting point: which item comes
+/// next is all in the order, which the factors cannot see.
+fn rings() -> String {
+    let mut out = String::new();
+    for u in 0..60 {
+        let ring = if u % 2 == 0 { 'a' } else { 'b' };
+        let start = (u * 7) % 40;
+        let walk: Vec<String> = (0..6 + u % 3)
+            .map(|step| format!("{ring}{}", (start + step) % 40))
+            .collect();
+        out.push_str(&format!("u{u} {}\n", walk.join(" ")));
+    }
+    out
+}
+
+#[test]
+fn leave_last_out_measures_the_session_signal() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "rings.txt", rings());
+    let mut args = vec![
+        "evaluate",
+        "--protocol",
+        "leave-last-out",
+        "--interactions",
+        s(&log),
+        "--format",
+        "sequences",
+        "--json",
+    ];
+    args.extend(SMALL);
+    let report = json(args.clone());
+    assert_eq!(report["protocol"], "leave-last-out");
+    assert_eq!(report["users"], 60);
+    let row = |name: &str| {
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("{name}: {report}"))
+            .clone()
+    };
+    let (als, session) = (row("als"), row("session"));
+    // The next item on the ring is always the right one: the transitions find nearly all.
+    assert!(session["hr"].as_f64().unwrap() > 0.9, "{report}");
+    assert!(
+        session["ndcg"].as_f64().unwrap() > als["ndcg"].as_f64().unwrap() + 0.2,
+        "{report}"
+    );
+    assert!(session["share"].as_f64().unwrap() > 0.0, "{report}");
+    assert_eq!(report["validation"].as_array().unwrap().len(), 9);
+
+    args.retain(|a| *a != "--json");
+    let text = ok(args);
+    assert!(text.starts_with("leave-last-out: 60 users"), "{text}");
+    assert!(text.contains("als + session"), "{text}");
+
+    let e = fails([
+        "evaluate",
+        "--protocol",
+        "leave-last-out",
+        "--interactions",
+        s(&log),
+        "--format",
+        "sequences",
+        "--tune",
+    ]);
+    assert!(e.contains("--tune goes with --protocol holdout"), "{e}");
+    let e = fails([
+        "evaluate",
+        "--protocol",
+        "leave-last-out",
+        "--interactions",
+        s(&log),
+        "--format",
+        "sequences",
+        "--min-interactions",
+        "50",
+    ]);
+    assert!(
+        e.contains("no user has a sequence of 50 or more items"),
+        "{e}"
+    );
+}
+
+/// `train` keeps the log's order as a transition model, unless told not to; the model file says so.
+#[test]
+fn train_writes_the_transition_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "rings.txt", rings());
+    let out = dir.path().join("m.tbm");
+    let mut args = vec![
+        "train",
+        "--interactions",
+        s(&log),
+        "--format",
+        "sequences",
+        "--out",
+        s(&out),
+        "--json",
+    ];
+    args.extend(SMALL);
+    let report = json(args.clone());
+    assert!(
+        report["transitions"]["entries"].as_u64().unwrap() >= 20,
+        "{report}"
+    );
+    assert_eq!(report["transitions"]["depth"], 3);
+    let inspected = ok(["inspect", s(&out)]);
+    assert!(inspected.contains("transition"), "{inspected}");
+    args.extend(["--transition-entries", "0"]);
+    let report = json(args);
+    assert!(report["transitions"].is_null(), "{report}");
+    let e = fails([
+        "train",
+        "--interactions",
+        s(&log),
+        "--format",
+        "sequences",
+        "--out",
+        s(&out),
+        "--transition-decay",
+        "1.5",
+    ]);
+    assert!(e.contains("transition-decay must be in (0, 1]"), "{e}");
+}

@@ -46,8 +46,12 @@ fn trains_a_model_that_inspect_describes() {
     assert_eq!(info["items"], 16);
     assert_eq!(info["factors"], 2);
     // The untuned default: frequency-scaled iALS (a version 3 field) with an item-item model (a
-    // version 4 field).
-    assert_eq!(info["format_version"], 4);
+    // version 4 field) and a transition model from the log's order (version 6).
+    assert_eq!(info["format_version"], 6);
+    assert!(
+        info["transitions"]["entries"].as_u64().unwrap() > 0,
+        "{info}"
+    );
     assert!(
         summary["neighbours"]["entries"].as_u64().unwrap() > 0,
         "{summary}"
@@ -71,8 +75,13 @@ fn trains_a_model_that_inspect_describes() {
     assert_eq!(info["most_popular"].as_array().unwrap().len(), 5);
 
     let text = ok(["inspect", s(&model)]);
-    assert!(text.contains("format version 4"), "{text}");
+    assert!(text.contains("format version 6"), "{text}");
     assert!(text.contains("item-item       EASE (lambda "), "{text}");
+    assert!(text.contains("transitions     "), "{text}");
+    assert!(
+        text.contains("read from the latest 3 with decay 0.5"),
+        "{text}"
+    );
     assert!(
         text.contains("frequency: lambda * (n + 0.1 * 16 items)^0.5"),
         "{text}"
@@ -151,9 +160,12 @@ fn item_item_flags() {
     let log = write(dir.path(), "log.tsv", two_clusters_tsv());
     let model = dir.path().join("model.tbm");
     let train = |extra: &[&str]| json(train_args(&log, &model, extra));
-    let off = train(&["--neighbour-items", "0"]);
+    let off = train(&["--neighbour-items", "0", "--transition-entries", "0"]);
     assert!(off["neighbours"].is_null(), "{off}");
     assert_eq!(json(["inspect", s(&model), "--json"])["format_version"], 3);
+    let off = train(&["--neighbour-items", "0"]);
+    assert!(off["neighbours"].is_null(), "{off}");
+    assert_eq!(json(["inspect", s(&model), "--json"])["format_version"], 6);
     let implicit = train(&["--regularization-scaling", "constant"]);
     assert!(implicit["neighbours"].is_null(), "{implicit}");
     let fixed = train(&[

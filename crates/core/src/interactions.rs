@@ -458,6 +458,33 @@ pub struct Dataset {
     pub matrix: CsrMatrix,
     /// How many (user, item) pairs ended dismissed.
     pub dismissed: usize,
+    /// Each user's items with a positive event, in the order of those events (by timestamp when
+    /// every event of the user has one, else as listed), an item repeated in a row kept once:
+    /// what the transition model learns from.
+    pub sequences: Vec<Vec<u32>>,
+}
+
+/// The items of one user's events with a positive weight, oldest first (see
+/// [`Dataset::sequences`]).
+pub fn sequence_of(events: &[(u32, Interaction)], weights: &EventWeights) -> Vec<u32> {
+    let mut order: Vec<usize> = (0..events.len()).collect();
+    let timed = events
+        .iter()
+        .all(|(_, e)| e.timestamp.is_some_and(f64::is_finite));
+    if timed {
+        order.sort_by(|&a, &b| {
+            let (x, y) = (events[a].1.timestamp, events[b].1.timestamp);
+            x.unwrap_or(0.0).total_cmp(&y.unwrap_or(0.0))
+        });
+    }
+    let mut sequence: Vec<u32> = Vec::new();
+    for at in order {
+        let (item, event) = &events[at];
+        if weights.weight_of(event).is_some_and(|w| w > 0.0) && sequence.last() != Some(item) {
+            sequence.push(*item);
+        }
+    }
+    sequence
 }
 
 /// Collects `(user, item, event)` rows, oldest first per user, into a [`Dataset`].
@@ -504,10 +531,12 @@ impl DatasetBuilder {
     /// Aggregates every user's events with `weights`.
     pub fn build(self, weights: &EventWeights, now: Option<f64>) -> Dataset {
         let mut dismissed = 0;
+        let mut sequences = Vec::with_capacity(self.events.len());
         let rows = self
             .events
             .into_iter()
             .map(|events| {
+                sequences.push(sequence_of(&events, weights));
                 let prefs = weights.aggregate(events, now);
                 dismissed += prefs.dismissed.len();
                 let mut row = prefs.items;
@@ -520,6 +549,7 @@ impl DatasetBuilder {
             users: self.users,
             items: self.items,
             dismissed,
+            sequences,
         }
     }
 }
@@ -669,6 +699,29 @@ mod tests {
         let mut again = compacted;
         again.push(("new", Interaction::new(EventKind::Like).at(2e6)));
         assert_eq!(w.compact(again, 400, 200).len(), 400);
+    }
+
+    #[test]
+    fn sequences_follow_time_and_skip_dismissals_and_repeats() {
+        let mut b = DatasetBuilder::new();
+        let like = Interaction::new(EventKind::Like);
+        // Listed out of time order: the timestamps decide.
+        b.push("u", "c", like.at(30.0));
+        b.push("u", "a", like.at(10.0));
+        b.push("u", "b", like.at(20.0));
+        b.push("u", "b", like.at(25.0));
+        b.push("u", "d", Interaction::new(EventKind::Dismiss).at(40.0));
+        // Without a timestamp on every event, the listing order stands.
+        b.push("v", "b", like);
+        b.push("v", "a", like.at(1.0));
+        let d = b.build(&EventWeights::default(), None);
+        let name = |s: &Vec<u32>| {
+            s.iter()
+                .map(|&i| d.items[i as usize].as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(name(&d.sequences[0]), ["a", "b", "c"]);
+        assert_eq!(name(&d.sequences[1]), ["b", "a"]);
     }
 
     #[test]

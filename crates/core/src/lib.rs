@@ -99,6 +99,7 @@ mod rank;
 mod rerank;
 mod rules;
 mod sparse;
+mod transitions;
 mod tune;
 
 pub use als::{
@@ -115,13 +116,13 @@ pub use eval::{
     evaluate, holdout_split, long_tail, user_split, EvalOptions, Metrics, Split, UserResult,
 };
 pub use interactions::{
-    Dataset, DatasetBuilder, EventKind, EventWeights, Interaction, Preferences,
+    sequence_of, Dataset, DatasetBuilder, EventKind, EventWeights, Interaction, Preferences,
 };
 pub use interests::{category_interests, Interest, InterestOptions};
 pub use model::{
     Explanation, FormatError, Model, Precision, Provenance, FORMAT_VERSION, MAGIC, MAX_MODEL_BYTES,
 };
-pub use neighbours::{Ease, Neighbours, MAX_NEIGHBOUR_ITEMS};
+pub use neighbours::{Ease, ItemTable, Neighbours, MAX_NEIGHBOUR_ITEMS};
 pub use partition::{Partition, Probed, FLAT_SHARDS, KMEANS_ITERATIONS, SAMPLE_PER_SHARD};
 pub use publish::{
     bucket_of, Columns, FileRef, Head, Index, Loaded, Loader, Manifest, Privacy, PublishOptions,
@@ -137,6 +138,11 @@ pub use rerank::{
 };
 pub use rules::{Boost, Field, Placed, Rules};
 pub use sparse::CsrMatrix;
+pub use transitions::{
+    fit_transitions, transition_scale, Transitions, DEFAULT_TRANSITION_DECAY,
+    DEFAULT_TRANSITION_DEPTH, DEFAULT_TRANSITION_ENTRIES, DEFAULT_TRANSITION_SHARE,
+    DEFAULT_TRANSITION_WINDOW, MAX_TRANSITION_DEPTH, TRANSITION_SHARES,
+};
 pub use tune::{
     calibrate, default_neighbour_regularization, default_params, default_setting, fit_neighbours,
     neighbours_for, train_model, trained_provenance, tune, validation_metrics, NeighbourTrial,

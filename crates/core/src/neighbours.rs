@@ -21,30 +21,26 @@ use crate::sparse::CsrMatrix;
 /// Largest `max_items`: a dense `items x items` f32 matrix of this size is 1 GiB.
 pub const MAX_NEIGHBOUR_ITEMS: usize = 16_384;
 
-/// A pruned item-item model: for each history item, the items it pushes up or down and by how
-/// much. Weights are stored as f16 values, in memory as in the model file.
+/// A sparse item x item table of f16-rounded weights: for each row item, the items it pushes up
+/// or down and by how much. The item-item model and the transition model both keep one, in
+/// memory as in the model file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Neighbours {
-    /// `offsets[h]..offsets[h + 1]` are history item `h`'s entries.
+pub struct ItemTable {
+    /// `offsets[h]..offsets[h + 1]` are row `h`'s entries.
     offsets: Vec<u32>,
     /// Each entry's item, ascending within a row, never the row's own item.
     columns: Vec<u32>,
-    /// Each entry's weight `B_hj`.
+    /// Each entry's weight.
     weights: Vec<f32>,
-    /// How much of the neighbour score joins the factor score.
-    weight: f32,
-    /// EASE's `lambda` (for `tastebud inspect`).
-    regularization: f32,
 }
 
-impl Neighbours {
-    /// Builds the model from rows of `(item, weight)` for each of `rows.len()` items.
+impl ItemTable {
+    /// Builds the table from rows of `(item, weight)` for each of `rows.len()` items.
     ///
     /// # Errors
-    /// If an item is out of range, repeated in a row or its own neighbour, a weight is not a
-    /// finite f16 value once rounded, `weight` or `regularization` is not finite and positive, or
-    /// there are 2^32 entries or more.
-    pub fn from_rows(rows: Vec<Vec<(u32, f32)>>, weight: f32, regularization: f32) -> Result<Self> {
+    /// If an item is out of range, repeated in a row or its own entry, a weight is not a finite
+    /// f16 value once rounded, or there are 2^32 entries or more.
+    pub fn from_rows(rows: Vec<Vec<(u32, f32)>>) -> Result<Self> {
         let n = rows.len();
         let mut offsets = Vec::with_capacity(n + 1);
         let mut columns = Vec::new();
@@ -55,48 +51,113 @@ impl Neighbours {
             for (i, &(j, w)) in row.iter().enumerate() {
                 if j as usize >= n || j as usize == h || (i > 0 && row[i - 1].0 == j) {
                     return Err(Error::Mismatch(format!(
-                        "item {h}'s neighbour {j} is out of range, itself or repeated"
+                        "item {h}'s entry {j} is out of range, itself or repeated"
                     )));
                 }
                 let w = half::f16::from_f32(w).to_f32();
                 if !w.is_finite() {
-                    return Err(invalid("neighbour weight", "finite", w));
+                    return Err(invalid("item table weight", "finite", w));
                 }
                 columns.push(j);
                 weights.push(w);
             }
             offsets.push(u32::try_from(columns.len()).map_err(|_| {
-                Error::Mismatch("an item-item model holds fewer than 2^32 entries".into())
+                Error::Mismatch("an item table holds fewer than 2^32 entries".into())
             })?);
         }
-        Self::from_parts(offsets, columns, weights, weight, regularization)
-    }
-
-    /// The model from arrays and settings the caller has checked.
-    pub(crate) fn from_checked(
-        offsets: Vec<u32>,
-        columns: Vec<u32>,
-        weights: Vec<f32>,
-        weight: f32,
-        regularization: f32,
-    ) -> Self {
-        Neighbours {
+        Ok(ItemTable {
             offsets,
             columns,
             weights,
-            weight,
-            regularization,
+        })
+    }
+
+    /// The table from arrays the caller has checked (the model file reader).
+    pub(crate) fn from_checked(offsets: Vec<u32>, columns: Vec<u32>, weights: Vec<f32>) -> Self {
+        ItemTable {
+            offsets,
+            columns,
+            weights,
         }
     }
 
-    /// The model from its arrays, already checked for shape by the caller.
-    fn from_parts(
-        offsets: Vec<u32>,
-        columns: Vec<u32>,
-        weights: Vec<f32>,
-        weight: f32,
-        regularization: f32,
-    ) -> Result<Self> {
+    /// Items the table covers (the catalog's size).
+    pub fn n_items(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Items with at least one entry.
+    pub fn items_with_entries(&self) -> usize {
+        self.offsets.windows(2).filter(|w| w[1] > w[0]).count()
+    }
+
+    /// Entries in all rows.
+    pub fn n_entries(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Row `h`'s entries: `(items, weights)`; none for an item out of range.
+    pub fn row(&self, h: u32) -> (&[u32], &[f32]) {
+        if h as usize >= self.n_items() {
+            return (&[], &[]);
+        }
+        let (a, b) = (
+            self.offsets[h as usize] as usize,
+            self.offsets[h as usize + 1] as usize,
+        );
+        (&self.columns[a..b], &self.weights[a..b])
+    }
+
+    /// Adds `weight * T_hj` of row `h` to `scores[j]`.
+    pub fn add_row(&self, h: u32, weight: f32, scores: &mut [f32]) {
+        let (items, weights) = self.row(h);
+        for (&j, &w) in items.iter().zip(weights) {
+            if let Some(s) = scores.get_mut(j as usize) {
+                *s += weight * w;
+            }
+        }
+    }
+
+    /// The entry `T_h,item` (0 when the table has none).
+    pub fn get(&self, h: u32, item: u32) -> f32 {
+        let (items, weights) = self.row(h);
+        match items.binary_search(&item) {
+            Ok(at) => weights[at],
+            Err(_) => 0.0,
+        }
+    }
+
+    pub(crate) fn parts(&self) -> (&[u32], &[u32], &[f32]) {
+        (&self.offsets, &self.columns, &self.weights)
+    }
+}
+
+/// A pruned item-item model: an [`ItemTable`] of EASE weights `B_hj`, and how much of its score
+/// joins the factor score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Neighbours {
+    table: ItemTable,
+    /// How much of the neighbour score joins the factor score.
+    weight: f32,
+    /// EASE's `lambda` (for `tastebud inspect`).
+    regularization: f32,
+}
+
+impl Neighbours {
+    /// Builds the model from rows of `(item, weight)` for each of `rows.len()` items.
+    ///
+    /// # Errors
+    /// As [`ItemTable::from_rows`], or if `weight` or `regularization` is not finite and
+    /// positive.
+    pub fn from_rows(rows: Vec<Vec<(u32, f32)>>, weight: f32, regularization: f32) -> Result<Self> {
+        Self::new(ItemTable::from_rows(rows)?, weight, regularization)
+    }
+
+    /// The model from a table.
+    ///
+    /// # Errors
+    /// If `weight` or `regularization` is not finite and positive.
+    pub fn new(table: ItemTable, weight: f32, regularization: f32) -> Result<Self> {
         if !(weight.is_finite() && weight > 0.0) {
             return Err(invalid("neighbour weight", "finite and > 0", weight));
         }
@@ -108,27 +169,39 @@ impl Neighbours {
             ));
         }
         Ok(Neighbours {
-            offsets,
-            columns,
-            weights,
+            table,
             weight,
             regularization,
         })
     }
 
+    /// The model from a table and settings the caller has checked.
+    pub(crate) fn from_checked(table: ItemTable, weight: f32, regularization: f32) -> Self {
+        Neighbours {
+            table,
+            weight,
+            regularization,
+        }
+    }
+
+    /// The weights `B_hj`.
+    pub fn table(&self) -> &ItemTable {
+        &self.table
+    }
+
     /// Items the model covers (the catalog's size).
     pub fn n_items(&self) -> usize {
-        self.offsets.len() - 1
+        self.table.n_items()
     }
 
     /// Items with at least one entry (the history items that push others).
     pub fn items_with_entries(&self) -> usize {
-        self.offsets.windows(2).filter(|w| w[1] > w[0]).count()
+        self.table.items_with_entries()
     }
 
     /// Entries in all rows.
     pub fn n_entries(&self) -> usize {
-        self.columns.len()
+        self.table.n_entries()
     }
 
     /// The blend weight: a visitor's score is `factor score + weight * neighbour score`.
@@ -155,11 +228,7 @@ impl Neighbours {
 
     /// History item `h`'s entries: `(items, weights)`.
     pub fn row(&self, h: u32) -> (&[u32], &[f32]) {
-        let (a, b) = (
-            self.offsets[h as usize] as usize,
-            self.offsets[h as usize + 1] as usize,
-        );
-        (&self.columns[a..b], &self.weights[a..b])
+        self.table.row(h)
     }
 
     /// Adds `weight * B_hj` for every history item `h` to `scores[j]`.
@@ -175,33 +244,14 @@ impl Neighbours {
         scores: &mut [f32],
     ) {
         for h in history {
-            if h as usize >= self.n_items() {
-                continue;
-            }
-            let (items, weights) = self.row(h);
-            for (&j, &w) in items.iter().zip(weights) {
-                if let Some(s) = scores.get_mut(j as usize) {
-                    *s += weight * w;
-                }
-            }
+            self.table.add_row(h, weight, scores);
         }
     }
 
     /// History item `h`'s share of `item`'s neighbour score, `weight * B_h,item` (0 when the
     /// pruned model has no such entry).
     pub fn contribution(&self, h: u32, item: u32) -> f32 {
-        if h as usize >= self.n_items() {
-            return 0.0;
-        }
-        let (items, weights) = self.row(h);
-        match items.binary_search(&item) {
-            Ok(at) => self.weight * weights[at],
-            Err(_) => 0.0,
-        }
-    }
-
-    pub(crate) fn parts(&self) -> (&[u32], &[u32], &[f32]) {
-        (&self.offsets, &self.columns, &self.weights)
+        self.weight * self.table.get(h, item)
     }
 }
 
@@ -564,15 +614,17 @@ mod tests {
         let pruned = ease.prune(1, 0.5).unwrap();
         assert_eq!(pruned.n_entries(), 5);
         let smallest_kept = pruned
+            .table
             .weights
             .iter()
             .map(|w| w.abs())
             .fold(f32::MAX, f32::min);
         let largest_dropped = full
+            .table
             .weights
             .iter()
             .map(|w| w.abs())
-            .filter(|w| !pruned.weights.iter().any(|k| k.abs() == *w))
+            .filter(|w| !pruned.table.weights.iter().any(|k| k.abs() == *w))
             .fold(0f32, f32::max);
         assert!(smallest_kept >= largest_dropped);
 

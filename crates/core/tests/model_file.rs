@@ -6,8 +6,8 @@
 use half::f16;
 use ndarray::{array, Array2};
 use tastebud_core::{
-    Confidence, Error, FoldInParams, FormatError, Model, Neighbours, Precision, Provenance,
-    RegularizationScaling, FORMAT_VERSION, MAGIC,
+    Confidence, Error, FoldInParams, FormatError, ItemTable, Model, Neighbours, Precision,
+    Provenance, RegularizationScaling, Transitions, FORMAT_VERSION, MAGIC,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -27,6 +27,9 @@ struct File {
     /// Version 4 with an item-item model only.
     neighbour_index: Vec<u8>,
     neighbour_weights: Vec<u8>,
+    /// Version 6 only.
+    transition_index: Vec<u8>,
+    transition_weights: Vec<u8>,
 }
 
 fn pad8(out: &mut Vec<u8>) {
@@ -57,6 +60,10 @@ impl File {
         out.extend(&self.neighbour_index);
         pad8(&mut out);
         out.extend(&self.neighbour_weights);
+        pad8(&mut out);
+        out.extend(&self.transition_index);
+        pad8(&mut out);
+        out.extend(&self.transition_weights);
         pad8(&mut out);
         let crc = crc32fast::hash(&out);
         out.extend(crc.to_le_bytes());
@@ -295,6 +302,8 @@ fn spec(version: u32, precision: Precision, m: &Spec) -> File {
         popularity,
         neighbour_index: Vec::new(),
         neighbour_weights: Vec::new(),
+        transition_index: Vec::new(),
+        transition_weights: Vec::new(),
     }
 }
 
@@ -336,9 +345,12 @@ fn header_len(bytes: &[u8]) -> usize {
     u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize
 }
 
-/// The version a writer picks: 4 with an item-item model, 3 for a model that uses another version
-/// 3 field, 2 otherwise.
+/// The version a writer picks: 6 with a transition model, 4 with an item-item model, 3 for a
+/// model that uses another version 3 field, 2 otherwise.
 fn written_version(model: &Model) -> u32 {
+    if model.transitions().is_some() {
+        return 6;
+    }
     if model.neighbours().is_some() {
         return 4;
     }
@@ -994,8 +1006,8 @@ fn popularity_bytes_belongs_to_version_2_headers_only() {
 
 #[test]
 fn a_future_version_says_what_to_do() {
-    assert_eq!(FORMAT_VERSION, 5);
-    for version in [0, 6, u32::MAX] {
+    assert_eq!(FORMAT_VERSION, 6);
+    for version in [0, 7, u32::MAX] {
         let bytes = File {
             version,
             ..spec_file(Precision::F32)
@@ -1837,6 +1849,121 @@ fn version_4_is_written_as_the_specification_says() {
     let mut dropped = again.clone();
     dropped.set_neighbours(None).unwrap();
     assert_eq!(dropped.to_bytes(), model(Precision::F32).to_bytes());
+}
+
+/// The test model's transition rows: after item 1 comes item 0, after item 2 items 0 and 1.
+fn transition_rows() -> Vec<Vec<(u32, f32)>> {
+    vec![vec![], vec![(0, 1.0)], vec![(0, 0.5), (1, 0.25)]]
+}
+
+fn with_transitions(mut m: Model) -> Model {
+    let table = ItemTable::from_rows(transition_rows()).unwrap();
+    m.set_transitions(Some(Transitions::new(table, 2.0, 0.5, 3).unwrap()))
+        .unwrap();
+    m
+}
+
+/// The specification's version 6 file: version 4's with [`transition_rows`] after the
+/// item-item model.
+fn spec_file_v6() -> File {
+    let v4 = spec_file_v4();
+    let index = vec![0, 1, 0, 2, 0, 0];
+    let weights = [1.0f32, 0.5, 0.25]
+        .iter()
+        .flat_map(|&w| f16::from_f32(w).to_bits().to_le_bytes())
+        .collect();
+    let header = v4.header.strip_suffix('}').unwrap().to_owned()
+        + r#","transitions":3,"transition_index_bytes":6,"transition_weight":2.0,"transition_decay":0.5,"transition_depth":3}"#;
+    File {
+        version: 6,
+        header,
+        transition_index: index,
+        transition_weights: weights,
+        ..v4
+    }
+}
+
+#[test]
+fn version_6_is_written_as_the_specification_says() {
+    let m = with_transitions(with_neighbours(model(Precision::F32)));
+    let bytes = m.to_bytes();
+    assert_eq!(bytes, spec_file_v6().bytes());
+    assert_eq!(version_of(&bytes), 6);
+    let again = Model::from_bytes(&bytes).unwrap();
+    assert_eq!(again.transitions(), m.transitions());
+    assert_eq!(again.neighbours(), m.neighbours());
+    check_rewrite(&again);
+    // Without transitions the model is version 4 again; without either, version 2.
+    let mut dropped = again.clone();
+    dropped.set_transitions(None).unwrap();
+    assert_eq!(dropped.to_bytes(), spec_file_v4().bytes());
+    let only = with_transitions(model(Precision::F32));
+    assert_eq!(version_of(&only.to_bytes()), 6);
+    let read = Model::from_bytes(&only.to_bytes()).unwrap();
+    assert!(read.neighbours().is_none());
+    assert_eq!(read.transitions(), only.transitions());
+}
+
+#[test]
+fn a_version_6_header_must_hold_the_transition_fields_in_range() {
+    let good = spec_file_v6();
+    assert!(Model::from_bytes(&good.bytes()).is_ok());
+    for (from, to) in [
+        (r#""transition_decay":0.5"#, r#""transition_decay":1.5"#),
+        (r#""transition_depth":3"#, r#""transition_depth":17"#),
+        (r#""transition_depth":3"#, r#""transition_depth":0"#),
+        (r#""transition_weight":2.0"#, r#""transition_weight":0.0"#),
+        (r#","transition_decay":0.5"#, ""),
+        (r#""transitions":3"#, r#""transitions":0"#),
+    ] {
+        let bad = File {
+            header: good.header.replace(from, to),
+            ..good.clone()
+        };
+        let e = header_error(&bad.bytes());
+        assert!(e.contains("transition"), "{to}: {e}");
+    }
+    // The fields in an older version, or version 6 without them.
+    let old = File {
+        version: 4,
+        ..good.clone()
+    };
+    assert!(header_error(&old.bytes()).contains("version 6"));
+    let empty = File {
+        version: 6,
+        ..spec_file_v4()
+    };
+    assert!(header_error(&empty.bytes()).contains("version 6"));
+    // An entry pointing at its own row is refused as the item-item model's are.
+    let mut selfish = good.clone();
+    selfish.transition_index = vec![0, 1, 1, 2, 0, 0];
+    let e = format_error(&selfish.bytes()).to_string();
+    assert!(e.contains("transition model"), "{e}");
+}
+
+/// The latest items add `weight * decay^(k-1) * T_hj`, and each one's term joins its share of the
+/// explanation, so the shares still sum to the score.
+#[test]
+fn the_transition_model_scores_the_latest_items_and_explains_them() {
+    let plain = model(Precision::F32);
+    let next = with_transitions(plain.clone());
+    let history = [(1u32, 1.0f32), (2, 1.0)];
+    let system = next.user_system(&history).unwrap();
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    plain.score_system_into(&system, &mut a);
+    next.score_system_into(&system, &mut b);
+    // A system that knows no latest items scores as the factors alone.
+    assert_eq!(a, b);
+    // Latest 2, then 1: item 0 gets 2 * (0.5 + 0.5 * 1.0), item 1 gets 2 * 0.25.
+    let system = system.with_recent(vec![1, 2]);
+    next.score_system_into(&system, &mut b);
+    assert!((b[0] - (a[0] + 2.0)).abs() < 1e-5, "{b:?} {a:?}");
+    assert!((b[1] - (a[1] + 0.5)).abs() < 1e-5);
+    assert_eq!(b[2], a[2]);
+    let why = next.explain_with(&system, 0).unwrap();
+    assert!((why.score - b[0]).abs() < 1e-5);
+    let sum: f32 = why.contributions.iter().map(|c| c.1).sum();
+    assert!((sum - why.score).abs() < 1e-5);
 }
 
 /// The ranking adds `weight * B_hj` over the history to the factor score, and the explanation

@@ -450,6 +450,9 @@ mod bench {
                 if let Some(nb) = self.model.neighbours() {
                     nb.add_scores(self.history.iter().copied(), &mut self.scores);
                 }
+                if let Some(t) = self.model.transitions() {
+                    t.add_scores(&self.history, &mut self.scores);
+                }
                 let scored = self.scores.iter().enumerate().map(|(i, &score)| Scored {
                     item: i as u32,
                     score,

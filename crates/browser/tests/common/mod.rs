@@ -173,3 +173,25 @@ pub fn files_with_item_item() -> (String, Vec<u8>, String, String) {
     m.set_neighbours(Some(nb)).unwrap();
     (catalog, m.to_bytes(), liked, pushed)
 }
+
+/// The shop with a version 6 model whose transition model says that after item 0 of the first
+/// niche comes item 1 of another category, and after item 0 of the second niche item 2 of a
+/// third: `(catalog, model, [(from, next); 2])`.
+pub fn files_with_transitions() -> (String, Vec<u8>, [(String, String); 2]) {
+    let (catalog, _) = files();
+    let mut m = model();
+    let pairs = [
+        (item_id(1, 0), item_id(3, 1)),
+        (item_id(2, 0), item_id(0, 2)),
+    ];
+    let mut rows = vec![Vec::new(); m.n_items()];
+    for (from, next) in &pairs {
+        let (x, y) = (m.item_index(from).unwrap(), m.item_index(next).unwrap());
+        rows[x as usize] = vec![(y, 1.0)];
+    }
+    let table = tastebud_core::ItemTable::from_rows(rows).unwrap();
+    // Depth 1: only the latest item is read.
+    let t = tastebud_core::Transitions::new(table, 50.0, 0.5, 1).unwrap();
+    m.set_transitions(Some(t)).unwrap();
+    (catalog, m.to_bytes(), pairs)
+}

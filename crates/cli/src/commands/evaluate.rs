@@ -61,6 +61,12 @@ pub struct EvaluateArgs {
     /// A log to split, train on and evaluate.
     #[arg(long, value_name = "FILE")]
     interactions: Option<PathBuf>,
+    /// With --interactions: how the log is split. `holdout` holds out a random share of each
+    /// user's items; `leave-last-out` holds out each user's last item (the protocol of S3-Rec,
+    /// for next-item accuracy) and measures the model with and without its transition model,
+    /// whose weight is chosen on the second-to-last items.
+    #[arg(long, value_enum, default_value_t = Protocol::Holdout, requires = "interactions")]
+    protocol: Protocol,
     /// Layout of the logs.
     #[arg(long, value_enum, default_value_t = Format::Tsv)]
     format: Format,
@@ -111,9 +117,47 @@ pub struct EvaluateArgs {
     json: bool,
 }
 
+/// How `evaluate --interactions` splits the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Protocol {
+    /// A random share of each user's items.
+    Holdout,
+    /// Each user's last item.
+    LeaveLastOut,
+}
+
 pub fn run(args: EvaluateArgs) -> Result<()> {
     if args.k == 0 {
         bail!("k must be at least 1, got 0");
+    }
+    if args.protocol == Protocol::LeaveLastOut {
+        let log = args
+            .interactions
+            .as_deref()
+            .expect("clap requires --interactions");
+        for (flag, given) in [
+            ("--tune", args.tune),
+            (
+                "--strong-generalization",
+                args.strong_generalization.is_some(),
+            ),
+            ("--report", args.report.is_some()),
+            ("--categories", args.categories.is_some()),
+            ("--rerank", args.rerank != "accurate"),
+        ] {
+            if given {
+                bail!("{flag} goes with --protocol holdout, not leave-last-out");
+            }
+        }
+        args.als.check()?;
+        return crate::commands::leave_last_out::run(
+            &args.als,
+            args.format,
+            log,
+            args.k,
+            args.min_interactions,
+            args.json,
+        );
     }
     match (
         &args.model,

@@ -98,6 +98,13 @@ pub fn run(args: InspectArgs) -> Result<()> {
                 "regularization": output::short(nb.regularization()),
                 "items_with_entries": nb.items_with_entries(),
             })),
+            "transitions": model.transitions().map(|t| json!({
+                "entries": t.table().n_entries(),
+                "items_with_entries": t.table().items_with_entries(),
+                "weight": output::short(t.weight()),
+                "depth": t.depth(),
+                "decay": output::short(t.decay()),
+            })),
             "presets": {
                 "balanced": model.preset("balanced"),
                 "discovery": model.preset("discovery"),
@@ -160,6 +167,20 @@ pub fn run(args: InspectArgs) -> Result<()> {
                 nb.weight()
             ),
             None => "none: the model ranks by its factors alone".to_owned(),
+        },
+    )?;
+    field(
+        "transitions",
+        match model.transitions() {
+            Some(t) => format!(
+                "{} next items over {} items, read from the latest {} with decay {}, blend weight {}",
+                t.table().n_entries(),
+                t.table().items_with_entries(),
+                t.depth(),
+                t.decay(),
+                t.weight()
+            ),
+            None => "none: the order of a visitor's items does not count".to_owned(),
         },
     )?;
     field("provenance", describe(model.provenance()))?;

@@ -7,6 +7,7 @@ pub mod fold_in;
 pub mod import;
 pub mod inspect;
 pub mod latency;
+pub mod leave_last_out;
 pub mod publish;
 pub mod recommend;
 pub mod train;

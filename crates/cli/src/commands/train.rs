@@ -9,8 +9,10 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use serde_json::json;
 use tastebud_core::{
-    default_setting, fit, fit_neighbours, AlsParams, CsrMatrix, Factors, Model, Precision,
-    Provenance, RegularizationScaling, ValidAlsParams, DEFAULT_NEIGHBOUR_ITEMS, INIT_STD,
+    default_setting, fit, fit_neighbours, fit_transitions, AlsParams, CsrMatrix, Factors, Model,
+    Precision, Provenance, RegularizationScaling, ValidAlsParams, DEFAULT_NEIGHBOUR_ITEMS,
+    DEFAULT_TRANSITION_DECAY, DEFAULT_TRANSITION_DEPTH, DEFAULT_TRANSITION_ENTRIES,
+    DEFAULT_TRANSITION_WINDOW, INIT_STD, MAX_TRANSITION_DEPTH,
 };
 
 use crate::args::{ConfidenceArg, PrecisionArg, ScalingArg, SolverArg};
@@ -101,7 +103,92 @@ pub struct AlsArgs {
     #[arg(long, value_name = "W", allow_negative_numbers = true)]
     pub neighbour_weight: Option<f32>,
     #[command(flatten)]
+    pub transitions: TransitionArgs,
+    #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// The next-item model (`tastebud_core::Transitions`): which items came shortly after which in
+/// the log's sequences, read from a visitor's latest items.
+#[derive(Debug, Clone, Args)]
+pub struct TransitionArgs {
+    /// Next items the transition model keeps per item; 0 leaves it out [default: 32; 0 with
+    /// --regularization-scaling constant or by-count, implicit's and Spark's formulations].
+    /// Each user's events must be listed oldest first, or carry timestamps.
+    #[arg(long, value_name = "N")]
+    pub transition_entries: Option<usize>,
+    /// Steps after an item that count as its next items (each `1 / steps`).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TRANSITION_WINDOW)]
+    pub transition_window: usize,
+    /// A visitor's latest items the model reads, 1 to 16.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TRANSITION_DEPTH)]
+    pub transition_depth: u32,
+    /// How much each older latest item counts next to the newer one, in (0, 1].
+    #[arg(long, value_name = "D", default_value_t = DEFAULT_TRANSITION_DECAY)]
+    pub transition_decay: f32,
+    /// The transition model's blend weight [default: 1 times the ratio of the other scores'
+    /// spread to the transition scores'].
+    #[arg(long, value_name = "W", allow_negative_numbers = true)]
+    pub transition_weight: Option<f32>,
+}
+
+impl TransitionArgs {
+    /// Adds the transition model these flags describe, with `entries` per item, to `model`
+    /// (trained on `m`, whose users' sequences are `sequences`), unless `entries` is 0 or the log
+    /// has no two different items in a row; returns whether it added one.
+    pub fn add(
+        &self,
+        entries: usize,
+        model: &mut Model,
+        m: &CsrMatrix,
+        sequences: &[Vec<u32>],
+    ) -> Result<bool> {
+        if entries == 0 || !sequences.iter().any(|s| s.windows(2).any(|w| w[0] != w[1])) {
+            return Ok(false);
+        }
+        let next = fit_transitions(
+            model,
+            m,
+            sequences,
+            self.transition_window,
+            entries,
+            self.transition_depth,
+            self.transition_decay,
+            self.transition_weight,
+        )
+        .context("the transition model failed")?;
+        model.set_transitions(Some(next))?;
+        Ok(true)
+    }
+
+    /// Checks the flags before any data is read.
+    pub fn check(&self) -> Result<()> {
+        if self.transition_entries.is_some_and(|n| n > 1024) {
+            bail!("transition-entries must be at most 1024");
+        }
+        if !(1..=64).contains(&self.transition_window) {
+            bail!(
+                "transition-window must be between 1 and 64, got {}",
+                self.transition_window
+            );
+        }
+        if !(1..=MAX_TRANSITION_DEPTH).contains(&self.transition_depth) {
+            bail!(
+                "transition-depth must be between 1 and {MAX_TRANSITION_DEPTH}, got {}",
+                self.transition_depth
+            );
+        }
+        let decay = self.transition_decay;
+        if !(decay > 0.0 && decay <= 1.0) {
+            bail!("transition-decay must be in (0, 1], got {decay}");
+        }
+        if let Some(w) = self.transition_weight {
+            if !(w.is_finite() && w > 0.0) {
+                bail!("transition-weight must be finite and > 0, got {w}");
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What every training command shares besides the hyperparameters: `train`, `evaluate` and
@@ -143,6 +230,7 @@ impl AlsArgs {
     /// always valid).
     pub fn check(&self) -> Result<()> {
         self.neighbours.check()?;
+        self.transitions.check()?;
         for (name, value) in [
             ("neighbour-regularization", self.neighbour_regularization),
             ("neighbour-weight", self.neighbour_weight),
@@ -166,6 +254,29 @@ impl AlsArgs {
             0
         };
         self.neighbours.neighbour_items.unwrap_or(default)
+    }
+
+    /// Next items the transition model keeps per item: 0 (none) by default for implicit's and
+    /// Spark's formulations, like [`neighbour_items`](Self::neighbour_items).
+    pub fn transition_entries(&self) -> usize {
+        let default = if self.regularization_scaling == ScalingArg::Frequency {
+            DEFAULT_TRANSITION_ENTRIES
+        } else {
+            0
+        };
+        self.transitions.transition_entries.unwrap_or(default)
+    }
+
+    /// Adds the transition model these flags describe to `model` (see
+    /// [`TransitionArgs::add`]).
+    pub fn add_transitions(
+        &self,
+        model: &mut Model,
+        m: &CsrMatrix,
+        sequences: &[Vec<u32>],
+    ) -> Result<bool> {
+        self.transitions
+            .add(self.transition_entries(), model, m, sequences)
     }
 
     /// Adds the item-item model these flags describe to `model` (trained on `m` with user
@@ -307,6 +418,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let neighbours_seconds =
         args.als
             .add_neighbours(&mut model, prefs, &fitted.factors.users, args.json)?;
+    args.als
+        .add_transitions(&mut model, prefs, &dataset.sequences)?;
     let bytes = model.to_bytes();
     write_atomically(&args.out, &bytes)?;
 
@@ -326,6 +439,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
                 "weight": nb.weight(),
                 "entries": nb.n_entries(),
                 "seconds": neighbours_seconds,
+            })),
+            "transitions": model.transitions().map(|t| json!({
+                "entries": t.table().n_entries(),
+                "weight": t.weight(),
+                "depth": t.depth(),
+                "decay": t.decay(),
             })),
             "precision": precision.name(),
             "out": args.out.display().to_string(),
@@ -382,6 +501,16 @@ pub fn run(args: TrainArgs) -> Result<()> {
             nb.regularization(),
             nb.weight(),
             nb.n_entries()
+        )?;
+    }
+    if let Some(t) = model.transitions() {
+        writeln!(
+            text,
+            "transition model: {} entries, weight {:.4}, the latest {} items with decay {}",
+            t.table().n_entries(),
+            t.weight(),
+            t.depth(),
+            t.decay()
         )?;
     }
     writeln!(

@@ -12,11 +12,13 @@ use serde_json::{json, Value};
 use tastebud_core::{
     calibrate, fit, neighbours_for, tune, Calibration, CsrMatrix, ItemCategories, Model,
     NeighbourTrial, Precision, Setting, Trial, TuneObserver, TuneOptions, Tuned, BALANCED_KEEPS,
-    DEFAULT_NEIGHBOUR_ENTRIES, DEFAULT_NEIGHBOUR_ITEMS, DISCOVERY_KEEPS, MAX_NEIGHBOUR_ITEMS,
+    DEFAULT_NEIGHBOUR_ENTRIES, DEFAULT_NEIGHBOUR_ITEMS, DEFAULT_TRANSITION_DECAY,
+    DEFAULT_TRANSITION_DEPTH, DEFAULT_TRANSITION_ENTRIES, DEFAULT_TRANSITION_WINDOW,
+    DISCOVERY_KEEPS, MAX_NEIGHBOUR_ITEMS,
 };
 
 use crate::categories;
-use crate::commands::train::{provenance, RunArgs};
+use crate::commands::train::{provenance, RunArgs, TransitionArgs};
 use crate::commands::write_atomically;
 use crate::input::{self, Format};
 use crate::output;
@@ -44,6 +46,8 @@ pub struct TuneArgs {
     pub search: SearchArgs,
     #[command(flatten)]
     pub neighbours: NeighbourArgs,
+    #[command(flatten)]
+    pub transitions: TransitionArgs,
     /// Alternating sweeps per fit.
     #[arg(long, default_value_t = 15, value_name = "N")]
     pub iterations: usize,
@@ -284,6 +288,27 @@ pub fn add_neighbours(
     Ok(started.elapsed().as_secs_f64())
 }
 
+/// The `tastebud train` flags that give `model`'s transition part again (or leave it out).
+fn transition_flags(model: &Model, args: &TransitionArgs) -> String {
+    let Some(t) = model.transitions() else {
+        return " --transition-entries 0".into();
+    };
+    let mut flags = format!(" --transition-weight {}", t.weight());
+    if let Some(n) = args.transition_entries {
+        flags += &format!(" --transition-entries {n}");
+    }
+    if args.transition_window != DEFAULT_TRANSITION_WINDOW {
+        flags += &format!(" --transition-window {}", args.transition_window);
+    }
+    if t.depth() != DEFAULT_TRANSITION_DEPTH {
+        flags += &format!(" --transition-depth {}", t.depth());
+    }
+    if t.decay() != DEFAULT_TRANSITION_DECAY {
+        flags += &format!(" --transition-decay {}", t.decay());
+    }
+    flags
+}
+
 /// The `tastebud train` flags that give `model`'s item-item part again (or leave it out).
 fn neighbour_flags(model: &Model, options: &TuneOptions) -> String {
     let Some(nb) = model.neighbours() else {
@@ -375,6 +400,7 @@ pub fn trials_json(trials: &[Trial], items: usize) -> Value {
 }
 
 pub fn run(args: TuneArgs) -> Result<()> {
+    args.transitions.check()?;
     let reading = args.run.reading(args.format)?;
     let loaded = input::read_log(&args.interactions, &reading)?;
     let dataset = loaded.dataset;
@@ -432,6 +458,14 @@ pub fn run(args: TuneArgs) -> Result<()> {
     .context("cannot build the model")?;
     model.set_calibration(Some(searched.calibration.clone()))?;
     let neighbours_seconds = add_neighbours(&mut model, matrix, &searched, args.json)?;
+    args.transitions.add(
+        args.transitions
+            .transition_entries
+            .unwrap_or(DEFAULT_TRANSITION_ENTRIES),
+        &mut model,
+        matrix,
+        &dataset.sequences,
+    )?;
     let bytes = model.to_bytes();
     write_atomically(&args.out, &bytes)?;
 
@@ -566,7 +600,7 @@ pub fn run(args: TuneArgs) -> Result<()> {
         output::short(params.alpha),
         best.setting.unobserved_weight as f32,
         best.setting.exponent as f32,
-        neighbour_flags(&model, &searched.options)
+        neighbour_flags(&model, &searched.options) + &transition_flags(&model, &args.transitions)
     )?;
     writeln!(text, "discovery calibration (validation):")?;
     for line in calibration_lines(&searched.calibration) {

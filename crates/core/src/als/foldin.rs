@@ -57,6 +57,9 @@ pub struct UserSystem {
     /// Lower-triangular Cholesky factor of the system matrix.
     factor: Vec<f64>,
     x: Vec<f32>,
+    /// The visitor's latest items, oldest first, for a transition model (see
+    /// [`with_recent`](Self::with_recent)).
+    recent: Vec<u32>,
 }
 
 impl UserSystem {
@@ -166,6 +169,7 @@ impl UserSystem {
             seeds,
             factor: a,
             x: b.iter().map(|&v| v as f32).collect(),
+            recent: Vec::new(),
         })
     }
 
@@ -177,6 +181,18 @@ impl UserSystem {
     /// The history items the system was solved for (those with `r > 0`), ascending.
     pub fn items(&self) -> impl Iterator<Item = u32> + '_ {
         self.history.iter().map(|&(i, _)| i)
+    }
+
+    /// The same system, knowing the visitor's latest items (item indices, oldest first), which a
+    /// model's transition model reads. A system knows none until told.
+    pub fn with_recent(mut self, recent: Vec<u32>) -> Self {
+        self.recent = recent;
+        self
+    }
+
+    /// The visitor's latest items, oldest first.
+    pub fn recent(&self) -> &[u32] {
+        &self.recent
     }
 
     /// Consumes the system, keeping only the user vector.

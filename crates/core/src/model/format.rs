@@ -14,8 +14,9 @@ use super::quantize::{
 use super::{index_ids, Model, Provenance};
 use crate::als::{Confidence, FoldInParams, RegularizationScaling};
 use crate::linalg::gram_f64;
-use crate::neighbours::Neighbours;
+use crate::neighbours::{ItemTable, Neighbours};
 use crate::rerank::Calibration;
+use crate::transitions::{Transitions, MAX_TRANSITION_DEPTH};
 
 /// The first eight bytes of every model file (PNG-style: catches text-mode and 7-bit transfers).
 pub const MAGIC: [u8; 8] = *b"\x89TBM\r\n\x1a\n";
@@ -24,8 +25,9 @@ pub const MAGIC: [u8; 8] = *b"\x89TBM\r\n\x1a\n";
 /// hold a model: version 3 only for a model that uses its fields (frequency-scaled
 /// regularization, a discovery calibration), version 2 otherwise, so that engines built before
 /// version 3 keep reading models that do not need it. Version 4 adds the item-item model,
-/// version 5 files without `Y^T Y` (the shards of a publication).
-pub const FORMAT_VERSION: u32 = 5;
+/// version 5 files without `Y^T Y` (the shards of a publication), version 6 the transition
+/// model.
+pub const FORMAT_VERSION: u32 = 6;
 
 /// The largest model file Tastebud reads, 1 GiB (for example 4 million items at 64 `f32`
 /// factors, or 16 million at `int8`): the CLI stops reading there, and the storefront and the
@@ -48,11 +50,22 @@ const _: () = assert!(MAX_PROVENANCE == 64_512);
 /// [`MAX_PROVENANCE`] leaves for the rest of the header (under 1000 with a calibration).
 const NEIGHBOUR_ROOM: usize = 256;
 
+/// Header room the transition fields take (about 160 bytes at most), on top of
+/// [`NEIGHBOUR_ROOM`].
+const TRANSITION_ROOM: usize = 256;
+
 /// The provenance's length as header JSON, when too long to add an item-item model and still
 /// write a header [`Model::from_bytes`] reads.
 pub(super) fn provenance_too_long_for_neighbours(provenance: &Provenance) -> Option<usize> {
     let len = serde_json::to_vec(provenance).map_or(usize::MAX, |j| j.len());
     (len > MAX_PROVENANCE - NEIGHBOUR_ROOM).then_some(len)
+}
+
+/// The provenance's length as header JSON, when too long to add a transition model beside an
+/// item-item model and still write a header [`Model::from_bytes`] reads.
+pub(super) fn provenance_too_long_for_transitions(provenance: &Provenance) -> Option<usize> {
+    let len = serde_json::to_vec(provenance).map_or(usize::MAX, |j| j.len());
+    (len > MAX_PROVENANCE - NEIGHBOUR_ROOM - TRANSITION_ROOM).then_some(len)
 }
 
 /// The provenance's length as header JSON, when over [`MAX_PROVENANCE`]: the one limit that both
@@ -148,6 +161,21 @@ struct Header {
     /// factors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     gram_elsewhere: Option<bool>,
+    /// Version 6 only, and required there: the transition model's entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    transitions: Option<u64>,
+    /// Version 6 only: the bytes of the transition model's index (varints).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    transition_index_bytes: Option<u64>,
+    /// Version 6 only: the transition model's blend weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    transition_weight: Option<f32>,
+    /// Version 6 only: how much each older latest item counts, in `(0, 1]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    transition_decay: Option<f32>,
+    /// Version 6 only: how many latest items are read, 1 to 16.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    transition_depth: Option<u32>,
 }
 
 /// `regularization_scaling` as the header spells it; frequency scaling's numbers are fields of
@@ -204,9 +232,20 @@ impl Header {
             || self.neighbour_regularization.is_some()
     }
 
+    /// Whether the header uses a field that version 6 introduced.
+    fn needs_version_6(&self) -> bool {
+        self.transitions.is_some()
+            || self.transition_index_bytes.is_some()
+            || self.transition_weight.is_some()
+            || self.transition_decay.is_some()
+            || self.transition_depth.is_some()
+    }
+
     /// The oldest version that holds every field the header uses: what a writer writes.
     fn version(&self) -> u32 {
-        if self.gram_elsewhere.is_some() {
+        if self.needs_version_6() {
+            6
+        } else if self.gram_elsewhere.is_some() {
             5
         } else if self.needs_version_4() {
             4
@@ -256,6 +295,8 @@ struct Layout {
     popularity: (u64, u64),
     neighbour_index: (u64, u64),
     neighbour_weights: (u64, u64),
+    transition_index: (u64, u64),
+    transition_weights: (u64, u64),
     checksum: u64,
 }
 
@@ -295,6 +336,8 @@ impl Layout {
         // Bounded by `check_header`: entries below 2^32, index bytes below 5 * (2^31 + 2^32).
         let neighbour_index = take(h.neighbour_index_bytes.unwrap_or(0), true);
         let neighbour_weights = take(h.neighbours.unwrap_or(0) * 2, true);
+        let transition_index = take(h.transition_index_bytes.unwrap_or(0), true);
+        let transition_weights = take(h.transitions.unwrap_or(0) * 2, true);
         Layout {
             ids,
             scales,
@@ -303,6 +346,8 @@ impl Layout {
             popularity,
             neighbour_index,
             neighbour_weights,
+            transition_index,
+            transition_weights,
             checksum: at,
         }
     }
@@ -503,14 +548,30 @@ impl Model {
             header.neighbour_weight,
             header.neighbour_regularization,
         ) {
-            model.neighbours = Some(read_neighbours(
+            let table = read_table(
                 slice(bytes, layout.neighbour_index),
                 slice(bytes, layout.neighbour_weights),
                 n,
                 entries as usize,
-                weight,
-                regularization,
-            )?);
+                "item-item model",
+            )?;
+            // The header's weight and regularization passed `check_header`.
+            model.neighbours = Some(Neighbours::from_checked(table, weight, regularization));
+        }
+        if let (Some(entries), Some(weight), Some(decay), Some(depth)) = (
+            header.transitions,
+            header.transition_weight,
+            header.transition_decay,
+            header.transition_depth,
+        ) {
+            let table = read_table(
+                slice(bytes, layout.transition_index),
+                slice(bytes, layout.transition_weights),
+                n,
+                entries as usize,
+                "transition model",
+            )?;
+            model.transitions = Some(Transitions::from_checked(table, weight, decay, depth));
         }
         Ok(model)
     }
@@ -530,24 +591,16 @@ impl Model {
             put_varint(&mut pop, count);
         }
         let scaling = scaling_fields(self.fold_in.regularization_scaling);
-        let mut neighbour_index = Vec::new();
-        let mut neighbour_weights = Vec::new();
-        if let Some(nb) = &self.neighbours {
-            let (offsets, columns, weights) = nb.parts();
-            for row in offsets.windows(2) {
-                let row = &columns[row[0] as usize..row[1] as usize];
-                put_varint(&mut neighbour_index, row.len() as u32);
-                let mut next = 0;
-                for &j in row {
-                    put_varint(&mut neighbour_index, j - next);
-                    next = j + 1;
-                }
-            }
-            neighbour_weights = weights
-                .iter()
-                .flat_map(|&w| half::f16::from_f32(w).to_bits().to_le_bytes())
-                .collect();
-        }
+        let (neighbour_index, neighbour_weights) = self
+            .neighbours
+            .as_ref()
+            .map(|nb| table_bytes(nb.table()))
+            .unwrap_or_default();
+        let (transition_index, transition_weights) = self
+            .transitions
+            .as_ref()
+            .map(|t| table_bytes(t.table()))
+            .unwrap_or_default();
         let header = Header {
             items: n as u64,
             factors: k as u64,
@@ -570,6 +623,17 @@ impl Model {
             neighbour_weight: self.neighbours.as_ref().map(|nb| nb.weight()),
             neighbour_regularization: self.neighbours.as_ref().map(|nb| nb.regularization()),
             gram_elsewhere: self.gram_elsewhere.then_some(true),
+            transitions: self
+                .transitions
+                .as_ref()
+                .map(|t| t.table().n_entries() as u64),
+            transition_index_bytes: self
+                .transitions
+                .as_ref()
+                .map(|_| transition_index.len() as u64),
+            transition_weight: self.transitions.as_ref().map(Transitions::weight),
+            transition_decay: self.transitions.as_ref().map(Transitions::decay),
+            transition_depth: self.transitions.as_ref().map(Transitions::depth),
         };
         let version = header.version();
         let header_json = serde_json::to_vec(&header).expect("header serializes");
@@ -619,6 +683,8 @@ impl Model {
         put(&mut out, layout.popularity, &pop);
         put(&mut out, layout.neighbour_index, &neighbour_index);
         put(&mut out, layout.neighbour_weights, &neighbour_weights);
+        put(&mut out, layout.transition_index, &transition_index);
+        put(&mut out, layout.transition_weights, &transition_weights);
         out.resize(layout.checksum as usize, 0);
         let crc = crc32(&out);
         out.extend_from_slice(&crc.to_le_bytes());
@@ -636,6 +702,8 @@ fn check_padding(bytes: &[u8], header_end: u64, layout: &Layout) -> Result<(), F
         layout.popularity,
         layout.neighbour_index,
         layout.neighbour_weights,
+        layout.transition_index,
+        layout.transition_weights,
     ];
     let mut at = header_end;
     // Only int8 has scales; the other precisions leave that range empty.
@@ -667,7 +735,7 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
         _ => {}
     }
     match (version, h.gram_elsewhere) {
-        (5, Some(true)) | (..=4, None) => {}
+        (5, Some(true)) | (..=4 | 6, None) => {}
         _ => {
             return bad(
                 "gram_elsewhere belongs to version 5, and a version 5 header must hold it, true"
@@ -675,7 +743,14 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
             )
         }
     }
-    // Version 5 may hold the item-item fields or not; version 4 must.
+    if (version == 6) != h.needs_version_6() {
+        return bad(
+            "the transition model's fields belong to version 6, and a version 6 header must \
+             hold them"
+                .into(),
+        );
+    }
+    // Versions 5 and 6 may hold the item-item fields or not; version 4 must.
     if (version == 4 && !h.needs_version_4()) || (version < 4 && h.needs_version_4()) {
         return bad(
             "the item-item model's fields belong to version 4, and a version 4 header \
@@ -743,6 +818,39 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
                 "the item-item fields (neighbours, neighbour_index_bytes, at most \
                  items * (items - 1) entries; neighbour_weight and neighbour_regularization, \
                  finite and > 0) are incomplete or out of range"
+                    .into(),
+            );
+        }
+    }
+    // All five or none, each in range, like the item-item fields.
+    let transitions = [
+        h.transitions.is_some(),
+        h.transition_index_bytes.is_some(),
+        h.transition_weight.is_some(),
+        h.transition_decay.is_some(),
+        h.transition_depth.is_some(),
+    ];
+    if transitions.contains(&true) {
+        let entries = h.transitions.unwrap_or(0);
+        let index_bytes = h.transition_index_bytes.unwrap_or(0);
+        let (w, decay, depth) = (
+            h.transition_weight.unwrap_or(0.0),
+            h.transition_decay.unwrap_or(0.0),
+            h.transition_depth.unwrap_or(0),
+        );
+        if transitions.contains(&false)
+            || !(1..=h.items.saturating_mul(h.items - 1).min(u32::MAX as u64)).contains(&entries)
+            || index_bytes < h.items.saturating_add(entries)
+            || index_bytes > h.items.saturating_add(entries).saturating_mul(5)
+            || !(w > 0.0 && w.is_finite())
+            || !(decay > 0.0 && decay <= 1.0)
+            || !(1..=MAX_TRANSITION_DEPTH).contains(&depth)
+        {
+            return bad(
+                "the transition fields (transitions, transition_index_bytes, at most \
+                 items * (items - 1) entries; transition_weight finite and > 0, \
+                 transition_decay in (0, 1], transition_depth 1 to 16) are incomplete or out \
+                 of range"
                     .into(),
             );
         }
@@ -820,19 +928,39 @@ fn read_ids(raw: &[u8], n: usize, version: u32) -> Result<Vec<String>, FormatErr
 }
 
 /// Version 2's popularity section: `n` varint counts that use all of `raw`.
-/// The item-item model: per item a varint count, then per entry a varint gap (the entry's item
-/// minus the previous entry's item minus 1, or the item itself for a row's first entry); then
-/// each entry's weight as f16.
-fn read_neighbours(
+/// An item table's index (per item a varint count, then per entry a varint gap) and its
+/// weights as f16, as [`read_table`] reads them.
+fn table_bytes(table: &ItemTable) -> (Vec<u8>, Vec<u8>) {
+    let (offsets, columns, weights) = table.parts();
+    let mut index = Vec::new();
+    for row in offsets.windows(2) {
+        let row = &columns[row[0] as usize..row[1] as usize];
+        put_varint(&mut index, row.len() as u32);
+        let mut next = 0;
+        for &j in row {
+            put_varint(&mut index, j - next);
+            next = j + 1;
+        }
+    }
+    let weights = weights
+        .iter()
+        .flat_map(|&w| half::f16::from_f32(w).to_bits().to_le_bytes())
+        .collect();
+    (index, weights)
+}
+
+/// An item table (the item-item or the transition model): per item a varint count, then per
+/// entry a varint gap (the entry's item minus the previous entry's item minus 1, or the item
+/// itself for a row's first entry); then each entry's weight as f16.
+fn read_table(
     index: &[u8],
     raw_weights: &[u8],
     n: usize,
     entries: usize,
-    weight: f32,
-    regularization: f32,
-) -> Result<Neighbours, FormatError> {
+    what: &str,
+) -> Result<ItemTable, FormatError> {
     // (Static messages: the browser build carries every formatted one.)
-    let bad = |m: &str| FormatError::Section(format!("item-item model {m}"));
+    let bad = |m: &str| FormatError::Section(format!("{what} {m}"));
     let max = (n - 1) as u32;
     let mut offsets = Vec::with_capacity(n + 1);
     let mut columns = Vec::with_capacity(entries);
@@ -869,14 +997,7 @@ fn read_neighbours(
         }
         weights.push(w);
     }
-    // The header's weight and regularization passed `check_header`.
-    Ok(Neighbours::from_checked(
-        offsets,
-        columns,
-        weights,
-        weight,
-        regularization,
-    ))
+    Ok(ItemTable::from_checked(offsets, columns, weights))
 }
 
 fn read_popularity(raw: &[u8], n: usize) -> Result<Vec<u32>, FormatError> {

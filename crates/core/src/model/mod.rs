@@ -19,6 +19,7 @@ use crate::linalg::{dot, dot_i8, gram_f64};
 use crate::neighbours::Neighbours;
 use crate::rank::{top_k, top_scores, Filter, Scored};
 use crate::rerank::{Calibration, RerankParams};
+use crate::transitions::Transitions;
 
 /// Where a model's factors came from, for `tastebud inspect` and the evaluation report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -73,6 +74,8 @@ pub struct Model {
     calibration: Option<Calibration>,
     /// The item-item model scored beside the factors, if any.
     neighbours: Option<Neighbours>,
+    /// The next-item model scored beside them, if any.
+    transitions: Option<Transitions>,
     /// Whether the file leaves `Y^T Y` out (format version 5): a published shard's.
     gram_elsewhere: bool,
 }
@@ -177,6 +180,7 @@ impl Model {
             popularity,
             calibration: None,
             neighbours: None,
+            transitions: None,
             gram_elsewhere: false,
         }
     }
@@ -257,6 +261,42 @@ impl Model {
             }
         }
         self.neighbours = neighbours;
+        Ok(())
+    }
+
+    /// The next-item model scored beside the factors, if the model has one.
+    pub fn transitions(&self) -> Option<&Transitions> {
+        self.transitions.as_ref()
+    }
+
+    /// Stores (or, with `None`, drops) the next-item model scored beside the factors.
+    ///
+    /// # Errors
+    /// If it has no entries, covers another number of items than the model, or the model's
+    /// provenance leaves too little room in the file's header for it.
+    pub fn set_transitions(&mut self, transitions: Option<Transitions>) -> Result<()> {
+        if let Some(t) = &transitions {
+            if t.table().n_entries() == 0 {
+                return Err(Error::EmptyData(
+                    "the transition model has no entries".into(),
+                ));
+            }
+            if let Some(len) = format::provenance_too_long_for_transitions(&self.provenance) {
+                return Err(invalid(
+                    "provenance",
+                    "at most 64000 bytes as JSON in a model with a transition part",
+                    format!("{len} bytes"),
+                ));
+            }
+            if t.table().n_items() != self.n_items() {
+                return Err(Error::Mismatch(format!(
+                    "a transition model of {} items cannot join a model of {}",
+                    t.table().n_items(),
+                    self.n_items()
+                )));
+            }
+        }
+        self.transitions = transitions;
         Ok(())
     }
 
@@ -420,6 +460,7 @@ impl Model {
             popularity,
             calibration: whole.calibration.clone(),
             neighbours: None,
+            transitions: None,
             gram_elsewhere: false,
         })
     }
@@ -475,12 +516,29 @@ impl Model {
 
     /// Every item's score for a folded-in visitor: the factor score of
     /// [`score_into`](Self::score_into), plus the item-item model's score for the visitor's
-    /// history items when the model has one. This is the score the browser ranks by.
+    /// history items and the transition model's for their latest items
+    /// ([`UserSystem::recent`]) when the model has them. This is the score the browser ranks by.
     pub fn score_system_into(&self, system: &UserSystem, out: &mut Vec<f32>) {
         self.score_into(system.vector(), out);
         if let Some(nb) = &self.neighbours {
             nb.add_scores(system.items(), out);
         }
+        if let Some(t) = &self.transitions {
+            t.add_scores(system.recent(), out);
+        }
+    }
+
+    /// History item `h`'s share of `item`'s score from the sparse parts beside the factors
+    /// (item-item and transition models), for a visitor solved in `system`.
+    pub fn pair_contribution(&self, system: &UserSystem, h: u32, item: u32) -> f32 {
+        let mut extra = 0.0;
+        if let Some(nb) = &self.neighbours {
+            extra += nb.contribution(h, item);
+        }
+        if let Some(t) = &self.transitions {
+            extra += t.contribution(system.recent(), h, item);
+        }
+        extra
     }
 
     /// The f32 factors, row-major, of an f32 or f16 model.
@@ -552,12 +610,10 @@ impl Model {
     pub fn explain_with(&self, system: &UserSystem, item: u32) -> Result<Explanation> {
         let mut contributions = system.contributions(self, item)?;
         let mut score = dot(&self.item_row(item as usize), system.vector());
-        if let Some(nb) = &self.neighbours {
-            for (h, c) in &mut contributions {
-                let extra = nb.contribution(*h, item);
-                *c += extra;
-                score += extra;
-            }
+        for (h, c) in &mut contributions {
+            let extra = self.pair_contribution(system, *h, item);
+            *c += extra;
+            score += extra;
         }
         crate::rank::sort_by_share(&mut contributions);
         Ok(Explanation {
