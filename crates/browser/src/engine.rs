@@ -5,10 +5,9 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use tastebud_core::{
-    category_interests, category_seeds, cold_item_factors, rerank, sequence_of, top_k, Catalog,
-    CatalogItem, EventKind, EventWeights, Filter, Interaction, InterestOptions, ItemCategories,
-    ItemSet, Loaded, Model, RerankContext, RerankParams, Scored, UserSystem, DISCOVERY_KEEPS,
-    MAX_TRANSITION_DEPTH,
+    category_interests, category_seeds, cold_item_factors, rerank, top_k, Catalog, CatalogItem,
+    EventKind, EventWeights, Filter, Interaction, InterestOptions, ItemCategories, ItemSet, Loaded,
+    Model, RerankContext, RerankParams, Scored, UserSystem, DISCOVERY_KEEPS,
 };
 
 /// One stored interaction: an item id and what happened. Stored as one flat JSON object,
@@ -147,9 +146,8 @@ struct Visitor {
     dismissed: ItemSet,
     /// Catalog items dismissed.
     dismissed_catalog: Vec<usize>,
-    /// The model's items the visitor took to most recently, oldest first (at most
-    /// `MAX_TRANSITION_DEPTH`), in the order training read sequences: what the transition
-    /// model reads.
+    /// The model's items the visitor took to, oldest first, as training reads sequences: what
+    /// the transition model reads the latest of.
     recent: Vec<u32>,
 }
 
@@ -470,15 +468,18 @@ impl Engine {
     }
 
     fn visitor(&self, log: &[StoredEvent], interests: &[String]) -> Visitor {
+        // Owned ids, as the log's compaction folds them: one copy of `aggregate` in the build.
         let prefs = self.weights.aggregate(
-            log.iter().map(|e| (e.item.as_str(), e.event)),
+            log.iter()
+                .map(|e| (e.item.clone(), e.event))
+                .collect::<Vec<_>>(),
             log.last().and_then(|e| e.event.timestamp),
         );
         let n = self.model.n_items() as u32;
         let mut history = Vec::new();
         let mut seeds = Vec::new();
         for (id, r) in &prefs.items {
-            match self.index.get(*id) {
+            match self.index.get(id) {
                 Some(&i) if i < n => history.push((i, *r)),
                 Some(&i) => seeds.push((
                     self.factors(i),
@@ -505,23 +506,24 @@ impl Engine {
         let dismissed: ItemSet = prefs
             .dismissed
             .iter()
-            .filter_map(|id| self.index.get(*id).copied())
+            .filter_map(|id| self.index.get(id).copied())
             .collect();
         let dismissed_catalog = prefs
             .dismissed
             .iter()
             .filter_map(|id| self.index_of(id))
             .collect();
-        let timeline: Vec<(u32, Interaction)> = log
-            .iter()
-            .filter_map(|e| match self.index.get(&e.item) {
-                Some(&i) if i < n => Some((i, e.event)),
-                _ => None,
-            })
-            .collect();
-        let mut recent = sequence_of(&timeline, &self.weights);
-        recent.retain(|&i| !dismissed.contains(i));
-        recent.drain(..recent.len().saturating_sub(MAX_TRANSITION_DEPTH as usize));
+        // As `tastebud_core::sequence_of` reads a training log (a loop of its own: the widget's
+        // size budget), leaving out what the visitor dismissed.
+        let mut recent: Vec<u32> = Vec::new();
+        for e in log {
+            if let Some(&i) = self.index.get(&e.item) {
+                let positive = self.weights.weight_of(&e.event).is_some_and(|w| w > 0.0);
+                if i < n && positive && !dismissed.contains(i) && recent.last() != Some(&i) {
+                    recent.push(i);
+                }
+            }
+        }
         Visitor {
             history,
             seeds,

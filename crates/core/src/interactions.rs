@@ -464,27 +464,29 @@ pub struct Dataset {
     pub sequences: Vec<Vec<u32>>,
 }
 
-/// The items of one user's events with a positive weight, oldest first (see
-/// [`Dataset::sequences`]).
+/// The items of one user's events with a positive weight, in the events' order (oldest first),
+/// an item repeated in a row kept once (see [`Dataset::sequences`]).
 pub fn sequence_of(events: &[(u32, Interaction)], weights: &EventWeights) -> Vec<u32> {
-    let mut order: Vec<usize> = (0..events.len()).collect();
-    let timed = events
-        .iter()
-        .all(|(_, e)| e.timestamp.is_some_and(f64::is_finite));
-    if timed {
-        order.sort_by(|&a, &b| {
-            let (x, y) = (events[a].1.timestamp, events[b].1.timestamp);
-            x.unwrap_or(0.0).total_cmp(&y.unwrap_or(0.0))
-        });
-    }
     let mut sequence: Vec<u32> = Vec::new();
-    for at in order {
-        let (item, event) = &events[at];
+    for (item, event) in events {
         if weights.weight_of(event).is_some_and(|w| w > 0.0) && sequence.last() != Some(item) {
             sequence.push(*item);
         }
     }
     sequence
+}
+
+/// `events` in time order: by timestamp (stably) when every event has one, else as listed.
+fn in_time_order(events: &mut [(u32, Interaction)]) {
+    if events
+        .iter()
+        .all(|(_, e)| e.timestamp.is_some_and(f64::is_finite))
+    {
+        events.sort_by(|a, b| {
+            let (x, y) = (a.1.timestamp, b.1.timestamp);
+            x.unwrap_or(0.0).total_cmp(&y.unwrap_or(0.0))
+        });
+    }
 }
 
 /// Collects `(user, item, event)` rows, oldest first per user, into a [`Dataset`].
@@ -536,7 +538,9 @@ impl DatasetBuilder {
             .events
             .into_iter()
             .map(|events| {
-                sequences.push(sequence_of(&events, weights));
+                let mut ordered = events.clone();
+                in_time_order(&mut ordered);
+                sequences.push(sequence_of(&ordered, weights));
                 let prefs = weights.aggregate(events, now);
                 dismissed += prefs.dismissed.len();
                 let mut row = prefs.items;

@@ -117,18 +117,30 @@ impl TopK {
         // `n` may be far beyond the candidates (`--n 18446744073709551615`): the heap grows with
         // what it keeps, never with what was asked for.
         self.heap.reserve(n.min(RESERVE_AT_MOST));
+        // The loop is all that is generic: each candidate goes to one function, so the browser
+        // builds carry one copy of the heap's code however many iterators rank.
         for c in candidates {
-            if c.score.is_nan() {
-                continue;
-            }
-            if self.heap.len() < n {
-                self.heap.push(Worst(c));
-            } else if let Some(mut worst) = self.heap.peek_mut() {
-                if c.ranks_before(&worst.0) {
-                    *worst = Worst(c);
-                }
+            self.offer(c, n);
+        }
+        self.finish(out);
+    }
+
+    /// Keeps `c` if it ranks among the best `n` so far.
+    fn offer(&mut self, c: Scored, n: usize) {
+        if c.score.is_nan() {
+            return;
+        }
+        if self.heap.len() < n {
+            self.heap.push(Worst(c));
+        } else if let Some(mut worst) = self.heap.peek_mut() {
+            if c.ranks_before(&worst.0) {
+                *worst = Worst(c);
             }
         }
+    }
+
+    /// Moves what was kept into `out`, best first.
+    fn finish(&mut self, out: &mut Vec<Scored>) {
         // Popping yields the worst kept first, so fill from the back: best first, in place.
         out.resize(
             self.heap.len(),

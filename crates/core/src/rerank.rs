@@ -303,11 +303,23 @@ pub fn rerank(
     params: &RerankParams,
     ctx: &RerankContext,
 ) -> Vec<Scored> {
-    let candidates = top_scores(scores, params.candidates.max(n), &allowed);
+    rerank_with(scores, &allowed, n, params, ctx)
+}
+
+/// [`rerank`] behind one `dyn` filter: one copy in the browser builds, whatever the callers'
+/// closures.
+fn rerank_with(
+    scores: &[f32],
+    allowed: &dyn Fn(u32) -> bool,
+    n: usize,
+    params: &RerankParams,
+    ctx: &RerankContext,
+) -> Vec<Scored> {
+    let candidates = top_scores(scores, params.candidates.max(n), allowed);
     if params.is_plain() || candidates.is_empty() {
         return candidates.into_iter().take(n).collect();
     }
-    let explore = exploration_picks(scores, &allowed, params.exploration.min(n), ctx);
+    let explore = exploration_picks(scores, allowed, params.exploration.min(n), ctx);
     let main_n = n.saturating_sub(explore.len());
     let floor = RELEVANCE_FLOOR * candidates[0].score.max(0.0);
     let (pool, rest): (Vec<Scored>, Vec<Scored>) = candidates
@@ -429,7 +441,7 @@ fn calibration_kl(
 /// three best items' scores (the same size-independent score as category interests).
 fn exploration_picks(
     scores: &[f32],
-    allowed: &impl Fn(u32) -> bool,
+    allowed: &dyn Fn(u32) -> bool,
     slots: usize,
     ctx: &RerankContext,
 ) -> Vec<Scored> {

@@ -232,36 +232,27 @@ impl Transitions {
         Self::new(self.table, weight, self.decay, self.depth)
     }
 
-    /// Each read item's weight: `(item, weight * decay^(k-1))` for the `k`-th latest of
-    /// `recent` (oldest first), up to `depth` items.
-    fn read<'a>(&'a self, recent: &'a [u32]) -> impl Iterator<Item = (u32, f32)> + 'a {
-        let mut w = self.weight;
-        recent
-            .iter()
-            .rev()
-            .take(self.depth as usize)
-            .map(move |&h| {
-                let at = (h, w);
-                w *= self.decay;
-                at
-            })
-    }
-
     /// Adds the transition score of a visitor whose latest items are `recent` (oldest first) to
-    /// `scores`.
+    /// `scores`: `weight * decay^(k-1)` times the `k`-th latest item's row, up to `depth` items.
     pub fn add_scores(&self, recent: &[u32], scores: &mut [f32]) {
-        for (h, w) in self.read(recent) {
+        let mut w = self.weight;
+        for &h in recent.iter().rev().take(self.depth as usize) {
             self.table.add_row(h, w, scores);
+            w *= self.decay;
         }
     }
 
     /// History item `h`'s share of `item`'s transition score for a visitor whose latest items
     /// are `recent` (0 unless `h` is among the ones read).
     pub fn contribution(&self, recent: &[u32], h: u32, item: u32) -> f32 {
-        self.read(recent)
-            .filter(|&(r, _)| r == h)
-            .map(|(_, w)| w * self.table.get(h, item))
-            .sum()
+        let (mut w, mut share) = (self.weight, 0.0);
+        for &r in recent.iter().rev().take(self.depth as usize) {
+            if r == h {
+                share += w * self.table.get(h, item);
+            }
+            w *= self.decay;
+        }
+        share
     }
 }
 

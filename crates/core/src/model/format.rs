@@ -175,7 +175,7 @@ struct Header {
     transition_decay: Option<f32>,
     /// Version 6 only: how many latest items are read, 1 to 16.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    transition_depth: Option<u32>,
+    transition_depth: Option<u64>,
 }
 
 /// `regularization_scaling` as the header spells it; frequency scaling's numbers are fields of
@@ -571,7 +571,12 @@ impl Model {
                 entries as usize,
                 "transition model",
             )?;
-            model.transitions = Some(Transitions::from_checked(table, weight, decay, depth));
+            model.transitions = Some(Transitions::from_checked(
+                table,
+                weight,
+                decay,
+                depth as u32,
+            ));
         }
         Ok(model)
     }
@@ -633,7 +638,7 @@ impl Model {
                 .map(|_| transition_index.len() as u64),
             transition_weight: self.transitions.as_ref().map(Transitions::weight),
             transition_decay: self.transitions.as_ref().map(Transitions::decay),
-            transition_depth: self.transitions.as_ref().map(Transitions::depth),
+            transition_depth: self.transitions.as_ref().map(|t| u64::from(t.depth())),
         };
         let version = header.version();
         let header_json = serde_json::to_vec(&header).expect("header serializes");
@@ -723,6 +728,15 @@ fn check_padding(bytes: &[u8], header_end: u64, layout: &Layout) -> Result<(), F
     Ok(())
 }
 
+/// Whether a sparse part of `entries` entries (1 to `items * (items - 1)`, below 2^32) fits an
+/// index of `index_bytes`: each item's count and each entry's gap take 1 to 5 bytes.
+fn table_fits(items: u64, entries: Option<u64>, index_bytes: Option<u64>) -> bool {
+    let (entries, index_bytes) = (entries.unwrap_or(0), index_bytes.unwrap_or(0));
+    (1..=items.saturating_mul(items - 1).min(u32::MAX as u64)).contains(&entries)
+        && index_bytes >= items.saturating_add(entries)
+        && index_bytes <= items.saturating_add(entries).saturating_mul(5)
+}
+
 fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
     let bad = |m: String| Err(FormatError::Header(m));
     // Present exactly from version 2 on; the canonical check cannot tell, since it re-serializes
@@ -790,10 +804,9 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
             h.factors
         ));
     }
-    // All four or none, each in range (a static message: the browser build carries every
-    // formatted one). After the `items` check, so `items - 1` and the sums below cannot
-    // overflow (entries are below 2^32 by then too). The index's exact contents are checked as
-    // it is read.
+    // Each sparse part's fields: all or none, each in range (a static message: the browser
+    // build carries every formatted one). After the `items` check, so `items - 1` and the sums
+    // in `table_fits` cannot overflow. The index's exact contents are checked as it is read.
     let neighbours = [
         h.neighbours.is_some(),
         h.neighbour_index_bytes.is_some(),
@@ -801,17 +814,12 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
         h.neighbour_regularization.is_some(),
     ];
     if neighbours.contains(&true) {
-        let entries = h.neighbours.unwrap_or(0);
-        let index_bytes = h.neighbour_index_bytes.unwrap_or(0);
         let (w, l) = (
             h.neighbour_weight.unwrap_or(0.0),
             h.neighbour_regularization.unwrap_or(0.0),
         );
-        // Each item's count and each entry's gap take 1 to 5 bytes.
         if neighbours.contains(&false)
-            || !(1..=h.items.saturating_mul(h.items - 1).min(u32::MAX as u64)).contains(&entries)
-            || index_bytes < h.items.saturating_add(entries)
-            || index_bytes > h.items.saturating_add(entries).saturating_mul(5)
+            || !table_fits(h.items, h.neighbours, h.neighbour_index_bytes)
             || !(w > 0.0 && l > 0.0 && (w + l).is_finite())
         {
             return bad(
@@ -822,7 +830,6 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
             );
         }
     }
-    // All five or none, each in range, like the item-item fields.
     let transitions = [
         h.transitions.is_some(),
         h.transition_index_bytes.is_some(),
@@ -831,28 +838,16 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
         h.transition_depth.is_some(),
     ];
     if transitions.contains(&true) {
-        let entries = h.transitions.unwrap_or(0);
-        let index_bytes = h.transition_index_bytes.unwrap_or(0);
-        let (w, decay, depth) = (
+        let (w, decay) = (
             h.transition_weight.unwrap_or(0.0),
             h.transition_decay.unwrap_or(0.0),
-            h.transition_depth.unwrap_or(0),
         );
         if transitions.contains(&false)
-            || !(1..=h.items.saturating_mul(h.items - 1).min(u32::MAX as u64)).contains(&entries)
-            || index_bytes < h.items.saturating_add(entries)
-            || index_bytes > h.items.saturating_add(entries).saturating_mul(5)
-            || !(w > 0.0 && w.is_finite())
-            || !(decay > 0.0 && decay <= 1.0)
-            || !(1..=MAX_TRANSITION_DEPTH).contains(&depth)
+            || !table_fits(h.items, h.transitions, h.transition_index_bytes)
+            || !(w > 0.0 && w.is_finite() && decay > 0.0 && decay <= 1.0)
+            || !(1..=u64::from(MAX_TRANSITION_DEPTH)).contains(&h.transition_depth.unwrap_or(0))
         {
-            return bad(
-                "the transition fields (transitions, transition_index_bytes, at most \
-                 items * (items - 1) entries; transition_weight finite and > 0, \
-                 transition_decay in (0, 1], transition_depth 1 to 16) are incomplete or out \
-                 of range"
-                    .into(),
-            );
+            return bad("the transition fields are incomplete or out of range".into());
         }
     }
     // Each id takes its length (2 bytes in version 1, a 1- to 3-byte varint from version 2 on)
