@@ -66,6 +66,18 @@ const TEST_PAGES = {
       window.failures = [];
       document.addEventListener('tastebud:error', (e) => failures.push([e.target.id, e.detail.message]));
     </script>`),
+  // Two placements reporting to the page's own GA4 dataLayer, one of them under its own name.
+  'analytics.html': hostPage(`
+    <script>window.dataLayer = [{ event: 'gtm.js' }];</script>
+    <tastebud-recs id="home" analytics="datalayer" placement="home-for-you" heading="For you" limit="4" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>
+    <tastebud-recs id="alike" analytics="datalayer" mode="similar" item="pour-0001" limit="3" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>
+    <tastebud-recs id="quiet" mode="similar" item="mtn-camp-0003" limit="3" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>
+    <script>
+      window.impressions = [];
+      window.selects = [];
+      document.addEventListener('tastebud:impression', (e) => impressions.push([e.target.id, e.detail]));
+      document.addEventListener('tastebud:select', (e) => { e.preventDefault(); selects.push(e.detail); });
+    </script>`),
   'stalled.html': hostPage(`
     <tastebud-recs id="hang" catalog="../data/catalog.json" model="../data/hang.tbm"></tastebud-recs>
     <tastebud-recs id="huge" catalog="../data/catalog.json" model="../data/huge.tbm"></tastebud-recs>
@@ -317,8 +329,8 @@ test('picking a recommendation by click or Enter fires tastebud:select with its 
   await page.keyboard.press('Enter');
   const picked = await page.evaluate(() => window.picked);
   assert.deepEqual(picked, [
-    { id: a, url: `${site.url}#/item/${a}` },
-    { id: b, url: `${site.url}#/item/${b}` },
+    { id: a, url: `${site.url}#/item/${a}`, placement: 'items', position: 1 },
+    { id: b, url: `${site.url}#/item/${b}`, placement: 'items', position: 1 },
   ]);
   assert.equal(page.url(), `${site.url}examples/product.html`, 'preventDefault keeps the page');
   const clicks = (await storedLog(page)).trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.kind === 'click');
@@ -426,6 +438,52 @@ test('a fallback chain fills a slot that would be empty, each card saying why it
   // The same chain through Tastebud.recommend.
   const api = await page.evaluate(() => Tastebud.recommend({ catalog: '../data/catalog.json', model: '../data/model.tbm', mode: 'similar', item: 'no-such-item', fallback: 'items', limit: 3 }));
   assert.equal(api.length, 3);
+  assert.deepEqual(outside, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('every list reports its impression and picks with placement and position, and GA4 events reach the page\'s dataLayer', async () => {
+  const { context, page, outside, errors } = await open('analytics.html');
+  const [home, alike, quiet] = ['#home', '#alike', '#quiet'].map((id) => page.locator(id));
+  for (const w of [home, alike, quiet]) await widgetCards(w).first().waitFor();
+  await page.waitForFunction(() => window.impressions.length >= 3);
+  const impressions = Object.fromEntries(await page.evaluate(() => window.impressions));
+  const homeIds = await ids(home);
+  assert.deepEqual(impressions.home, { placement: 'home-for-you', items: homeIds.map((id, i) => ({ id, position: i + 1 })) });
+  assert.equal(impressions.alike.placement, 'similar');
+  assert.equal(impressions.quiet.placement, 'similar');
+  // GA4's view_item_list for the two widgets that ask, each after clearing the e-commerce object.
+  const layer = await page.evaluate(() => window.dataLayer);
+  assert.deepEqual(layer[0], { event: 'gtm.js' });
+  const lists = layer.filter((e) => e.event === 'view_item_list');
+  assert.equal(lists.length, 2, JSON.stringify(layer));
+  for (const list of lists) assert.deepEqual(layer[layer.indexOf(list) - 1], { ecommerce: null });
+  const homeList = lists.find((e) => e.ecommerce.item_list_id === 'home-for-you');
+  assert.equal(homeList.ecommerce.item_list_name, 'For you');
+  assert.deepEqual(homeList.ecommerce.items.map((i) => [i.item_id, i.index, i.item_list_id]), homeIds.map((id, i) => [id, i, 'home-for-you']));
+  const title = await widgetCards(home).first().locator('[part="title"]').innerText();
+  assert.equal(homeList.ecommerce.items[0].item_name, title);
+  assert.ok(catalog.items.some((i) => i.id === homeIds[0]));
+  assert.ok(lists.some((e) => e.ecommerce.item_list_id === 'similar' && e.ecommerce.items.length === 3));
+  // A pick: tastebud:select with its placement and position, and GA4's select_item.
+  const second = homeIds[1];
+  await home.locator(`a[data-item-id="${second}"]`).click();
+  await page.waitForFunction(() => window.selects.length === 1);
+  const [picked] = await page.evaluate(() => window.selects);
+  assert.equal(picked.id, second);
+  assert.equal(picked.placement, 'home-for-you');
+  assert.equal(picked.position, 2);
+  const selected = (await page.evaluate(() => window.dataLayer)).filter((e) => e.event === 'select_item');
+  assert.equal(selected.length, 1);
+  assert.deepEqual(selected[0].ecommerce.items.map((i) => [i.item_id, i.index]), [[second, 1]]);
+  // The click re-ranks the lists: a new list is a new impression, an unchanged one is not.
+  await home.locator(`a[data-item-id="${second}"]`).waitFor({ state: 'detached' });
+  await page.waitForFunction(() => window.impressions.filter(([w]) => w === 'home').length === 2);
+  const count = await page.evaluate(() => window.impressions.length);
+  await page.evaluate(() => document.querySelector('#quiet').refresh());
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.impressions.length), count);
   assert.deepEqual(outside, []);
   assert.deepEqual(errors, []);
   await context.close();

@@ -670,8 +670,11 @@ function money(amount, currency, lang) {
   }
 }
 
+/** The item each card shows, for analytics (weakly held: cards come and go). */
+const shownItems = new WeakMap();
+
 class TastebudRecs extends HTMLElement {
-  static observedAttributes = ['catalog', 'model', 'published', 'privacy', 'limit', 'lang', 'mode', 'fallback', 'item', 'heading', 'item-base', 'worker', 'consent', 'retention-days'];
+  static observedAttributes = ['catalog', 'model', 'published', 'privacy', 'limit', 'lang', 'mode', 'fallback', 'item', 'heading', 'item-base', 'worker', 'consent', 'retention-days', 'placement'];
 
   #root;
   #heading;
@@ -682,6 +685,9 @@ class TastebudRecs extends HTMLElement {
   #renders = 0;
   #scheduled = false;
   #readyFired = false;
+  /** The ids of the last list `tastebud:impression` reported, so a re-render of the same list
+   * is not a second impression. */
+  #impressed = '';
 
   constructor() {
     super();
@@ -782,6 +788,7 @@ class TastebudRecs extends HTMLElement {
         : found.map((item) => this.#card(item, lang, base));
       this.#list.setAttribute('part', mode === 'interests' ? 'list interests' : 'list');
       this.#list.replaceChildren(...list);
+      this.#impression(mode);
       this.#status.textContent = list.length ? '' : text.empty;
       this.#root.removeAttribute('aria-busy');
       if (!this.#readyFired) {
@@ -826,6 +833,42 @@ class TastebudRecs extends HTMLElement {
     return unwatch;
   }
 
+  /** The list's name for analytics: its `placement` attribute, or its mode. */
+  #placement(mode = (this.getAttribute('mode') || 'items').trim()) {
+    return (this.getAttribute('placement') || '').trim() || mode;
+  }
+
+  /** Numbers the cards 1, 2, ... in reading order and reports the list once: `tastebud:impression`
+   * with the placement and each item's id and position, and with analytics="datalayer" GA4's
+   * `view_item_list` on the page's own `window.dataLayer`. Nothing goes anywhere else. */
+  #impression(mode) {
+    const links = [...this.#list.querySelectorAll('.card-link')];
+    links.forEach((link, i) => { link.dataset.position = String(i + 1); });
+    const placement = this.#placement(mode);
+    const key = [placement, ...links.map((l) => l.dataset.itemId)].join('\n');
+    if (!links.length || key === this.#impressed) return;
+    this.#impressed = key;
+    this.#emit('tastebud:impression', { placement, items: links.map((l) => ({ id: l.dataset.itemId, position: Number(l.dataset.position) })) });
+    this.#dataLayer('view_item_list', placement, links);
+  }
+
+  /** With analytics="datalayer": a GA4 e-commerce event on `window.dataLayer` (created if the
+   * page has none), after clearing the previous e-commerce object as GA4 asks. */
+  #dataLayer(event, placement, links) {
+    if ((this.getAttribute('analytics') || '').trim().toLowerCase() !== 'datalayer') return;
+    const name = this.getAttribute('heading') || this.#heading.textContent || placement;
+    const items = links.map((link) => {
+      const item = shownItems.get(link) ?? {};
+      const ga = { item_id: link.dataset.itemId, item_name: item.title ?? '', index: Number(link.dataset.position) - 1, item_list_id: placement, item_list_name: name };
+      if (item.category) ga.item_category = item.category;
+      if (item.price > 0) Object.assign(ga, { price: item.price, currency: item.currency });
+      return ga;
+    });
+    const layer = (window.dataLayer = window.dataLayer || []);
+    layer.push({ ecommerce: null });
+    layer.push({ event, ecommerce: { item_list_id: placement, item_list_name: name, items } });
+  }
+
   #emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { bubbles: true, composed: true, detail }));
   }
@@ -840,6 +883,7 @@ class TastebudRecs extends HTMLElement {
     else link.type = 'button';
     link.className = 'card-link';
     link.dataset.itemId = item.id;
+    shownItems.set(link, item);
     const picture = el('span', 'picture');
     picture.className = 'picture';
     picture.setAttribute('aria-hidden', 'true');
@@ -885,8 +929,11 @@ class TastebudRecs extends HTMLElement {
     if (!link) return;
     const id = link.dataset.itemId;
     const url = link.localName === 'a' ? link.href : null;
+    const placement = this.#placement();
+    const position = Number(link.dataset.position) || 0;
+    this.#dataLayer('select_item', placement, [link]);
     const go = this.dispatchEvent(new CustomEvent('tastebud:select', {
-      bubbles: true, composed: true, cancelable: true, detail: { id, url },
+      bubbles: true, composed: true, cancelable: true, detail: { id, url, placement, position },
     }));
     if (!go) event.preventDefault();
     // GA4's select_item: a click on a recommendation. Storage trouble must not block the link.
