@@ -53,6 +53,9 @@ const TEST_PAGES = {
     <tastebud-recs id="foryou" limit="40" catalog="../stock/catalog.json" model="../stock/model.tbm"></tastebud-recs>
     <tastebud-recs id="typo" mode="simliar" catalog="../stock/catalog.json" model="../stock/model.tbm"></tastebud-recs>
     <tastebud-recs id="itemless" mode="similar" catalog="../stock/catalog.json" model="../stock/model.tbm"></tastebud-recs>
+    <tastebud-recs id="together" mode="bought-together" item="pour-0001" catalog="../stock/catalog.json" model="../stock/model.tbm"></tastebud-recs>
+    <tastebud-recs id="cart" mode="cart" fallback="trending" limit="4" catalog="../stock/catalog.json" model="../stock/model.tbm"></tastebud-recs>
+    <tastebud-recs id="members" mode="members" lang="zh-CN" catalog="../stock/catalog.json" model="../stock/model.tbm"></tastebud-recs>
     <script>
       window.failures = [];
       document.addEventListener('tastebud:error', (e) => failures.push([e.target.id, e.detail.message]));
@@ -167,6 +170,16 @@ before(async () => {
   // The demo catalog with the items most like pour-0001 out of stock, beside the same model.
   await mkdir(join(siteDir, 'stock'));
   const stocked = JSON.parse(await readFile(join(dist, 'data', 'catalog.json'), 'utf8'));
+  // The placements `tastebud catalog --log` would compute, written by hand.
+  Object.assign(stocked, {
+    trending: ['aqua-0001', 'pour-0002', 'bonsai-0001', 'keeb-0001', 'retro-0001'],
+    members: ['advent-0001', 'boulder-0001'],
+    bought_with: [
+      ['boulder-0002', 'boulder-0003'],
+      ['mtn-camp-0005', 'mtn-camp-0006', 'pour-0007'],
+      ['pour-0001', 'pour-0006', 'pour-0003', 'kitchen-0001'],
+    ],
+  });
   for (const item of stocked.items) {
     if (OUT_OF_STOCK.includes(item.id)) item.availability = 'out_of_stock';
   }
@@ -414,6 +427,34 @@ test('similar excludes the page item and the cart, recently viewed follows the v
   await context.close();
 });
 
+test('bought-together follows the page item and the cart, trending fills the rest, the members\' list speaks Chinese', async () => {
+  const { context, page, outside, errors } = await open('placements.html');
+  const [together, cart, members] = ['#together', '#cart', '#members'].map((id) => page.locator(id));
+  for (const w of [together, cart, members]) await widgetCards(w).first().waitFor();
+  // What goes with the page's item, without what is out of stock.
+  assert.deepEqual(await ids(together), ['pour-0006', 'kitchen-0001']);
+  assert.equal(await together.locator('[part="heading"]').innerText(), 'Frequently bought together');
+  const pour = catalog.items.find((i) => i.id === 'pour-0001');
+  assert.match(await widgetCards(together).first().innerText(), new RegExp(`Often bought with ${pour.title.en}`));
+  // An empty cart: trending fills the slot, without what is out of stock, saying why.
+  assert.deepEqual(await ids(cart), ['aqua-0001', 'bonsai-0001', 'keeb-0001', 'retro-0001']);
+  for (const text of await widgetCards(cart).allInnerTexts()) assert.match(text, /Popular this week/);
+  // Carting an item brings what is bought with it first, and takes the carted item out.
+  await page.evaluate(() => Tastebud.track('mtn-camp-0005', 'add_to_cart'));
+  await page.waitForFunction((w) => w.shadowRoot.querySelector('li[part="card"]')?.dataset.itemId === 'mtn-camp-0006', await cart.elementHandle());
+  assert.deepEqual(await ids(cart), ['mtn-camp-0006', 'pour-0007', 'aqua-0001', 'bonsai-0001']);
+  // Buying a trending item takes it out of every list.
+  await page.evaluate(() => Tastebud.track('aqua-0001', 'purchase'));
+  await page.waitForFunction((w) => !w.shadowRoot.querySelector('li[data-item-id="aqua-0001"]'), await cart.elementHandle());
+  // The members' list, in the widget's language.
+  assert.deepEqual(await ids(members), ['advent-0001', 'boulder-0001']);
+  assert.equal(await members.locator('[part="heading"]').innerText(), '会员私藏');
+  assert.match(await widgetCards(members).first().innerText(), /忠实会员的最爱/);
+  assert.deepEqual(outside, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a fallback chain fills a slot that would be empty, each card saying why it is there', async () => {
   const { context, page, outside, errors } = await open('fallback.html');
   const [popular, alike] = ['#popular', '#alike'].map((id) => page.locator(id));
@@ -434,7 +475,7 @@ test('a fallback chain fills a slot that would be empty, each card saying why it
   await page.waitForFunction(() => window.failures?.length >= 1);
   const [[id, message]] = await page.evaluate(() => window.failures);
   assert.equal(id, 'shaped');
-  assert.match(message, /a fallback one of the first three; got "interests"/);
+  assert.match(message, /a fallback one of them but interests; got "interests"/);
   // The same chain through Tastebud.recommend.
   const api = await page.evaluate(() => Tastebud.recommend({ catalog: '../data/catalog.json', model: '../data/model.tbm', mode: 'similar', item: 'no-such-item', fallback: 'items', limit: 3 }));
   assert.equal(api.length, 3);

@@ -650,7 +650,8 @@ impl Engine {
         let mut ranked: Vec<usize> = (0..popularity.len())
             .filter(|&i| !hide[i] && category.is_none_or(|c| self.catalog.items[i].category == c))
             .collect();
-        ranked.sort_by(|&a, &b| popularity[b].cmp(&popularity[a]).then(a.cmp(&b)));
+        // A total order, so the unstable sort gives the one answer.
+        ranked.sort_unstable_by(|&a, &b| popularity[b].cmp(&popularity[a]).then(a.cmp(&b)));
         ranked.truncate(n);
         ranked
             .into_iter()
@@ -801,6 +802,101 @@ impl Engine {
                 && self.catalog.items[i].availability.may_show()
             {
                 out.push(i);
+            }
+        }
+        out
+    }
+
+    /// What a placement list may show this visitor: catalog items that may be shown (in stock,
+    /// not dismissed), not `except` (the page's item), not in the cart and not bought.
+    fn placeable(&self, log: &[StoredEvent], except: Option<&str>) -> Vec<bool> {
+        let mut ok = vec![true; self.catalog.items.len()];
+        for (ok, item) in ok.iter_mut().zip(&self.catalog.items) {
+            *ok = item.availability.may_show();
+        }
+        for i in self.dismissed(log) {
+            ok[i] = false;
+        }
+        for e in log {
+            if matches!(e.event.kind, EventKind::AddToCart | EventKind::Purchase) {
+                if let Some(&i) = self.by_id.get(&e.item) {
+                    ok[i] = false;
+                }
+            }
+        }
+        if let Some(&i) = except.and_then(|id| self.by_id.get(id)) {
+            ok[i] = false;
+        }
+        ok
+    }
+
+    /// Up to `n` items of the catalog's ranked `placement` list (`"trending"` or `"members"`,
+    /// computed by `tastebud catalog --log`) in its order, catalog indices, leaving out what
+    /// [`placeable`](Self::placeable) does; empty for another name or a catalog without it.
+    pub fn placement(
+        &self,
+        placement: &str,
+        log: &[StoredEvent],
+        except: Option<&str>,
+        n: usize,
+    ) -> Vec<usize> {
+        let ids = match placement {
+            "trending" => &self.catalog.trending,
+            "members" => &self.catalog.members,
+            _ => return Vec::new(),
+        };
+        let ok = self.placeable(log, except);
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(&i) = self.by_id.get(id) {
+                if out.len() < n && ok[i] && !out.contains(&i) {
+                    out.push(i);
+                }
+            }
+        }
+        out
+    }
+
+    /// Up to `n` items bought or carted with `item` (with the cart's items, latest first, without
+    /// one), as `(item, what it goes with)` catalog indices, in the catalog's bought-with order,
+    /// leaving out what [`placeable`](Self::placeable) does.
+    pub fn bought_together(
+        &self,
+        log: &[StoredEvent],
+        item: Option<&str>,
+        n: usize,
+    ) -> Vec<(usize, usize)> {
+        let mut sources: Vec<&str> = Vec::new();
+        match item {
+            Some(id) => sources.push(id),
+            None => {
+                for e in log.iter().rev() {
+                    if e.event.kind == EventKind::AddToCart && !sources.contains(&e.item.as_str()) {
+                        sources.push(&e.item);
+                    }
+                }
+            }
+        }
+        let ok = self.placeable(log, item);
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for source in sources {
+            let Some(&from) = self.by_id.get(source) else {
+                continue;
+            };
+            let row = self
+                .catalog
+                .bought_with
+                .iter()
+                .find(|r| r.first().map(String::as_str) == Some(source));
+            let Some(row) = row else {
+                continue;
+            };
+            for id in &row[1..] {
+                if let Some(&i) = self.by_id.get(id) {
+                    if out.len() < n && ok[i] && !out.iter().any(|&(j, _)| j == i) {
+                        out.push((i, from));
+                    }
+                }
             }
         }
         out

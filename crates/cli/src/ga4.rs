@@ -126,6 +126,9 @@ pub struct Event {
     pub user: String,
     pub item: String,
     pub interaction: Interaction,
+    /// The order or session the event belongs to: `ecommerce.transaction_id` for purchases,
+    /// else the user's `ga_session_id`; `None` when the row has neither.
+    pub basket: Option<String>,
 }
 
 /// What reading a GA4 file found.
@@ -280,11 +283,17 @@ pub fn parse(path: &Path, bytes: &[u8], mapping: &Mapping) -> Result<Ga4Log> {
         *report.by_kind.entry(kind.name()).or_insert(0) += row.items.len();
         let mut interaction = Interaction::new(kind);
         interaction.timestamp = row.seconds;
+        let basket = match (&row.transaction, &row.session) {
+            (Some(t), _) if kind == EventKind::Purchase => Some(format!("order {t}")),
+            (_, Some(s)) => Some(format!("session {user} {s}")),
+            _ => None,
+        };
         for item in row.items {
             let event = Event {
                 user: user.clone(),
                 item,
                 interaction,
+                basket: basket.clone(),
             };
             stamped.push((row.seconds, event));
         }
@@ -337,6 +346,10 @@ struct Row {
     /// Usable item ids, without repeats.
     items: Vec<String>,
     search_term: Option<String>,
+    /// `ecommerce.transaction_id`.
+    transaction: Option<String>,
+    /// The `ga_session_id` event parameter.
+    session: Option<String>,
 }
 
 impl Row {
@@ -378,12 +391,18 @@ impl Row {
             }
             Some(_) => return Err("\"items\" is not an array".into()),
         };
+        let transaction = row
+            .get("ecommerce")
+            .and_then(|e| e.get("transaction_id"))
+            .and_then(text);
         Ok(Row {
             name,
             user,
             seconds,
             items,
             search_term: search_term(&row),
+            transaction,
+            session: param(&row, "ga_session_id"),
         })
     }
 }
@@ -408,16 +427,22 @@ fn microseconds(value: &Value) -> Option<f64> {
     (us.is_finite() && us >= 0.0).then_some(us)
 }
 
-/// `event_params: [{"key": "search_term", "value": {"string_value": "Tent"}}]`, normalized.
-fn search_term(row: &Map<String, Value>) -> Option<String> {
+/// An event parameter's value as text: `event_params: [{"key": key, "value":
+/// {"string_value": ...}}]` (or an int, float or double value).
+fn param(row: &Map<String, Value>, key: &str) -> Option<String> {
     let params = row.get("event_params")?.as_array()?;
     let value = params
         .iter()
-        .find(|p| p.get("key").and_then(Value::as_str) == Some("search_term"))?
+        .find(|p| p.get("key").and_then(Value::as_str) == Some(key))?
         .get("value")?;
-    let raw = ["string_value", "int_value", "float_value", "double_value"]
+    ["string_value", "int_value", "float_value", "double_value"]
         .into_iter()
-        .find_map(|key| value.get(key).and_then(text))?;
+        .find_map(|key| value.get(key).and_then(text))
+}
+
+/// `event_params: [{"key": "search_term", "value": {"string_value": "Tent"}}]`, normalized.
+fn search_term(row: &Map<String, Value>) -> Option<String> {
+    let raw = param(row, "search_term")?;
     let term = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     (!term.is_empty()).then(|| term.to_lowercase())
 }

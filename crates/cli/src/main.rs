@@ -6,6 +6,7 @@ mod commands;
 mod demo;
 mod npy;
 mod output;
+mod placements;
 mod report;
 mod spark;
 

@@ -552,3 +552,107 @@ fn availability_comes_from_merchant_center_and_shopify_inventory() {
     let text = std::fs::read_to_string(dir.path().join("catalog.json")).unwrap();
     assert_eq!(text.matches("\"availability\"").count(), 2, "{text}");
 }
+
+/// A GA4 export gives the catalog its placements: trending items, the members' list and what is
+/// bought together, on product ids (variants fold in), each behind enough visitors.
+#[test]
+fn a_ga4_log_fills_the_placements() {
+    let dir = tempfile::tempdir().unwrap();
+    let row = |event: &str, user: &str, items: &[&str], extra: &str| {
+        let items: Vec<String> = items
+            .iter()
+            .map(|i| format!(r#"{{"item_id":"{i}"}}"#))
+            .collect();
+        format!(
+            r#"{{"event_name":"{event}","event_timestamp":"1709290010000000","user_pseudo_id":"{user}","items":[{}]{extra}}}"#,
+            items.join(",")
+        )
+    };
+    let session = |s: &str| {
+        format!(r#","event_params":[{{"key":"ga_session_id","value":{{"int_value":"{s}"}}}}]"#)
+    };
+    let order = |t: &str| format!(r#","ecommerce":{{"transaction_id":"{t}"}}"#);
+    let mut lines = Vec::new();
+    for u in 0..6 {
+        let user = format!("u{u}");
+        // One order of a tent and a mug each.
+        lines.push(row(
+            "purchase",
+            &user,
+            &["TENT-1P", "MUG-TI"],
+            &order(&format!("t{u}")),
+        ));
+        // A variant of the two-person tent carted with sencha in one session.
+        lines.push(row(
+            "add_to_cart",
+            &user,
+            &["TENT-2P-GRN"],
+            &session(&format!("s{u}")),
+        ));
+        lines.push(row(
+            "add_to_cart",
+            &user,
+            &["TEA-SENCHA"],
+            &session(&format!("s{u}")),
+        ));
+        lines.push(row("view_item", &user, &["TENT-3P"], ""));
+    }
+    // One buyer of many orders: the members' list, but only with a single visitor allowed.
+    for t in 0..4 {
+        lines.push(row(
+            "purchase",
+            "loyal",
+            &["MUG-DBL"],
+            &order(&format!("loyal{t}")),
+        ));
+    }
+    // An item the catalog does not have is never listed.
+    for u in 0..6 {
+        lines.push(row("view_item", &format!("u{u}"), &["NO-SUCH-SKU"], ""));
+    }
+    let log = dir.path().join("events.jsonl");
+    std::fs::write(&log, lines.join("\n")).unwrap();
+    let feed = fixture("merchant/feed.xml");
+    let (summary, c) = build(dir.path(), "merchant-feed", &feed, &["--log", s(&log)]);
+    // One row per item: its id, then what goes with it; in id order.
+    assert_eq!(
+        c.bought_with,
+        [
+            vec!["MUG-TI", "TENT-1P"],
+            vec!["TEA-SENCHA", "TENT-2P"],
+            vec!["TENT-1P", "MUG-TI"],
+            vec!["TENT-2P", "TEA-SENCHA"],
+        ]
+    );
+    assert!(
+        c.trending.contains(&"TENT-3P".to_owned()),
+        "{:?}",
+        c.trending
+    );
+    assert!(!c
+        .trending
+        .iter()
+        .any(|i| i == "NO-SUCH-SKU" || i == "MUG-DBL"));
+    assert!(
+        c.members.is_empty(),
+        "one visitor is not enough: {:?}",
+        c.members
+    );
+    assert_eq!(summary["placements"]["bought_with"], 4);
+
+    let (_, c) = build(
+        dir.path(),
+        "merchant-feed",
+        &feed,
+        &["--log", s(&log), "--min-visitors", "1"],
+    );
+    assert_eq!(c.members, ["MUG-DBL"]);
+    // Without a log the catalog has no placements, and says nothing of them.
+    let (_, c) = build(dir.path(), "merchant-feed", &feed, &[]);
+    assert!(c.trending.is_empty() && c.members.is_empty() && c.bought_with.is_empty());
+    let text = std::fs::read_to_string(dir.path().join("catalog.json")).unwrap();
+    assert!(
+        !text.contains("trending") && !text.contains("bought_with"),
+        "{text}"
+    );
+}

@@ -234,6 +234,18 @@ pub struct Catalog {
     #[serde(default)]
     #[cfg_attr(not(feature = "shop-lists"), serde(skip_deserializing))]
     pub shop_data: ShopData,
+    /// Placements computed from the shop's log (`tastebud catalog --log`), each left out of
+    /// the file when empty. Ids the catalog does not have are never shown. Recent popularity
+    /// with a time decay, most popular first (the widget's `trending`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trending: Vec<String>,
+    /// What the shop's most active buyers (the top tenth by orders) buy most (`members`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
+    /// One row per item with any: its id, then the items bought or carted in the same order or
+    /// session, most often first (`bought-together` and `cart`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bought_with: Vec<Vec<String>>,
 }
 
 /// Why a catalog cannot be used.
@@ -601,6 +613,9 @@ mod tests {
                 availability: Availability::InStock,
             }],
             shop_data: ShopData::default(),
+            trending: Vec::new(),
+            members: Vec::new(),
+            bought_with: Vec::new(),
         }
     }
 

@@ -447,6 +447,11 @@ pub fn publish_into(
             .cloned()
             .collect(),
         shop_data: catalog.shop_data.clone(),
+        // The ranked lists are small; the bought-with rows grow with the catalog, so a
+        // publication leaves them out.
+        trending: catalog.trending.clone(),
+        members: catalog.members.clone(),
+        bought_with: Vec::new(),
     };
     // Through a `Value`, whose maps are sorted: the catalog's lists are hash maps, and the
     // same inputs must give the same bytes.

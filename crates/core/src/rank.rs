@@ -158,9 +158,18 @@ impl TopK {
 }
 
 /// `(item, share)` pairs, largest share first, then by item: the order explanations list their
-/// reasons in. (One function, so the browser builds carry one sort for every such list.)
+/// reasons in.
 pub(crate) fn sort_by_share(pairs: &mut [(u32, f32)]) {
-    pairs.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    sort_pairs(pairs, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+}
+
+/// Sorts `(item, value)` pairs stably by `by`: a function pointer, so the browser builds carry
+/// one sort for every list of pairs, whatever the order.
+pub(crate) fn sort_pairs(
+    pairs: &mut [(u32, f32)],
+    by: fn(&(u32, f32), &(u32, f32)) -> std::cmp::Ordering,
+) {
+    pairs.sort_by(by);
 }
 
 /// A set of item indices, as a bitset.

@@ -121,7 +121,7 @@ mod boundary {
                     .filter(|m| chain.is_empty() || *m != Mode::Interests)
                     .ok_or_else(|| {
                         JsError::new(&format!(
-                            "mode must be \"items\", \"interests\", \"similar\" or \"recently-viewed\", and a fallback one of the first three; got \"{name}\""
+                            "mode must be \"items\", \"interests\", \"similar\", \"recently-viewed\", \"trending\", \"members\", \"bought-together\" or \"cart\", and a fallback one of them but interests; got \"{name}\""
                         ))
                     })?;
                 chain.push(m);
@@ -160,6 +160,16 @@ mod boundary {
                     (Mode::RecentlyViewed, _) => {
                         lists::recently_viewed(&self.engine, log, item, lang, limit)
                     }
+                    (Mode::Trending, _) => {
+                        lists::placement(&self.engine, log, "trending", item, lang, limit)
+                    }
+                    (Mode::Members, _) => {
+                        lists::placement(&self.engine, log, "members", item, lang, limit)
+                    }
+                    (Mode::BoughtTogether, _) => {
+                        lists::bought_together(&self.engine, log, item, lang, limit)
+                    }
+                    (Mode::Cart, _) => lists::bought_together(&self.engine, log, None, lang, limit),
                     // A fallback to `similar` on a page without an item.
                     _ => Vec::new(),
                 };

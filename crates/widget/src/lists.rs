@@ -20,6 +20,14 @@ pub enum Mode {
     Similar,
     /// The items the visitor opened lately, most recent first.
     RecentlyViewed,
+    /// The shop's recently popular items (the catalog's `trending` placement).
+    Trending,
+    /// What the shop's most active buyers buy (the catalog's `members` placement).
+    Members,
+    /// Items bought with the page's item, or with the cart's without one.
+    BoughtTogether,
+    /// Items bought with the cart's items.
+    Cart,
 }
 
 impl Mode {
@@ -30,6 +38,10 @@ impl Mode {
             "interests" => Some(Mode::Interests),
             "similar" => Some(Mode::Similar),
             "recently-viewed" => Some(Mode::RecentlyViewed),
+            "trending" => Some(Mode::Trending),
+            "members" => Some(Mode::Members),
+            "bought-together" => Some(Mode::BoughtTogether),
+            "cart" => Some(Mode::Cart),
             _ => None,
         }
     }
@@ -257,6 +269,56 @@ pub fn recently_viewed(
         .into_iter()
         .map(|i| card(engine, lang, i, 0.0, t(lang, Key::YouViewed).to_owned()))
         .collect()
+}
+
+/// Up to `n` items of the catalog's `trending` or `members` placement (`placement`) the visitor
+/// has not bought, carted or dismissed, without `except` (the page's item), each saying why.
+pub fn placement(
+    engine: &Engine,
+    log: &[StoredEvent],
+    placement: &str,
+    except: Option<&str>,
+    lang: Lang,
+    n: usize,
+) -> Vec<Card> {
+    let why = t(
+        lang,
+        if placement == "members" {
+            Key::MembersFavourite
+        } else {
+            Key::TrendingNow
+        },
+    );
+    let mut out = Vec::new();
+    for i in engine.placement(placement, log, except, n) {
+        out.push(card(engine, lang, i, 0.0, why.to_owned()));
+    }
+    out
+}
+
+/// Up to `n` items bought or carted with `item` (with the cart's items without one), each "Often
+/// bought with ..." naming what it goes with.
+pub fn bought_together(
+    engine: &Engine,
+    log: &[StoredEvent],
+    item: Option<&str>,
+    lang: Lang,
+    n: usize,
+) -> Vec<Card> {
+    let mut out = Vec::new();
+    for (i, with) in engine.bought_together(log, item, n) {
+        let of = &engine.catalog.items[with];
+        let mut c = card(
+            engine,
+            lang,
+            i,
+            0.0,
+            tf(lang, Key::BoughtWith, of.title.get(lang.code())),
+        );
+        c.because.push(of.id.clone());
+        out.push(c);
+    }
+    out
 }
 
 /// Up to `n` niche categories to explore with three items each: the storefront's "Interests to

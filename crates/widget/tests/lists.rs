@@ -8,7 +8,9 @@ use tastebud_browser::engine::{Engine, StoredEvent};
 use tastebud_browser::i18n::Lang;
 use tastebud_browser::storage::Prefs;
 use tastebud_core::EventKind;
-use tastebud_widget::lists::{interests, items, recently_viewed, similar, Mode};
+use tastebud_widget::lists::{
+    bought_together, interests, items, placement, recently_viewed, similar, Mode,
+};
 
 fn engine() -> Engine {
     let (catalog, model) = common::files();
@@ -162,4 +164,67 @@ fn recently_viewed_is_newest_first_once_each_without_the_page_item() {
             .map(|c| c.id)
             .collect();
     assert_eq!(ids, [common::item_id(2, 0), common::item_id(2, 1)]);
+}
+
+/// The test shop with placements, as `tastebud catalog --log` writes them.
+fn engine_with_placements() -> Engine {
+    let mut catalog = common::catalog();
+    let id = common::item_id;
+    catalog.trending = vec![id(3, 0), "gone".into(), id(0, 1), id(2, 2), id(1, 1)];
+    catalog.members = vec![id(2, 3), id(0, 2)];
+    catalog.bought_with = vec![
+        vec![],
+        vec![id(1, 0), id(1, 1), id(3, 2), id(0, 0)],
+        vec![id(2, 0), id(2, 1), id(1, 1)],
+    ];
+    let model = common::model().to_bytes();
+    Engine::load(&serde_json::to_string(&catalog).unwrap(), &model).unwrap()
+}
+
+#[test]
+fn trending_and_members_follow_the_catalog_without_what_is_owned() {
+    let plain = engine();
+    let engine = engine_with_placements();
+    let id = common::item_id;
+    let cart = StoredEvent::new(&id(0, 1), EventKind::AddToCart, None, 1.0);
+    let cards = placement(&engine, &[cart], "trending", Some(&id(2, 2)), Lang::En, 5);
+    // An id the catalog lacks, the cart's item and the page's item are left out.
+    let ids: Vec<&str> = cards.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, [id(3, 0), id(1, 1)]);
+    assert!(cards.iter().all(|c| c.why == "Popular this week"));
+    let members = placement(&engine, &[], "members", None, Lang::Zh, 1);
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].id, id(2, 3));
+    assert_eq!(members[0].why, "忠实会员的最爱");
+    assert!(placement(&engine, &[], "bestsellers", None, Lang::En, 5).is_empty());
+    // A catalog without placements has none.
+    assert!(placement(&plain, &[], "trending", None, Lang::En, 5).is_empty());
+}
+
+#[test]
+fn bought_together_follows_the_item_or_the_cart() {
+    let engine = engine_with_placements();
+    let id = common::item_id;
+    // On an item page: what goes with the item, not the item or what is bought.
+    let bought = StoredEvent::new(&id(3, 2), EventKind::Purchase, None, 1.0);
+    let cards = bought_together(&engine, &[bought], Some(&id(1, 0)), Lang::En, 5);
+    let ids: Vec<&str> = cards.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, [id(1, 1), id(0, 0)]);
+    let title = &engine.item(&id(1, 0)).unwrap().title.en;
+    assert_eq!(cards[0].why, format!("Often bought with {title}"));
+    assert_eq!(cards[0].because, [id(1, 0)]);
+    // Without an item: the cart's items, latest first, each once.
+    let cart = |n: usize, t: f64| StoredEvent::new(&id(n, 0), EventKind::AddToCart, None, t);
+    let log = vec![cart(1, 1.0), cart(2, 2.0)];
+    let ids: Vec<String> = bought_together(&engine, &log, None, Lang::En, 5)
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(ids, [id(2, 1), id(1, 1), id(3, 2), id(0, 0)]);
+    assert!(bought_together(&engine, &[], None, Lang::En, 5).is_empty());
+    assert_eq!(
+        Mode::from_name("bought-together"),
+        Some(Mode::BoughtTogether)
+    );
+    assert_eq!(Mode::from_name("cart"), Some(Mode::Cart));
 }

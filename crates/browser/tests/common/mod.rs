@@ -105,6 +105,9 @@ pub fn catalog() -> Catalog {
             .collect(),
         items,
         shop_data,
+        trending: Vec::new(),
+        members: Vec::new(),
+        bought_with: Vec::new(),
     }
 }
 

@@ -16,6 +16,7 @@ use crate::feeds::{self, FeedFormat};
 use crate::ga4;
 use crate::input::read_file;
 use crate::output::{self, plural};
+use crate::placements;
 
 /// Build the storefront's catalog.json from a product feed, or check a catalog against a model.
 ///
@@ -53,6 +54,16 @@ pub struct CatalogArgs {
     /// 64 characters), so no single visitor's query is shown to everyone.
     #[arg(long, value_name = "N", default_value_t = 5, requires = "searches")]
     min_searchers: usize,
+    /// A GA4 export (as for `train --format ga4`) to compute the widget's placements from:
+    /// trending items (views, carts and purchases, halving in weight every 7 days before the
+    /// log's latest event), the members' list (what the top tenth of buyers by orders buys
+    /// most) and, per item, what is bought or carted in the same order or session.
+    #[arg(long, value_name = "FILE", conflicts_with = "check")]
+    log: Option<PathBuf>,
+    /// Keep only items (and pairs of items bought together) that at least this many distinct
+    /// visitors are behind, so no single visitor's activity is shown to everyone.
+    #[arg(long, value_name = "N", default_value_t = 5, requires = "log")]
+    min_visitors: usize,
     /// Check this catalog against --model instead: items without factors (served through the
     /// cold-start path) are fine, factors without items are an error.
     #[arg(long, value_name = "CATALOG", requires = "model")]
@@ -77,6 +88,38 @@ pub fn run(args: CatalogArgs) -> Result<()> {
         (Some(catalog), Some(model)) => check(catalog, model, args.json),
         _ => build(&args),
     }
+}
+
+/// The placements of a GA4 export over the catalog's items: events on a variant count for its
+/// product, and events on items the catalog does not have are left out.
+fn add_placements(
+    log: &Path,
+    feed: &feeds::Feed,
+    catalog: &mut Catalog,
+    min_visitors: usize,
+) -> Result<()> {
+    if min_visitors == 0 {
+        bail!("min-visitors must be at least 1");
+    }
+    let mut events = ga4::read(log, &ga4::Mapping::default())?.events;
+    if events.is_empty() {
+        bail!(
+            "{}: no GA4 e-commerce event with a user and an item; expected {}",
+            log.display(),
+            ga4::DESCRIPTION
+        );
+    }
+    let products = feeds::variant_map(feed);
+    let known: HashSet<&str> = catalog.items.iter().map(|i| i.id.as_str()).collect();
+    for e in &mut events {
+        if let Some(p) = products.get(&e.item) {
+            e.item = p.clone();
+        }
+    }
+    events.retain(|e| known.contains(e.item.as_str()));
+    drop(known);
+    placements::fill(catalog, &events, min_visitors);
+    Ok(())
 }
 
 fn build(args: &CatalogArgs) -> Result<()> {
@@ -110,6 +153,10 @@ fn build(args: &CatalogArgs) -> Result<()> {
             searches,
         },
     );
+    let mut catalog = catalog;
+    if let Some(log) = &args.log {
+        add_placements(log, &feed, &mut catalog, args.min_visitors)?;
+    }
     let text = catalog_json(&catalog)?;
     // What the storefront does with the file, so a builder bug never ships.
     Catalog::from_json(&text)
@@ -138,6 +185,11 @@ fn build(args: &CatalogArgs) -> Result<()> {
             "currency_source": currency_source,
             "searches": n_searches,
             "searches_left_out": rare_searches,
+            "placements": {
+                "trending": catalog.trending.len(),
+                "members": catalog.members.len(),
+                "bought_with": catalog.bought_with.len(),
+            },
             "problems": feed.problems,
             "out": out.display().to_string(),
             "bytes": text.len(),
@@ -174,6 +226,16 @@ fn build(args: &CatalogArgs) -> Result<()> {
             "{n_searches} search terms for the trending searches ({rare_searches} searched by fewer than {} visitors or longer than {} characters left out)",
             args.min_searchers,
             tastebud_core::MAX_SEARCH_CHARS
+        )?;
+    }
+    if args.log.is_some() {
+        writeln!(
+            s,
+            "placements: {} trending, {} in the members' list, {} with items bought together (each behind at least {} visitors)",
+            plural(catalog.trending.len(), "item", "items"),
+            plural(catalog.members.len(), "item", "items"),
+            plural(catalog.bought_with.len(), "item", "items"),
+            args.min_visitors
         )?;
     }
     if !feed.problems.is_empty() {

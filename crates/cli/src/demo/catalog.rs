@@ -118,6 +118,9 @@ pub fn compose(seed: u64, n_items: usize) -> Result<Composed> {
             .collect(),
         items,
         shop_data: ShopData::default(),
+        trending: Vec::new(),
+        members: Vec::new(),
+        bought_with: Vec::new(),
     };
     Ok(Composed {
         catalog,

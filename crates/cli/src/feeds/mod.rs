@@ -413,6 +413,9 @@ pub fn build(products: &[Product], options: Options) -> Catalog {
             searches: options.searches.into_iter().collect(),
             ..ShopData::default()
         },
+        trending: Vec::new(),
+        members: Vec::new(),
+        bought_with: Vec::new(),
     }
 }
 

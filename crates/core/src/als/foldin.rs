@@ -104,7 +104,7 @@ impl UserSystem {
                 merged.push((i, r));
             }
         }
-        merged.sort_by_key(|&(i, _)| i);
+        crate::rank::sort_pairs(&mut merged, |a, b| a.0.cmp(&b.0));
         merged.dedup_by(|later, kept| {
             if later.0 == kept.0 {
                 kept.1 += later.1;

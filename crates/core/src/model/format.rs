@@ -842,10 +842,13 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
             h.transition_weight.unwrap_or(0.0),
             h.transition_decay.unwrap_or(0.0),
         );
+        let depths = 1..=u64::from(MAX_TRANSITION_DEPTH);
+        let fits = table_fits(h.items, h.transitions, h.transition_index_bytes);
+        let settings = w > 0.0 && w.is_finite() && decay > 0.0 && decay <= 1.0;
         if transitions.contains(&false)
-            || !table_fits(h.items, h.transitions, h.transition_index_bytes)
-            || !(w > 0.0 && w.is_finite() && decay > 0.0 && decay <= 1.0)
-            || !(1..=u64::from(MAX_TRANSITION_DEPTH)).contains(&h.transition_depth.unwrap_or(0))
+            || !fits
+            || !settings
+            || !depths.contains(&h.transition_depth.unwrap_or(0))
         {
             return bad("the transition fields are incomplete or out of range".into());
         }
