@@ -39,6 +39,10 @@ pub fn item_page(props: &ItemPageProps) -> Html {
     let recent = use_memo((id.clone(), app.state.log.clone()), move |(id, log)| {
         engine.recently_viewed(log, Some(id), 6)
     });
+    let engine = app.engine.clone();
+    let together = use_memo((id.clone(), app.state.log.clone()), move |(id, log)| {
+        engine.bought_together(log, Some(id), 6)
+    });
     let Some(item) = app.engine.item(&props.id) else {
         return html! {
             <section class="panel"><p>{ t(lang, Key::NoResults) }</p>
@@ -113,6 +117,12 @@ pub fn item_page(props: &ItemPageProps) -> Html {
                     </div>
                 </div>
             </div>
+            if !together.is_empty() {
+                <h3>{ t(lang, Key::BoughtTogether) }</h3>
+                <div class="grid" data-testid="bought-together">
+                    { for together.iter().map(|&(i, _)| html! { <ItemCard key={i} item={i} /> }) }
+                </div>
+            }
             if !similar.is_empty() {
                 <h3>{ t(lang, Key::Similar) }</h3>
                 <div class="grid" data-testid="similar">

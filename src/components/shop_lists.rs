@@ -7,7 +7,7 @@ use crate::app::use_app;
 use crate::state::View;
 use tastebud_browser::i18n::{t, Key};
 
-/// Top rated, trending searches and creators' picks.
+/// Top rated, trending items, the members' list, trending searches and creators' picks.
 #[function_component(ShopLists)]
 pub fn shop_lists() -> Html {
     let app = use_app();
@@ -17,12 +17,34 @@ pub fn shop_lists() -> Html {
     let top = app.engine.top_rated(6, &hidden);
     let trending = app.engine.trending_searches(10);
     let creators = app.engine.creator_picks(&hidden);
+    // The placements `tastebud catalog --log` computed, without what this visitor bought,
+    // carted or dismissed.
+    let engine = app.engine.clone();
+    let placed = use_memo(app.state.log.clone(), move |log| {
+        (
+            engine.placement("trending", log, None, 6),
+            engine.placement("members", log, None, 6),
+        )
+    });
+    let (hot, members) = (&placed.0, &placed.1);
     html! {
         <section class="panel shop-lists" aria-label={t(lang, Key::TopRated)}>
             <h2>{ t(lang, Key::TopRated) }</h2>
             <div class="grid" data-testid="top-rated">
                 { for top.iter().map(|&i| html! { <ItemCard key={i} item={i} /> }) }
             </div>
+            if !hot.is_empty() {
+                <h2>{ t(lang, Key::TrendingItems) }</h2>
+                <div class="grid" data-testid="trending-items">
+                    { for hot.iter().map(|&i| html! { <ItemCard key={i} item={i} /> }) }
+                </div>
+            }
+            if !members.is_empty() {
+                <h2>{ t(lang, Key::MembersList) }</h2>
+                <div class="grid" data-testid="members-list">
+                    { for members.iter().map(|&i| html! { <ItemCard key={i} item={i} /> }) }
+                </div>
+            }
             <h2>{ t(lang, Key::Trending) }</h2>
             <ul class="chips" data-testid="trending">
                 { for trending.iter().map(|(q, _)| html! {

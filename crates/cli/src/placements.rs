@@ -9,6 +9,8 @@ use tastebud_core::{Catalog, EventKind, EventWeights};
 
 use crate::ga4::Event;
 
+/// Distinct visitors an item or a pair needs behind it when `catalog` is not told otherwise.
+pub const MIN_VISITORS: usize = 5;
 /// Items in the trending and members' lists.
 pub const LIST_LENGTH: usize = 50;
 /// Items kept in each item's bought-with list.

@@ -62,7 +62,7 @@ pub struct CatalogArgs {
     log: Option<PathBuf>,
     /// Keep only items (and pairs of items bought together) that at least this many distinct
     /// visitors are behind, so no single visitor's activity is shown to everyone.
-    #[arg(long, value_name = "N", default_value_t = 5, requires = "log")]
+    #[arg(long, value_name = "N", default_value_t = placements::MIN_VISITORS, requires = "log")]
     min_visitors: usize,
     /// Check this catalog against --model instead: items without factors (served through the
     /// cold-start path) are fine, factors without items are an error.

@@ -40,12 +40,33 @@ pub fn generate(options: Options) -> Result<Demo> {
     let mut composed = catalog::compose(options.seed, options.items)?;
     let sim = simulate::simulate(options.seed, options.shoppers, &composed);
     composed.catalog.shop_data = shop::shop_data(options.seed, &composed, &sim);
+    placements(&mut composed.catalog, &sim.events);
     let trained = train::train(&composed.catalog, &sim.events, options.seed)?;
     Ok(Demo {
         catalog: composed.catalog,
         events: sim.events,
         trained,
     })
+}
+
+/// The demo's placements, as `tastebud catalog --log` computes them from a shop's GA4 export:
+/// each shopper's purchases and carts of one day make one basket.
+fn placements(catalog: &mut Catalog, events: &[LogEvent]) {
+    let events: Vec<crate::ga4::Event> = events
+        .iter()
+        .map(|e| {
+            let mut interaction = tastebud_core::Interaction::new(e.kind);
+            interaction.value = e.value;
+            interaction.timestamp = Some(e.ts as f64);
+            crate::ga4::Event {
+                user: format!("shopper {}", e.shopper),
+                item: catalog.items[e.item as usize].id.clone(),
+                interaction,
+                basket: Some(format!("{} {}", e.shopper, e.ts.div_euclid(86_400))),
+            }
+        })
+        .collect();
+    crate::placements::fill(catalog, &events, crate::placements::MIN_VISITORS);
 }
 
 /// The catalog as compact JSON with every object's keys sorted: the shop data's maps are
