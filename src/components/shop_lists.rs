@@ -7,7 +7,8 @@ use crate::app::use_app;
 use crate::state::View;
 use tastebud_browser::i18n::{t, Key};
 
-/// Top rated, trending items, the members' list, trending searches and creators' picks.
+/// Top rated, trending items, the members' list, trending searches, hot-search brands and
+/// creators' picks.
 #[function_component(ShopLists)]
 pub fn shop_lists() -> Html {
     let app = use_app();
@@ -27,6 +28,14 @@ pub fn shop_lists() -> Html {
         )
     });
     let (hot, members) = (&placed.0, &placed.1);
+    let brands: Vec<String> = app
+        .engine
+        .catalog
+        .search_brands
+        .iter()
+        .take(10)
+        .cloned()
+        .collect();
     html! {
         <section class="panel shop-lists" aria-label={t(lang, Key::TopRated)}>
             <h2>{ t(lang, Key::TopRated) }</h2>
@@ -51,6 +60,14 @@ pub fn shop_lists() -> Html {
                     <li><a class="chip" href={View::Search(q.clone()).to_hash()}>{ q.clone() }</a></li>
                 }) }
             </ul>
+            if !brands.is_empty() {
+                <h2>{ t(lang, Key::SearchBrands) }</h2>
+                <ul class="chips" data-testid="search-brands">
+                    { for brands.iter().map(|b| html! {
+                        <li><a class="chip" href={View::Search(b.clone()).to_hash()}>{ b.clone() }</a></li>
+                    }) }
+                </ul>
+            }
             <h2>{ t(lang, Key::Creators) }</h2>
             <div class="creators" data-testid="creators">
                 { for creators.iter().take(3).map(|(creator, items)| html! {

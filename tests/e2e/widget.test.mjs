@@ -56,6 +56,7 @@ const TEST_PAGES = {
     <tastebud-recs id="together" mode="bought-together" item="pour-0001" catalog="../stock/catalog.json" model="../stock/model.tbm"></tastebud-recs>
     <tastebud-recs id="cart" mode="cart" fallback="trending" limit="4" catalog="../stock/catalog.json" model="../stock/model.tbm"></tastebud-recs>
     <tastebud-recs id="members" mode="members" lang="zh-CN" catalog="../stock/catalog.json" model="../stock/model.tbm"></tastebud-recs>
+    <tastebud-recs id="brands" mode="brands" catalog="../stock/catalog.json" model="../stock/model.tbm"></tastebud-recs>
     <script>
       window.failures = [];
       document.addEventListener('tastebud:error', (e) => failures.push([e.target.id, e.detail.message]));
@@ -174,6 +175,7 @@ before(async () => {
   Object.assign(stocked, {
     trending: ['aqua-0001', 'pour-0002', 'bonsai-0001', 'keeb-0001', 'retro-0001'],
     members: ['advent-0001', 'boulder-0001'],
+    search_brands: [stocked.items.find((i) => i.id === 'keeb-0001').brand],
     bought_with: [
       ['boulder-0002', 'boulder-0003'],
       ['mtn-camp-0005', 'mtn-camp-0006', 'pour-0007'],
@@ -450,6 +452,14 @@ test('bought-together follows the page item and the cart, trending fills the res
   assert.deepEqual(await ids(members), ['advent-0001', 'boulder-0001']);
   assert.equal(await members.locator('[part="heading"]').innerText(), '会员私藏');
   assert.match(await widgetCards(members).first().innerText(), /忠实会员的最爱/);
+  // A much-searched brand, by one of its items.
+  const brands = page.locator('#brands');
+  await widgetCards(brands).first().waitFor();
+  const brand = catalog.items.find((i) => i.id === 'keeb-0001').brand;
+  assert.equal(await widgetCards(brands).count(), 1);
+  const [shown] = await ids(brands);
+  assert.equal(catalog.items.find((i) => i.id === shown).brand, brand);
+  assert.match(await widgetCards(brands).first().innerText(), new RegExp(`A much-searched brand: ${brand}`));
   assert.deepEqual(outside, []);
   assert.deepEqual(errors, []);
   await context.close();

@@ -627,13 +627,7 @@ impl Engine {
         category: Option<&str>,
         n: usize,
     ) -> Vec<(usize, f32)> {
-        // The engine's popularity (combined index) in catalog order; cold items count 0.
-        let mut popularity = vec![0u32; self.catalog.items.len()];
-        for (&c, &count) in self.to_catalog.iter().zip(&self.popularity) {
-            if c != UNLISTED {
-                popularity[c] = count;
-            }
-        }
+        let popularity = self.catalog_popularity();
         let mut hide = vec![false; self.catalog.items.len()];
         for e in log {
             if let Some(&i) = self.by_id.get(&e.item) {
@@ -852,6 +846,41 @@ impl Engine {
                 if out.len() < n && ok[i] && !out.contains(&i) {
                     out.push(i);
                 }
+            }
+        }
+        out
+    }
+
+    /// The engine's popularity (combined index) in catalog order; cold items count 0.
+    fn catalog_popularity(&self) -> Vec<u32> {
+        let mut popularity = vec![0u32; self.catalog.items.len()];
+        for (&c, &count) in self.to_catalog.iter().zip(&self.popularity) {
+            if c != UNLISTED {
+                popularity[c] = count;
+            }
+        }
+        popularity
+    }
+
+    /// Up to `n` of the brands searches led to (the catalog's `search_brands`, most first), each
+    /// with its most popular item this visitor may be shown ([`placeable`](Self::placeable)):
+    /// `(catalog index, brand)`. A brand with no such item is left out.
+    pub fn search_brands(&self, log: &[StoredEvent], n: usize) -> Vec<(usize, &str)> {
+        let ok = self.placeable(log, None);
+        let popularity = self.catalog_popularity();
+        let mut out = Vec::new();
+        for brand in &self.catalog.search_brands {
+            let mut best: Option<usize> = None;
+            for (i, item) in self.catalog.items.iter().enumerate() {
+                if ok[i]
+                    && item.brand == *brand
+                    && best.is_none_or(|b| popularity[i] > popularity[b])
+                {
+                    best = Some(i);
+                }
+            }
+            if let (Some(i), true) = (best, out.len() < n) {
+                out.push((i, brand.as_str()));
             }
         }
         out

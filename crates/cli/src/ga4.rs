@@ -224,6 +224,8 @@ pub fn most_first<K: AsRef<str> + Ord>(counts: &BTreeMap<K, usize>, n: usize) ->
 pub struct Ga4Log {
     pub events: Vec<Event>,
     pub report: Report,
+    /// The sessions (as [`Event::basket`] names them) with a search in them.
+    pub searched: HashSet<String>,
 }
 
 /// Reads a GA4 export. Events are sorted by timestamp, since BigQuery exports are unordered and
@@ -236,6 +238,7 @@ pub fn read(path: &Path, mapping: &Mapping) -> Result<Ga4Log> {
 pub fn parse(path: &Path, bytes: &[u8], mapping: &Mapping) -> Result<Ga4Log> {
     let mut report = Report::default();
     let mut stamped: Vec<(Option<f64>, Event)> = Vec::new();
+    let mut searched = HashSet::new();
     for line in lines(path, bytes) {
         let (number, line) = line?;
         if line.trim().is_empty() {
@@ -249,6 +252,9 @@ pub fn parse(path: &Path, bytes: &[u8], mapping: &Mapping) -> Result<Ga4Log> {
         })?;
         report.rows += 1;
         if let Some(term) = &row.search_term {
+            if let (Some(user), Some(s)) = (&row.user, &row.session) {
+                searched.insert(format!("session {user} {s}"));
+            }
             *report.searches.entry(term.clone()).or_insert(0) += 1;
             if let Some(user) = &row.user {
                 let mut h = DefaultHasher::new();
@@ -303,6 +309,7 @@ pub fn parse(path: &Path, bytes: &[u8], mapping: &Mapping) -> Result<Ga4Log> {
     Ok(Ga4Log {
         events: stamped.into_iter().map(|(_, e)| e).collect(),
         report,
+        searched,
     })
 }
 

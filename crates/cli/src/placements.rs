@@ -21,6 +21,44 @@ pub const TRENDING_HALF_LIFE_DAYS: f64 = 7.0;
 /// order says little about what goes with what).
 pub const MAX_BASKET: usize = 50;
 
+/// Sets the catalog's `search_brands`: brands by the sessions with a search (`searched`, named
+/// as [`Event::basket`] names sessions) in which the visitor went on to an item of the brand,
+/// among brands `min_visitors` distinct visitors did so for.
+pub fn fill_brands(
+    catalog: &mut Catalog,
+    events: &[Event],
+    searched: &HashSet<String>,
+    min_visitors: usize,
+) {
+    let brand_of: HashMap<&str, &str> = catalog
+        .items
+        .iter()
+        .filter(|i| !i.brand.trim().is_empty())
+        .map(|i| (i.id.as_str(), i.brand.as_str()))
+        .collect();
+    let mut led: HashMap<&str, (HashSet<&str>, HashSet<&str>)> = HashMap::new();
+    for e in events {
+        let (Some(session), Some(brand)) = (&e.basket, brand_of.get(e.item.as_str())) else {
+            continue;
+        };
+        let onward = matches!(
+            e.interaction.kind,
+            EventKind::View | EventKind::Click | EventKind::AddToCart | EventKind::Purchase
+        );
+        if onward && searched.contains(session) {
+            let (sessions, visitors) = led.entry(brand).or_default();
+            sessions.insert(session);
+            visitors.insert(&e.user);
+        }
+    }
+    let brands = ranked(
+        led.into_iter()
+            .filter(|(_, (_, visitors))| visitors.len() >= min_visitors)
+            .map(|(brand, (sessions, _))| (brand, sessions.len() as f64)),
+    );
+    catalog.search_brands = brands;
+}
+
 /// Sets the catalog's three placements from `events` (oldest first, as [`crate::ga4::read`]
 /// sorts them): `trending`, `members` and the `bought_with` rows, in item id order.
 pub fn fill(catalog: &mut Catalog, events: &[Event], min_visitors: usize) {
@@ -227,6 +265,63 @@ mod tests {
         // The top tenth of ten buyers is one, and the other with as many orders ties with it.
         assert_eq!(members(&log, 2), ["common", "rare"]);
         assert!(members(&log, 3).is_empty());
+    }
+
+    #[test]
+    fn search_brands_count_the_sessions_searches_led_to() {
+        let item = |id: &str, brand: &str| {
+            format!(
+                r#"{{"id":"{id}","title":{{"en":"{id}"}},"description":{{"en":""}},"brand":"{brand}","category":"c","price":1.0,"picture":{{"glyph":"dot","hue":0}}}}"#
+            )
+        };
+        let json = format!(
+            r#"{{"version":1,"shop":{{"en":"S"}},"currency":"EUR","areas":[{{"id":"a","name":{{"en":"A"}}}}],"categories":[{{"id":"c","area":"a","name":{{"en":"C"}}}}],"items":[{},{},{}]}}"#,
+            item("tent", "Alpenrest"),
+            item("mug", "Trailcup"),
+            item("plain", "")
+        );
+        let mut catalog = tastebud_core::Catalog::from_json(&json).unwrap();
+        let (a, b) = ("tent".to_owned(), "mug".to_owned());
+        let brand = |id: &str| {
+            if id == "tent" {
+                "Alpenrest"
+            } else {
+                "Trailcup"
+            }
+            .to_owned()
+        };
+        let mut log = Vec::new();
+        let mut searched = HashSet::new();
+        for u in 0..3 {
+            let session = format!("session u{u} 1");
+            searched.insert(session.clone());
+            log.push(event(
+                &format!("u{u}"),
+                &a,
+                EventKind::View,
+                0.0,
+                Some(&session),
+            ));
+            // A session without a search leads nowhere.
+            log.push(event(
+                &format!("u{u}"),
+                &b,
+                EventKind::View,
+                0.0,
+                Some("session x 9"),
+            ));
+        }
+        log.push(event(
+            "u0",
+            &b,
+            EventKind::Purchase,
+            0.0,
+            Some("session u0 1"),
+        ));
+        fill_brands(&mut catalog, &log, &searched, 1);
+        assert_eq!(catalog.search_brands, [brand(&a), brand(&b)]);
+        fill_brands(&mut catalog, &log, &searched, 2);
+        assert_eq!(catalog.search_brands, [brand(&a)]);
     }
 
     #[test]

@@ -606,6 +606,22 @@ fn a_ga4_log_fills_the_placements() {
             &order(&format!("loyal{t}")),
         ));
     }
+    // Searches that lead to the sencha's brand: a search, then a view, in one session.
+    let searched = |u: usize| {
+        format!(
+            r#","event_params":[{{"key":"ga_session_id","value":{{"int_value":"q{u}"}}}},{{"key":"search_term","value":{{"string_value":"tea"}}}}]"#
+        )
+    };
+    for u in 0..5 {
+        let user = format!("u{u}");
+        lines.push(row("view_search_results", &user, &[], &searched(u)));
+        lines.push(row(
+            "view_item",
+            &user,
+            &["TEA-SENCHA"],
+            &session(&format!("q{u}")),
+        ));
+    }
     // An item the catalog does not have is never listed.
     for u in 0..6 {
         lines.push(row("view_item", &format!("u{u}"), &["NO-SUCH-SKU"], ""));
@@ -638,6 +654,8 @@ fn a_ga4_log_fills_the_placements() {
         "one visitor is not enough: {:?}",
         c.members
     );
+    let tea = c.items.iter().find(|i| i.id == "TEA-SENCHA").unwrap();
+    assert_eq!(c.search_brands, [tea.brand.as_str()]);
     assert_eq!(summary["placements"]["bought_with"], 4);
 
     let (_, c) = build(

@@ -246,6 +246,10 @@ pub struct Catalog {
     /// session, most often first (`bought-together` and `cart`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bought_with: Vec<Vec<String>>,
+    /// Brands by the searches that led to them, most first (the storefront's hot-search brands
+    /// and the widget's `brands`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub search_brands: Vec<String>,
 }
 
 /// Why a catalog cannot be used.
@@ -616,6 +620,7 @@ mod tests {
             trending: Vec::new(),
             members: Vec::new(),
             bought_with: Vec::new(),
+            search_brands: Vec::new(),
         }
     }
 

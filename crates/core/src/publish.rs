@@ -452,6 +452,7 @@ pub fn publish_into(
         trending: catalog.trending.clone(),
         members: catalog.members.clone(),
         bought_with: Vec::new(),
+        search_brands: catalog.search_brands.clone(),
     };
     // Through a `Value`, whose maps are sorted: the catalog's lists are hash maps, and the
     // same inputs must give the same bytes.

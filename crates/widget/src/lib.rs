@@ -121,7 +121,7 @@ mod boundary {
                     .filter(|m| chain.is_empty() || *m != Mode::Interests)
                     .ok_or_else(|| {
                         JsError::new(&format!(
-                            "mode must be \"items\", \"interests\", \"similar\", \"recently-viewed\", \"trending\", \"members\", \"bought-together\" or \"cart\", and a fallback one of them but interests; got \"{name}\""
+                            "mode must be \"items\", \"interests\", \"similar\", \"recently-viewed\", \"trending\", \"members\", \"bought-together\", \"cart\" or \"brands\", and a fallback one of them but interests; got \"{name}\""
                         ))
                     })?;
                 chain.push(m);
@@ -170,6 +170,7 @@ mod boundary {
                         lists::bought_together(&self.engine, log, item, lang, limit)
                     }
                     (Mode::Cart, _) => lists::bought_together(&self.engine, log, None, lang, limit),
+                    (Mode::Brands, _) => lists::brands(&self.engine, log, lang, limit),
                     // A fallback to `similar` on a page without an item.
                     _ => Vec::new(),
                 };

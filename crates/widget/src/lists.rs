@@ -28,6 +28,8 @@ pub enum Mode {
     BoughtTogether,
     /// Items bought with the cart's items.
     Cart,
+    /// The brands searches led to, each by its most popular item.
+    Brands,
 }
 
 impl Mode {
@@ -42,6 +44,7 @@ impl Mode {
             "members" => Some(Mode::Members),
             "bought-together" => Some(Mode::BoughtTogether),
             "cart" => Some(Mode::Cart),
+            "brands" => Some(Mode::Brands),
             _ => None,
         }
     }
@@ -317,6 +320,22 @@ pub fn bought_together(
         );
         c.because.push(of.id.clone());
         out.push(c);
+    }
+    out
+}
+
+/// Up to `n` of the brands searches led to, each by its most popular item the visitor has not
+/// bought, carted or dismissed, saying which brand.
+pub fn brands(engine: &Engine, log: &[StoredEvent], lang: Lang, n: usize) -> Vec<Card> {
+    let mut out = Vec::new();
+    for (i, brand) in engine.search_brands(log, n) {
+        out.push(card(
+            engine,
+            lang,
+            i,
+            0.0,
+            tf(lang, Key::SearchedBrand, brand),
+        ));
     }
     out
 }

@@ -9,7 +9,7 @@ use tastebud_browser::i18n::Lang;
 use tastebud_browser::storage::Prefs;
 use tastebud_core::EventKind;
 use tastebud_widget::lists::{
-    bought_together, interests, items, placement, recently_viewed, similar, Mode,
+    bought_together, brands, interests, items, placement, recently_viewed, similar, Mode,
 };
 
 fn engine() -> Engine {
@@ -177,6 +177,7 @@ fn engine_with_placements() -> Engine {
         vec![id(1, 0), id(1, 1), id(3, 2), id(0, 0)],
         vec![id(2, 0), id(2, 1), id(1, 1)],
     ];
+    catalog.search_brands = vec!["Brand3".into(), "NoSuchBrand".into(), "Brand0".into()];
     let model = common::model().to_bytes();
     Engine::load(&serde_json::to_string(&catalog).unwrap(), &model).unwrap()
 }
@@ -227,4 +228,22 @@ fn bought_together_follows_the_item_or_the_cart() {
         Some(Mode::BoughtTogether)
     );
     assert_eq!(Mode::from_name("cart"), Some(Mode::Cart));
+}
+
+#[test]
+fn brands_show_each_searched_brands_most_popular_item_the_visitor_may_see() {
+    let engine = engine_with_placements();
+    let cards = brands(&engine, &[], Lang::En, 5);
+    // A brand without items is left out; each card is one of its brand's items.
+    assert_eq!(cards.len(), 2, "{cards:?}");
+    assert_eq!(engine.item(&cards[0].id).unwrap().brand, "Brand3");
+    assert_eq!(engine.item(&cards[1].id).unwrap().brand, "Brand0");
+    assert_eq!(cards[0].why, "A much-searched brand: Brand3");
+    // Bought, it gives way to the brand's next most popular item.
+    let bought = StoredEvent::new(&cards[0].id, EventKind::Purchase, None, 1.0);
+    let again = brands(&engine, &[bought], Lang::Zh, 5);
+    assert_ne!(again[0].id, cards[0].id);
+    assert_eq!(engine.item(&again[0].id).unwrap().brand, "Brand3");
+    assert_eq!(again[0].why, "热搜品牌：Brand3");
+    assert_eq!(Mode::from_name("brands"), Some(Mode::Brands));
 }

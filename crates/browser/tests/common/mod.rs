@@ -108,6 +108,7 @@ pub fn catalog() -> Catalog {
         trending: Vec::new(),
         members: Vec::new(),
         bought_with: Vec::new(),
+        search_brands: Vec::new(),
     }
 }
 

@@ -57,7 +57,9 @@ pub struct CatalogArgs {
     /// A GA4 export (as for `train --format ga4`) to compute the widget's placements from:
     /// trending items (views, carts and purchases, halving in weight every 7 days before the
     /// log's latest event), the members' list (what the top tenth of buyers by orders buys
-    /// most) and, per item, what is bought or carted in the same order or session.
+    /// most), per item what is bought or carted in the same order or session, and the brands
+    /// that searches lead to (an item of the brand seen, carted or bought in a session with a
+    /// search).
     #[arg(long, value_name = "FILE", conflicts_with = "check")]
     log: Option<PathBuf>,
     /// Keep only items (and pairs of items bought together) that at least this many distinct
@@ -101,7 +103,8 @@ fn add_placements(
     if min_visitors == 0 {
         bail!("min-visitors must be at least 1");
     }
-    let mut events = ga4::read(log, &ga4::Mapping::default())?.events;
+    let read = ga4::read(log, &ga4::Mapping::default())?;
+    let (mut events, searched) = (read.events, read.searched);
     if events.is_empty() {
         bail!(
             "{}: no GA4 e-commerce event with a user and an item; expected {}",
@@ -119,6 +122,7 @@ fn add_placements(
     events.retain(|e| known.contains(e.item.as_str()));
     drop(known);
     placements::fill(catalog, &events, min_visitors);
+    placements::fill_brands(catalog, &events, &searched, min_visitors);
     Ok(())
 }
 
@@ -189,6 +193,7 @@ fn build(args: &CatalogArgs) -> Result<()> {
                 "trending": catalog.trending.len(),
                 "members": catalog.members.len(),
                 "bought_with": catalog.bought_with.len(),
+                "search_brands": catalog.search_brands.len(),
             },
             "problems": feed.problems,
             "out": out.display().to_string(),
@@ -231,10 +236,11 @@ fn build(args: &CatalogArgs) -> Result<()> {
     if args.log.is_some() {
         writeln!(
             s,
-            "placements: {} trending, {} in the members' list, {} with items bought together (each behind at least {} visitors)",
+            "placements: {} trending, {} in the members' list, {} with items bought together, {} searches led to (each behind at least {} visitors)",
             plural(catalog.trending.len(), "item", "items"),
             plural(catalog.members.len(), "item", "items"),
             plural(catalog.bought_with.len(), "item", "items"),
+            plural(catalog.search_brands.len(), "brand", "brands"),
             args.min_visitors
         )?;
     }

@@ -121,6 +121,7 @@ pub fn compose(seed: u64, n_items: usize) -> Result<Composed> {
         trending: Vec::new(),
         members: Vec::new(),
         bought_with: Vec::new(),
+        search_brands: Vec::new(),
     };
     Ok(Composed {
         catalog,

@@ -50,7 +50,7 @@ pub fn generate(options: Options) -> Result<Demo> {
 }
 
 /// The demo's placements, as `tastebud catalog --log` computes them from a shop's GA4 export:
-/// each shopper's purchases and carts of one day make one basket.
+/// each shopper's events of one day make one session, and their purchases and carts one basket.
 fn placements(catalog: &mut Catalog, events: &[LogEvent]) {
     let events: Vec<crate::ga4::Event> = events
         .iter()
@@ -67,6 +67,13 @@ fn placements(catalog: &mut Catalog, events: &[LogEvent]) {
         })
         .collect();
     crate::placements::fill(catalog, &events, crate::placements::MIN_VISITORS);
+    // A day with a search hit is a day with a search.
+    let searched = events
+        .iter()
+        .filter(|e| e.interaction.kind == tastebud_core::EventKind::SearchHit)
+        .filter_map(|e| e.basket.clone())
+        .collect();
+    crate::placements::fill_brands(catalog, &events, &searched, crate::placements::MIN_VISITORS);
 }
 
 /// The catalog as compact JSON with every object's keys sorted: the shop data's maps are

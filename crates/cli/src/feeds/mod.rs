@@ -416,6 +416,7 @@ pub fn build(products: &[Product], options: Options) -> Catalog {
         trending: Vec::new(),
         members: Vec::new(),
         bought_with: Vec::new(),
+        search_brands: Vec::new(),
     }
 }
 
