@@ -41,7 +41,7 @@ pub fn item_page(props: &ItemPageProps) -> Html {
     });
     let engine = app.engine.clone();
     let together = use_memo((id.clone(), app.state.log.clone()), move |(id, log)| {
-        engine.bought_together(log, Some(id), 6)
+        engine.bought_together(log, Some(id), Some(id), 6)
     });
     let Some(item) = app.engine.item(&props.id) else {
         return html! {

@@ -28,14 +28,15 @@ pub fn shop_lists() -> Html {
         )
     });
     let (hot, members) = (&placed.0, &placed.1);
-    let brands: Vec<String> = app
-        .engine
-        .catalog
-        .search_brands
-        .iter()
-        .take(10)
-        .cloned()
-        .collect();
+    // Brands with an item this visitor may still be shown.
+    let engine = app.engine.clone();
+    let brands = use_memo(app.state.log.clone(), move |log| {
+        engine
+            .search_brands(log, None, 10)
+            .into_iter()
+            .map(|(_, b)| b.to_owned())
+            .collect::<Vec<String>>()
+    });
     html! {
         <section class="panel shop-lists" aria-label={t(lang, Key::TopRated)}>
             <h2>{ t(lang, Key::TopRated) }</h2>

@@ -82,6 +82,13 @@ const TEST_PAGES = {
       document.addEventListener('tastebud:impression', (e) => impressions.push([e.target.id, e.detail]));
       document.addEventListener('tastebud:select', (e) => { e.preventDefault(); selects.push(e.detail); });
     </script>`),
+  // A placement reporting to GA4 on a page that asks the visitor first.
+  'analytics-consent.html': hostPage(`
+    <tastebud-recs id="asked" consent="required" analytics="datalayer" mode="similar" item="pour-0001" limit="3" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>
+    <script>
+      window.impressions = [];
+      document.addEventListener('tastebud:impression', (e) => impressions.push(e.detail));
+    </script>`),
   'stalled.html': hostPage(`
     <tastebud-recs id="hang" catalog="../data/catalog.json" model="../data/hang.tbm"></tastebud-recs>
     <tastebud-recs id="huge" catalog="../data/catalog.json" model="../data/huge.tbm"></tastebud-recs>
@@ -417,7 +424,7 @@ test('similar excludes the page item and the cart, recently viewed follows the v
   assert.deepEqual(everywhere.filter((id) => OUT_OF_STOCK.includes(id)), []);
   // A mistyped mode, and similar without an item, are errors that say what to do.
   const failures = Object.fromEntries(await page.evaluate(() => window.failures));
-  assert.match(failures.typo, /mode must be .*"similar".*got "simliar"/);
+  assert.match(failures.typo, /unknown mode "simliar": a mode is .*similar/);
   assert.match(failures.itemless, /needs the page's item: item="ID"/);
   // Tastebud.recommend takes the same modes.
   const api = await page.evaluate(() => Tastebud.recommend({ catalog: '../stock/catalog.json', model: '../stock/model.tbm', mode: 'similar', item: 'mtn-camp-0001', limit: 3 }));
@@ -485,7 +492,7 @@ test('a fallback chain fills a slot that would be empty, each card saying why it
   await page.waitForFunction(() => window.failures?.length >= 1);
   const [[id, message]] = await page.evaluate(() => window.failures);
   assert.equal(id, 'shaped');
-  assert.match(message, /a fallback one of them but interests; got "interests"/);
+  assert.match(message, /unknown mode "interests".*a fallback any of them but interests/);
   // The same chain through Tastebud.recommend.
   const api = await page.evaluate(() => Tastebud.recommend({ catalog: '../data/catalog.json', model: '../data/model.tbm', mode: 'similar', item: 'no-such-item', fallback: 'items', limit: 3 }));
   assert.equal(api.length, 3);
@@ -535,6 +542,31 @@ test('every list reports its impression and picks with placement and position, a
   await page.evaluate(() => document.querySelector('#quiet').refresh());
   await page.waitForTimeout(300);
   assert.equal(await page.evaluate(() => window.impressions.length), count);
+  assert.deepEqual(outside, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('without the visitor\'s consent the lists reach the page\'s events but not its dataLayer', async () => {
+  const { context, page, outside, errors } = await open('analytics-consent.html');
+  const asked = page.locator('#asked');
+  await widgetCards(asked).first().waitFor();
+  await page.waitForFunction(() => window.impressions.length === 1);
+  assert.equal(await page.evaluate(() => (window.dataLayer ?? []).length), 0);
+  // Consent given: the list on screen is pushed once, and only once.
+  await page.evaluate(() => Tastebud.consent(true));
+  await page.waitForFunction(() => (window.dataLayer ?? []).some((e) => e.event === 'view_item_list'));
+  await page.evaluate(() => document.querySelector('#asked').refresh());
+  await page.waitForTimeout(300);
+  const lists = await page.evaluate(() => window.dataLayer.filter((e) => e.event === 'view_item_list').length);
+  assert.equal(lists, 1);
+  assert.equal(await page.evaluate(() => window.impressions.length), 1);
+  // Withdrawn: nothing more is pushed, not even a pick.
+  await page.evaluate(() => Tastebud.consent(false));
+  await page.evaluate(() => document.addEventListener('tastebud:select', (e) => e.preventDefault()));
+  await widgetCards(asked).first().locator('a, button').first().click();
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.dataLayer.filter((e) => e.event === 'select_item').length), 0);
   assert.deepEqual(outside, []);
   assert.deepEqual(errors, []);
   await context.close();

@@ -514,12 +514,13 @@ impl Engine {
             .filter_map(|id| self.index_of(id))
             .collect();
         // As `tastebud_core::sequence_of` reads a training log (a loop of its own: the widget's
-        // size budget), leaving out what the visitor dismissed.
+        // size budget): each item where it was last touched, without what ended dismissed.
         let mut recent: Vec<u32> = Vec::new();
         for e in log {
             if let Some(&i) = self.index.get(&e.item) {
                 let positive = self.weights.weight_of(&e.event).is_some_and(|w| w > 0.0);
-                if i < n && positive && !dismissed.contains(i) && recent.last() != Some(&i) {
+                if i < n && positive && !dismissed.contains(i) {
+                    recent.retain(|&r| r != i);
                     recent.push(i);
                 }
             }
@@ -627,22 +628,21 @@ impl Engine {
         category: Option<&str>,
         n: usize,
     ) -> Vec<(usize, f32)> {
+        self.popular_where(log, &|item| category.is_none_or(|c| item.category == c), n)
+    }
+
+    /// [`popular_picks`](Self::popular_picks) among the items `wanted` accepts.
+    fn popular_where(
+        &self,
+        log: &[StoredEvent],
+        wanted: &dyn Fn(&CatalogItem) -> bool,
+        n: usize,
+    ) -> Vec<(usize, f32)> {
         let popularity = self.catalog_popularity();
-        let mut hide = vec![false; self.catalog.items.len()];
-        for e in log {
-            if let Some(&i) = self.by_id.get(&e.item) {
-                hide[i] = true;
-            }
-        }
-        for i in self.dismissed(log) {
-            hide[i] = true;
-        }
-        for (h, item) in hide.iter_mut().zip(&self.catalog.items) {
-            *h |= !item.availability.may_show();
-        }
+        let ok = self.showable(log, None, true);
         let top = popularity.iter().copied().max().unwrap_or(0).max(1) as f32;
         let mut ranked: Vec<usize> = (0..popularity.len())
-            .filter(|&i| !hide[i] && category.is_none_or(|c| self.catalog.items[i].category == c))
+            .filter(|&i| ok[i] && wanted(&self.catalog.items[i]))
             .collect();
         // A total order, so the unstable sort gives the one answer.
         ranked.sort_unstable_by(|&a, &b| popularity[b].cmp(&popularity[a]).then(a.cmp(&b)));
@@ -804,6 +804,12 @@ impl Engine {
     /// What a placement list may show this visitor: catalog items that may be shown (in stock,
     /// not dismissed), not `except` (the page's item), not in the cart and not bought.
     fn placeable(&self, log: &[StoredEvent], except: Option<&str>) -> Vec<bool> {
+        self.showable(log, except, false)
+    }
+
+    /// Per catalog item, whether a list may show it to this visitor: in stock, not dismissed,
+    /// not `except`, and not touched at all (`touched`) or only not carted or bought.
+    fn showable(&self, log: &[StoredEvent], except: Option<&str>, touched: bool) -> Vec<bool> {
         let mut ok = vec![true; self.catalog.items.len()];
         for (ok, item) in ok.iter_mut().zip(&self.catalog.items) {
             *ok = item.availability.may_show();
@@ -812,7 +818,7 @@ impl Engine {
             ok[i] = false;
         }
         for e in log {
-            if matches!(e.event.kind, EventKind::AddToCart | EventKind::Purchase) {
+            if touched || matches!(e.event.kind, EventKind::AddToCart | EventKind::Purchase) {
                 if let Some(&i) = self.by_id.get(&e.item) {
                     ok[i] = false;
                 }
@@ -862,25 +868,25 @@ impl Engine {
         popularity
     }
 
-    /// Up to `n` of the brands searches led to (the catalog's `search_brands`, most first), each
-    /// with its most popular item this visitor may be shown ([`placeable`](Self::placeable)):
-    /// `(catalog index, brand)`. A brand with no such item is left out.
-    pub fn search_brands(&self, log: &[StoredEvent], n: usize) -> Vec<(usize, &str)> {
-        let ok = self.placeable(log, None);
-        let popularity = self.catalog_popularity();
-        let mut out = Vec::new();
-        for brand in &self.catalog.search_brands {
-            let mut best: Option<usize> = None;
-            for (i, item) in self.catalog.items.iter().enumerate() {
-                if ok[i]
-                    && item.brand == *brand
-                    && best.is_none_or(|b| popularity[i] > popularity[b])
-                {
-                    best = Some(i);
-                }
+    /// Up to `n` of the brands searches led to (the catalog's `search_brands`, most first, each
+    /// once), each with its most popular item the visitor has not touched or dismissed, nor
+    /// `except` ([`popular_picks`](Self::popular_picks)): `(catalog index, brand)`. A brand with
+    /// no such item is left out.
+    pub fn search_brands(
+        &self,
+        log: &[StoredEvent],
+        except: Option<&str>,
+        n: usize,
+    ) -> Vec<(usize, &str)> {
+        let mut out: Vec<(usize, &str)> = Vec::new();
+        // A few more brands than asked, for those with nothing left to show this visitor.
+        for brand in self.catalog.search_brands.iter().take(n.saturating_mul(2)) {
+            if out.len() == n || out.iter().any(|(_, b)| b == brand) {
+                continue;
             }
-            if let (Some(i), true) = (best, out.len() < n) {
-                out.push((i, brand.as_str()));
+            let of_brand = |item: &CatalogItem| item.brand == *brand && except != Some(&item.id);
+            if let Some(&(i, _)) = self.popular_where(log, &of_brand, 1).first() {
+                out.push((i, brand));
             }
         }
         out
@@ -888,11 +894,12 @@ impl Engine {
 
     /// Up to `n` items bought or carted with `item` (with the cart's items, latest first, without
     /// one), as `(item, what it goes with)` catalog indices, in the catalog's bought-with order,
-    /// leaving out what [`placeable`](Self::placeable) does.
+    /// leaving out `item` and what [`placeable`](Self::placeable) does for `except`.
     pub fn bought_together(
         &self,
         log: &[StoredEvent],
         item: Option<&str>,
+        except: Option<&str>,
         n: usize,
     ) -> Vec<(usize, usize)> {
         let mut sources: Vec<&str> = Vec::new();
@@ -906,7 +913,10 @@ impl Engine {
                 }
             }
         }
-        let ok = self.placeable(log, item);
+        let mut ok = self.placeable(log, except);
+        if let Some(&i) = item.and_then(|id| self.by_id.get(id)) {
+            ok[i] = false;
+        }
         let mut out: Vec<(usize, usize)> = Vec::new();
         for source in sources {
             let Some(&from) = self.by_id.get(source) else {

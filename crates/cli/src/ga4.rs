@@ -129,6 +129,8 @@ pub struct Event {
     /// The order or session the event belongs to: `ecommerce.transaction_id` for purchases,
     /// else the user's `ga_session_id`; `None` when the row has neither.
     pub basket: Option<String>,
+    /// The user's session (`ga_session_id`), as [`Ga4Log::searched`] names sessions.
+    pub session: Option<String>,
 }
 
 /// What reading a GA4 file found.
@@ -289,10 +291,10 @@ pub fn parse(path: &Path, bytes: &[u8], mapping: &Mapping) -> Result<Ga4Log> {
         *report.by_kind.entry(kind.name()).or_insert(0) += row.items.len();
         let mut interaction = Interaction::new(kind);
         interaction.timestamp = row.seconds;
-        let basket = match (&row.transaction, &row.session) {
-            (Some(t), _) if kind == EventKind::Purchase => Some(format!("order {t}")),
-            (_, Some(s)) => Some(format!("session {user} {s}")),
-            _ => None,
+        let session = row.session.as_ref().map(|s| format!("session {user} {s}"));
+        let basket = match &row.transaction {
+            Some(t) if kind == EventKind::Purchase => Some(format!("order {t}")),
+            _ => session.clone(),
         };
         for item in row.items {
             let event = Event {
@@ -300,6 +302,7 @@ pub fn parse(path: &Path, bytes: &[u8], mapping: &Mapping) -> Result<Ga4Log> {
                 item,
                 interaction,
                 basket: basket.clone(),
+                session: session.clone(),
             };
             stamped.push((row.seconds, event));
         }

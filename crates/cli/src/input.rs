@@ -54,6 +54,13 @@ impl Format {
         }
     }
 
+    /// Formats that say in what order a user's events came: sequences, time-stamped rows and
+    /// GA4 exports. A `tsv` or `csv` log has no such field, and its lines are often sorted by
+    /// something else.
+    pub fn is_ordered(self) -> bool {
+        !matches!(self, Format::Tsv | Format::Csv)
+    }
+
     /// Formats whose rows are implicit 1s, so a repeated (user, item) pair counts once.
     fn is_binary(self) -> bool {
         matches!(self, Format::Movielens | Format::Sequences)

@@ -22,7 +22,7 @@ pub const TRENDING_HALF_LIFE_DAYS: f64 = 7.0;
 pub const MAX_BASKET: usize = 50;
 
 /// Sets the catalog's `search_brands`: brands by the sessions with a search (`searched`, named
-/// as [`Event::basket`] names sessions) in which the visitor went on to an item of the brand,
+/// as [`Event::session`] names them) in which the visitor went on to an item of the brand,
 /// among brands `min_visitors` distinct visitors did so for.
 pub fn fill_brands(
     catalog: &mut Catalog,
@@ -38,7 +38,7 @@ pub fn fill_brands(
         .collect();
     let mut led: HashMap<&str, (HashSet<&str>, HashSet<&str>)> = HashMap::new();
     for e in events {
-        let (Some(session), Some(brand)) = (&e.basket, brand_of.get(e.item.as_str())) else {
+        let (Some(session), Some(brand)) = (&e.session, brand_of.get(e.item.as_str())) else {
             continue;
         };
         let onward = matches!(
@@ -217,6 +217,7 @@ mod tests {
             item: item.into(),
             interaction: Interaction::new(kind).at(days * 86_400.0),
             basket: basket.map(str::to_owned),
+            session: basket.map(str::to_owned),
         }
     }
 
@@ -311,13 +312,10 @@ mod tests {
                 Some("session x 9"),
             ));
         }
-        log.push(event(
-            "u0",
-            &b,
-            EventKind::Purchase,
-            0.0,
-            Some("session u0 1"),
-        ));
+        // A purchase counts through its session, whatever its order's id.
+        let mut bought = event("u0", &b, EventKind::Purchase, 0.0, Some("order 7"));
+        bought.session = Some("session u0 1".into());
+        log.push(bought);
         fill_brands(&mut catalog, &log, &searched, 1);
         assert_eq!(catalog.search_brands, [brand(&a), brand(&b)]);
         fill_brands(&mut catalog, &log, &searched, 2);

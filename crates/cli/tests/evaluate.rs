@@ -238,7 +238,10 @@ fn train_writes_the_transition_model() {
     );
     assert_eq!(report["transitions"]["depth"], 3);
     let inspected = ok(["inspect", s(&out)]);
-    assert!(inspected.contains("transition"), "{inspected}");
+    assert!(
+        inspected.contains("read from the latest 3 with decay 0.5"),
+        "{inspected}"
+    );
     args.extend(["--transition-entries", "0"]);
     let report = json(args);
     assert!(report["transitions"].is_null(), "{report}");

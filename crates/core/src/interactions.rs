@@ -458,18 +458,26 @@ pub struct Dataset {
     pub matrix: CsrMatrix,
     /// How many (user, item) pairs ended dismissed.
     pub dismissed: usize,
-    /// Each user's items with a positive event, in the order of those events (by timestamp when
-    /// every event of the user has one, else as listed), an item repeated in a row kept once:
-    /// what the transition model learns from.
+    /// Each user's items with a positive event that did not end dismissed, in the order each
+    /// was last touched (by timestamp when every event of the user has one, else as listed):
+    /// what the transition model learns from, and how the browser reads a visitor's latest
+    /// items ([`sequence_of`]).
     pub sequences: Vec<Vec<u32>>,
 }
 
-/// The items of one user's events with a positive weight, in the events' order (oldest first),
-/// an item repeated in a row kept once (see [`Dataset::sequences`]).
-pub fn sequence_of(events: &[(u32, Interaction)], weights: &EventWeights) -> Vec<u32> {
+/// The items of one user's events (oldest first) with a positive weight, each where it was
+/// last touched, without `dismissed` ones (see [`Dataset::sequences`]). An item seen again
+/// moves to the end: a checkout listing the cart again, or a visitor back on an item, is not a
+/// step back.
+pub fn sequence_of(
+    events: &[(u32, Interaction)],
+    weights: &EventWeights,
+    dismissed: &[u32],
+) -> Vec<u32> {
     let mut sequence: Vec<u32> = Vec::new();
     for (item, event) in events {
-        if weights.weight_of(event).is_some_and(|w| w > 0.0) && sequence.last() != Some(item) {
+        if weights.weight_of(event).is_some_and(|w| w > 0.0) && !dismissed.contains(item) {
+            sequence.retain(|i| i != item);
             sequence.push(*item);
         }
     }
@@ -540,8 +548,8 @@ impl DatasetBuilder {
             .map(|events| {
                 let mut ordered = events.clone();
                 in_time_order(&mut ordered);
-                sequences.push(sequence_of(&ordered, weights));
                 let prefs = weights.aggregate(events, now);
+                sequences.push(sequence_of(&ordered, weights, &prefs.dismissed));
                 dismissed += prefs.dismissed.len();
                 let mut row = prefs.items;
                 row.sort_by_key(|&(i, _)| i);
@@ -715,9 +723,13 @@ mod tests {
         b.push("u", "b", like.at(20.0));
         b.push("u", "b", like.at(25.0));
         b.push("u", "d", Interaction::new(EventKind::Dismiss).at(40.0));
-        // Without a timestamp on every event, the listing order stands.
+        // Without a timestamp on every event, the listing order stands; an item seen again
+        // moves to the end, and one dismissed in the end is left out.
         b.push("v", "b", like);
         b.push("v", "a", like.at(1.0));
+        b.push("v", "c", like);
+        b.push("v", "b", like);
+        b.push("v", "c", Interaction::new(EventKind::Dismiss));
         let d = b.build(&EventWeights::default(), None);
         let name = |s: &Vec<u32>| {
             s.iter()
@@ -725,7 +737,7 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(name(&d.sequences[0]), ["a", "b", "c"]);
-        assert_eq!(name(&d.sequences[1]), ["b", "a"]);
+        assert_eq!(name(&d.sequences[1]), ["a", "b"]);
     }
 
     #[test]

@@ -140,8 +140,8 @@ pub use rules::{Boost, Field, Placed, Rules};
 pub use sparse::CsrMatrix;
 pub use transitions::{
     fit_transitions, transition_scale, Transitions, DEFAULT_TRANSITION_DECAY,
-    DEFAULT_TRANSITION_DEPTH, DEFAULT_TRANSITION_ENTRIES, DEFAULT_TRANSITION_SHARE,
-    DEFAULT_TRANSITION_WINDOW, MAX_TRANSITION_DEPTH, TRANSITION_SHARES,
+    DEFAULT_TRANSITION_DEPTH, DEFAULT_TRANSITION_ENTRIES, DEFAULT_TRANSITION_MIN_USERS,
+    DEFAULT_TRANSITION_SHARE, DEFAULT_TRANSITION_WINDOW, MAX_TRANSITION_DEPTH, TRANSITION_SHARES,
 };
 pub use tune::{
     calibrate, default_neighbour_regularization, default_params, default_setting, fit_neighbours,

@@ -28,6 +28,9 @@ pub const DEFAULT_TRANSITION_ENTRIES: usize = 32;
 /// Steps after an item that count as "next" when `train` is not told otherwise.
 pub const DEFAULT_TRANSITION_WINDOW: usize = 1;
 
+/// Sequences (users) a pair of items needs when `train` is not told otherwise.
+pub const DEFAULT_TRANSITION_MIN_USERS: usize = 2;
+
 /// Latest items read when `train` is not told otherwise.
 pub const DEFAULT_TRANSITION_DEPTH: u32 = 3;
 
@@ -42,7 +45,8 @@ pub const DEFAULT_TRANSITION_SHARE: f32 = 1.0;
 pub const TRANSITION_SHARES: [f32; 9] = [0.0, 0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
 
 /// The transition model for `model` (trained on `m`, whose users' item sequences are
-/// `sequences`) without a validation split: [`Transitions::count`] with `window` and `entries`,
+/// `sequences`) without a validation split: [`Transitions::count`] with `window`, `entries` and
+/// `min_users`,
 /// read `depth` items deep with `decay`, blended at `weight` (default
 /// [`DEFAULT_TRANSITION_SHARE`] times [`transition_scale`]).
 ///
@@ -55,11 +59,12 @@ pub fn fit_transitions(
     sequences: &[Vec<u32>],
     window: usize,
     entries: usize,
+    min_users: usize,
     depth: u32,
     decay: f32,
     weight: Option<f32>,
 ) -> Result<Transitions> {
-    let table = Transitions::count(sequences, model.n_items(), window, entries)?;
+    let table = Transitions::count(sequences, model.n_items(), window, entries, min_users)?;
     let unit = Transitions::new(table, 1.0, decay, depth)?;
     let weight = match weight {
         Some(w) => w,
@@ -117,8 +122,9 @@ pub struct Transitions {
 
 impl Transitions {
     /// Counts the transitions of `sequences` (item indices below `n_items`, oldest first) within
-    /// `window` steps, keeps each item's `entries` largest counts (ties to the lower item), and
-    /// scales them so the largest is 1.
+    /// `window` steps, keeps the pairs that `min_users` sequences or more have (what one
+    /// shopper did alone is neither a pattern nor anyone else's business), then each item's
+    /// `entries` largest counts (ties to the lower item), scaled so the largest is 1.
     ///
     /// # Errors
     /// If an item is out of range, `window` or `entries` is 0, or no sequence has two
@@ -128,6 +134,7 @@ impl Transitions {
         n_items: usize,
         window: usize,
         entries: usize,
+        min_users: usize,
     ) -> Result<ItemTable> {
         if window == 0 {
             return Err(invalid("transition window", "at least 1", window));
@@ -135,8 +142,9 @@ impl Transitions {
         if entries == 0 {
             return Err(invalid("transition entries", "at least 1", entries));
         }
-        let mut rows: Vec<HashMap<u32, f32>> = vec![HashMap::new(); n_items];
-        for sequence in sequences {
+        // Per pair: its count, the sequences it came in, and the last of them.
+        let mut rows: Vec<HashMap<u32, (f32, usize, usize)>> = vec![HashMap::new(); n_items];
+        for (s, sequence) in sequences.iter().enumerate() {
             if let Some(&bad) = sequence.iter().find(|&&i| i as usize >= n_items) {
                 return Err(Error::UnknownItem(format!(
                     "index {bad} (the log has {n_items} items)"
@@ -145,24 +153,40 @@ impl Transitions {
             for (a, &from) in sequence.iter().enumerate() {
                 for (d, &to) in sequence[a + 1..].iter().take(window).enumerate() {
                     if to != from {
-                        *rows[from as usize].entry(to).or_insert(0.0) += 1.0 / (d + 1) as f32;
+                        let at = rows[from as usize]
+                            .entry(to)
+                            .or_insert((0.0, 0, usize::MAX));
+                        at.0 += 1.0 / (d + 1) as f32;
+                        if at.2 != s {
+                            at.1 += 1;
+                            at.2 = s;
+                        }
                     }
                 }
             }
         }
+        let rows: Vec<Vec<(u32, f32)>> = rows
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .filter(|(_, (_, users, _))| *users >= min_users)
+                    .map(|(j, (c, _, _))| (j, c))
+                    .collect()
+            })
+            .collect();
         let largest = rows
             .iter()
-            .flat_map(|r| r.values())
-            .fold(0f32, |a, &b| a.max(b));
+            .flat_map(|r| r.iter().map(|e| e.1))
+            .fold(0f32, f32::max);
         if largest == 0.0 {
-            return Err(Error::EmptyData(
-                "no sequence has two different items in a row, so there are no transitions".into(),
-            ));
+            return Err(Error::EmptyData(format!(
+                "no two different items follow each other in {min_users} or more sequences, so \
+                 there are no transitions"
+            )));
         }
         let rows = rows
             .into_iter()
-            .map(|row| {
-                let mut row: Vec<(u32, f32)> = row.into_iter().collect();
+            .map(|mut row| {
                 row.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                 row.truncate(entries);
                 row.into_iter().map(|(j, c)| (j, c / largest)).collect()
@@ -264,15 +288,21 @@ mod tests {
     fn counts_follow_the_window_and_keep_the_largest() {
         // 0 -> 1 twice, 0 -> 2 once at distance 1; 0 -> 2 at distance 2 once (1/2).
         let seqs = vec![vec![0, 1, 2], vec![0, 1], vec![0, 2], vec![3]];
-        let t = Transitions::count(&seqs, 4, 2, 8).unwrap();
+        let t = Transitions::count(&seqs, 4, 2, 8, 1).unwrap();
         assert_eq!(t.row(0), (&[1, 2][..], &[1.0, 0.75][..]));
         assert_eq!(t.row(1), (&[2][..], &[0.5][..]));
         assert_eq!(t.row(3).0.len(), 0);
-        let one = Transitions::count(&seqs, 4, 1, 1).unwrap();
+        let one = Transitions::count(&seqs, 4, 1, 1, 1).unwrap();
         assert_eq!(one.row(0), (&[1][..], &[1.0][..]));
-        assert!(Transitions::count(&[vec![1, 1], vec![0]], 2, 1, 4).is_err());
-        assert!(Transitions::count(&[vec![0, 5]], 2, 1, 4).is_err());
-        assert!(Transitions::count(&seqs, 4, 0, 4).is_err());
+        // Only 0 -> 1 comes in two sequences (a pair repeated in one counts once).
+        let two =
+            Transitions::count(&[vec![0, 1, 0, 1], vec![0, 1], vec![2, 3]], 4, 1, 8, 2).unwrap();
+        assert_eq!(two.row(0), (&[1][..], &[1.0][..]));
+        assert_eq!(two.n_entries(), 1);
+        assert!(Transitions::count(&seqs, 4, 1, 8, 5).is_err());
+        assert!(Transitions::count(&[vec![1, 1], vec![0]], 2, 1, 4, 1).is_err());
+        assert!(Transitions::count(&[vec![0, 5]], 2, 1, 4, 1).is_err());
+        assert!(Transitions::count(&seqs, 4, 0, 4, 1).is_err());
     }
 
     #[test]

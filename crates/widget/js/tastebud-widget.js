@@ -698,6 +698,8 @@ class TastebudRecs extends HTMLElement {
   /** The ids of the last list `tastebud:impression` reported, so a re-render of the same list
    * is not a second impression. */
   #impressed = '';
+  /** The same for the last list pushed to the page's dataLayer (which waits for consent). */
+  #layered = '';
 
   constructor() {
     super();
@@ -856,16 +858,24 @@ class TastebudRecs extends HTMLElement {
     links.forEach((link, i) => { link.dataset.position = String(i + 1); });
     const placement = this.#placement(mode);
     const key = [placement, ...links.map((l) => l.dataset.itemId)].join('\n');
-    if (!links.length || key === this.#impressed) return;
-    this.#impressed = key;
-    this.#emit('tastebud:impression', { placement, items: links.map((l) => ({ id: l.dataset.itemId, position: Number(l.dataset.position) })) });
-    this.#dataLayer('view_item_list', placement, links);
+    if (!links.length) {
+      this.#impressed = this.#layered = '';
+      return;
+    }
+    if (key !== this.#impressed) {
+      this.#impressed = key;
+      this.#emit('tastebud:impression', { placement, items: links.map((l) => ({ id: l.dataset.itemId, position: Number(l.dataset.position) })) });
+    }
+    if (key !== this.#layered && this.#dataLayer('view_item_list', placement, links)) this.#layered = key;
   }
 
   /** With analytics="datalayer": a GA4 e-commerce event on `window.dataLayer` (created if the
-   * page has none), after clearing the previous e-commerce object as GA4 asks. */
+   * page has none), after clearing the previous e-commerce object as GA4 asks. The items shown
+   * come from the visitor's own activity, so they are pushed only while the visitor's consent
+   * (under `consent="required"` or `"auto"`) lets the widget store that activity. */
   #dataLayer(event, placement, links) {
-    if ((this.getAttribute('analytics') || '').trim().toLowerCase() !== 'datalayer') return;
+    if ((this.getAttribute('analytics') || '').trim().toLowerCase() !== 'datalayer') return false;
+    if (!mod?.storing()) return false;
     const name = this.getAttribute('heading') || this.#heading.textContent || placement;
     const items = links.map((link) => {
       const item = shownItems.get(link) ?? {};
@@ -877,6 +887,7 @@ class TastebudRecs extends HTMLElement {
     const layer = (window.dataLayer = window.dataLayer || []);
     layer.push({ ecommerce: null });
     layer.push({ event, ecommerce: { item_list_id: placement, item_list_name: name, items } });
+    return true;
   }
 
   #emit(type, detail) {

@@ -121,7 +121,7 @@ mod boundary {
                     .filter(|m| chain.is_empty() || *m != Mode::Interests)
                     .ok_or_else(|| {
                         JsError::new(&format!(
-                            "mode must be \"items\", \"interests\", \"similar\", \"recently-viewed\", \"trending\", \"members\", \"bought-together\", \"cart\" or \"brands\", and a fallback one of them but interests; got \"{name}\""
+                            "unknown mode \"{name}\": a mode is items, interests, similar, recently-viewed, bought-together, cart, trending, members or brands, and a fallback any of them but interests"
                         ))
                     })?;
                 chain.push(m);
@@ -167,10 +167,12 @@ mod boundary {
                         lists::placement(&self.engine, log, "members", item, lang, limit)
                     }
                     (Mode::BoughtTogether, _) => {
-                        lists::bought_together(&self.engine, log, item, lang, limit)
+                        lists::bought_together(&self.engine, log, item, item, lang, limit)
                     }
-                    (Mode::Cart, _) => lists::bought_together(&self.engine, log, None, lang, limit),
-                    (Mode::Brands, _) => lists::brands(&self.engine, log, lang, limit),
+                    (Mode::Cart, _) => {
+                        lists::bought_together(&self.engine, log, None, item, lang, limit)
+                    }
+                    (Mode::Brands, _) => lists::brands(&self.engine, log, item, lang, limit),
                     // A fallback to `similar` on a page without an item.
                     _ => Vec::new(),
                 };
@@ -367,6 +369,13 @@ mod boundary {
     /// The visitor's decision under `required` or `auto`: `true` stores this visit and what
     /// follows; `false` erases everything stored and keeps the rest of the visit in memory.
     /// Returns whether storing is allowed now.
+    /// Whether the visitor's activity may be stored now (the consent setting, and under
+    /// `required` or `auto` the visitor's answer): what analytics pushes follow too.
+    #[wasm_bindgen]
+    pub fn storing() -> bool {
+        storage::storing()
+    }
+
     #[wasm_bindgen(js_name = setConsent)]
     pub fn set_consent(granted: bool) -> bool {
         if granted {

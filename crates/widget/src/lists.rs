@@ -299,17 +299,18 @@ pub fn placement(
     out
 }
 
-/// Up to `n` items bought or carted with `item` (with the cart's items without one), each "Often
-/// bought with ..." naming what it goes with.
+/// Up to `n` items bought or carted with `item` (with the cart's items without one), never
+/// `except` (the page's item), each "Often bought with ..." naming what it goes with.
 pub fn bought_together(
     engine: &Engine,
     log: &[StoredEvent],
     item: Option<&str>,
+    except: Option<&str>,
     lang: Lang,
     n: usize,
 ) -> Vec<Card> {
     let mut out = Vec::new();
-    for (i, with) in engine.bought_together(log, item, n) {
+    for (i, with) in engine.bought_together(log, item, except, n) {
         let of = &engine.catalog.items[with];
         let mut c = card(
             engine,
@@ -325,10 +326,16 @@ pub fn bought_together(
 }
 
 /// Up to `n` of the brands searches led to, each by its most popular item the visitor has not
-/// bought, carted or dismissed, saying which brand.
-pub fn brands(engine: &Engine, log: &[StoredEvent], lang: Lang, n: usize) -> Vec<Card> {
+/// touched or dismissed (nor `except`, the page's item), saying which brand.
+pub fn brands(
+    engine: &Engine,
+    log: &[StoredEvent],
+    except: Option<&str>,
+    lang: Lang,
+    n: usize,
+) -> Vec<Card> {
     let mut out = Vec::new();
-    for (i, brand) in engine.search_brands(log, n) {
+    for (i, brand) in engine.search_brands(log, except, n) {
         out.push(card(
             engine,
             lang,

@@ -208,7 +208,7 @@ fn bought_together_follows_the_item_or_the_cart() {
     let id = common::item_id;
     // On an item page: what goes with the item, not the item or what is bought.
     let bought = StoredEvent::new(&id(3, 2), EventKind::Purchase, None, 1.0);
-    let cards = bought_together(&engine, &[bought], Some(&id(1, 0)), Lang::En, 5);
+    let cards = bought_together(&engine, &[bought], Some(&id(1, 0)), None, Lang::En, 5);
     let ids: Vec<&str> = cards.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, [id(1, 1), id(0, 0)]);
     let title = &engine.item(&id(1, 0)).unwrap().title.en;
@@ -217,12 +217,15 @@ fn bought_together_follows_the_item_or_the_cart() {
     // Without an item: the cart's items, latest first, each once.
     let cart = |n: usize, t: f64| StoredEvent::new(&id(n, 0), EventKind::AddToCart, None, t);
     let log = vec![cart(1, 1.0), cart(2, 2.0)];
-    let ids: Vec<String> = bought_together(&engine, &log, None, Lang::En, 5)
+    let ids: Vec<String> = bought_together(&engine, &log, None, None, Lang::En, 5)
         .into_iter()
         .map(|c| c.id)
         .collect();
     assert_eq!(ids, [id(2, 1), id(1, 1), id(3, 2), id(0, 0)]);
-    assert!(bought_together(&engine, &[], None, Lang::En, 5).is_empty());
+    assert!(bought_together(&engine, &[], None, None, Lang::En, 5).is_empty());
+    // The cart on an item page leaves the page's item out.
+    let on_page = bought_together(&engine, &log, None, Some(&id(2, 1)), Lang::En, 5);
+    assert!(on_page.iter().all(|c| c.id != id(2, 1)), "{on_page:?}");
     assert_eq!(
         Mode::from_name("bought-together"),
         Some(Mode::BoughtTogether)
@@ -233,7 +236,7 @@ fn bought_together_follows_the_item_or_the_cart() {
 #[test]
 fn brands_show_each_searched_brands_most_popular_item_the_visitor_may_see() {
     let engine = engine_with_placements();
-    let cards = brands(&engine, &[], Lang::En, 5);
+    let cards = brands(&engine, &[], None, Lang::En, 5);
     // A brand without items is left out; each card is one of its brand's items.
     assert_eq!(cards.len(), 2, "{cards:?}");
     assert_eq!(engine.item(&cards[0].id).unwrap().brand, "Brand3");
@@ -241,7 +244,10 @@ fn brands_show_each_searched_brands_most_popular_item_the_visitor_may_see() {
     assert_eq!(cards[0].why, "A much-searched brand: Brand3");
     // Bought, it gives way to the brand's next most popular item.
     let bought = StoredEvent::new(&cards[0].id, EventKind::Purchase, None, 1.0);
-    let again = brands(&engine, &[bought], Lang::Zh, 5);
+    let again = brands(&engine, &[bought], None, Lang::Zh, 5);
+    // The page's own item is never its brand's card.
+    let on_page = brands(&engine, &[], Some(&cards[0].id), Lang::En, 5);
+    assert_ne!(on_page[0].id, cards[0].id);
     assert_ne!(again[0].id, cards[0].id);
     assert_eq!(engine.item(&again[0].id).unwrap().brand, "Brand3");
     assert_eq!(again[0].why, "热搜品牌：Brand3");

@@ -168,11 +168,17 @@ fn stage(
     .context("cannot build the model")?;
     als.add_neighbours(&mut model, &train, &fitted.factors.users, quiet)?;
     let t = &als.transitions;
-    let entries = match als.transition_entries() {
-        0 => DEFAULT_TRANSITION_ENTRIES,
-        n => n,
+    let entries = match als.transitions.transition_entries {
+        None | Some(0) => DEFAULT_TRANSITION_ENTRIES,
+        Some(n) => n,
     };
-    let table = Transitions::count(&sequences, model.n_items(), t.transition_window, entries)?;
+    let table = Transitions::count(
+        &sequences,
+        model.n_items(),
+        t.transition_window,
+        entries,
+        t.transition_min_users,
+    )?;
     let next = Transitions::new(table, 1.0, t.transition_decay, t.transition_depth)?;
     let unit = transition_scale(&model, &train, &sequences, &next);
     let bar = output::bar(users.len() as u64, "users", quiet);

@@ -65,7 +65,7 @@ pub fn run(args: RecommendArgs) -> Result<()> {
     // One solve serves every explanation.
     let system = args
         .explain
-        .then(|| model.user_system(&history))
+        .then(|| model.user_system_in_order(&history))
         .transpose()?;
     let because = |item: u32| -> Result<Vec<(&str, f32)>> {
         let Some(system) = &system else {

@@ -12,7 +12,7 @@ use tastebud_core::{
     default_setting, fit, fit_neighbours, fit_transitions, AlsParams, CsrMatrix, Factors, Model,
     Precision, Provenance, RegularizationScaling, ValidAlsParams, DEFAULT_NEIGHBOUR_ITEMS,
     DEFAULT_TRANSITION_DECAY, DEFAULT_TRANSITION_DEPTH, DEFAULT_TRANSITION_ENTRIES,
-    DEFAULT_TRANSITION_WINDOW, INIT_STD, MAX_TRANSITION_DEPTH,
+    DEFAULT_TRANSITION_MIN_USERS, DEFAULT_TRANSITION_WINDOW, INIT_STD, MAX_TRANSITION_DEPTH,
 };
 
 use crate::args::{ConfidenceArg, PrecisionArg, ScalingArg, SolverArg};
@@ -112,11 +112,16 @@ pub struct AlsArgs {
 /// the log's sequences, read from a visitor's latest items.
 #[derive(Debug, Clone, Args)]
 pub struct TransitionArgs {
-    /// Next items the transition model keeps per item; 0 leaves it out [default: 32; 0 with
-    /// --regularization-scaling constant or by-count, implicit's and Spark's formulations].
-    /// Each user's events must be listed oldest first, or carry timestamps.
+    /// Next items the transition model keeps per item; 0 leaves it out [default: 32 for logs
+    /// that say in what order events came (sequences, movielens, jsonl, ga4); 0 for tsv and csv
+    /// and with --regularization-scaling constant or by-count]. A jsonl log without "ts" must
+    /// list each user's events oldest first.
     #[arg(long, value_name = "N")]
     pub transition_entries: Option<usize>,
+    /// Shoppers (sequences) a pair of items needs to count as a transition: what one shopper
+    /// did alone is neither a pattern nor for every visitor to download.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TRANSITION_MIN_USERS)]
+    pub transition_min_users: usize,
     /// Steps after an item that count as its next items (each `1 / steps`).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_TRANSITION_WINDOW)]
     pub transition_window: usize,
@@ -133,9 +138,22 @@ pub struct TransitionArgs {
 }
 
 impl TransitionArgs {
+    /// Next items per item for a log in `format`: as given, else
+    /// [`DEFAULT_TRANSITION_ENTRIES`] for a format that says in what order events came and 0
+    /// for `tsv` and `csv`, whose line order may mean nothing.
+    pub fn entries(&self, format: Format) -> usize {
+        let default = if format.is_ordered() {
+            DEFAULT_TRANSITION_ENTRIES
+        } else {
+            0
+        };
+        self.transition_entries.unwrap_or(default)
+    }
+
     /// Adds the transition model these flags describe, with `entries` per item, to `model`
-    /// (trained on `m`, whose users' sequences are `sequences`), unless `entries` is 0 or the log
-    /// has no two different items in a row; returns whether it added one.
+    /// (trained on `m`, whose users' sequences are `sequences`), unless `entries` is 0 or no two
+    /// different items follow each other for `--transition-min-users` shoppers; returns whether
+    /// it added one.
     pub fn add(
         &self,
         entries: usize,
@@ -146,17 +164,22 @@ impl TransitionArgs {
         if entries == 0 || !sequences.iter().any(|s| s.windows(2).any(|w| w[0] != w[1])) {
             return Ok(false);
         }
-        let next = fit_transitions(
+        let next = match fit_transitions(
             model,
             m,
             sequences,
             self.transition_window,
             entries,
+            self.transition_min_users,
             self.transition_depth,
             self.transition_decay,
             self.transition_weight,
-        )
-        .context("the transition model failed")?;
+        ) {
+            Ok(next) => next,
+            // No pair of items follows each other for enough shoppers: no transition model.
+            Err(tastebud_core::Error::EmptyData(_)) => return Ok(false),
+            Err(e) => return Err(e).context("the transition model failed"),
+        };
         model.set_transitions(Some(next))?;
         Ok(true)
     }
@@ -165,6 +188,9 @@ impl TransitionArgs {
     pub fn check(&self) -> Result<()> {
         if self.transition_entries.is_some_and(|n| n > 1024) {
             bail!("transition-entries must be at most 1024");
+        }
+        if self.transition_min_users == 0 {
+            bail!("transition-min-users must be at least 1");
         }
         if !(1..=64).contains(&self.transition_window) {
             bail!(
@@ -256,27 +282,27 @@ impl AlsArgs {
         self.neighbours.neighbour_items.unwrap_or(default)
     }
 
-    /// Next items the transition model keeps per item: 0 (none) by default for implicit's and
+    /// Next items the transition model keeps per item: by default 0 (none) for implicit's and
     /// Spark's formulations, like [`neighbour_items`](Self::neighbour_items).
-    pub fn transition_entries(&self) -> usize {
-        let default = if self.regularization_scaling == ScalingArg::Frequency {
-            DEFAULT_TRANSITION_ENTRIES
+    pub fn transition_entries(&self, format: Format) -> usize {
+        if self.regularization_scaling == ScalingArg::Frequency {
+            self.transitions.entries(format)
         } else {
-            0
-        };
-        self.transitions.transition_entries.unwrap_or(default)
+            self.transitions.transition_entries.unwrap_or(0)
+        }
     }
 
     /// Adds the transition model these flags describe to `model` (see
-    /// [`TransitionArgs::add`]).
+    /// [`TransitionArgs::add`]) for a log in `format`.
     pub fn add_transitions(
         &self,
+        format: Format,
         model: &mut Model,
         m: &CsrMatrix,
         sequences: &[Vec<u32>],
     ) -> Result<bool> {
         self.transitions
-            .add(self.transition_entries(), model, m, sequences)
+            .add(self.transition_entries(format), model, m, sequences)
     }
 
     /// Adds the item-item model these flags describe to `model` (trained on `m` with user
@@ -419,7 +445,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         args.als
             .add_neighbours(&mut model, prefs, &fitted.factors.users, args.json)?;
     args.als
-        .add_transitions(&mut model, prefs, &dataset.sequences)?;
+        .add_transitions(args.format, &mut model, prefs, &dataset.sequences)?;
     let bytes = model.to_bytes();
     write_atomically(&args.out, &bytes)?;
 

@@ -13,8 +13,7 @@ use tastebud_core::{
     calibrate, fit, neighbours_for, tune, Calibration, CsrMatrix, ItemCategories, Model,
     NeighbourTrial, Precision, Setting, Trial, TuneObserver, TuneOptions, Tuned, BALANCED_KEEPS,
     DEFAULT_NEIGHBOUR_ENTRIES, DEFAULT_NEIGHBOUR_ITEMS, DEFAULT_TRANSITION_DECAY,
-    DEFAULT_TRANSITION_DEPTH, DEFAULT_TRANSITION_ENTRIES, DEFAULT_TRANSITION_WINDOW,
-    DISCOVERY_KEEPS, MAX_NEIGHBOUR_ITEMS,
+    DEFAULT_TRANSITION_DEPTH, DEFAULT_TRANSITION_WINDOW, DISCOVERY_KEEPS, MAX_NEIGHBOUR_ITEMS,
 };
 
 use crate::categories;
@@ -459,9 +458,7 @@ pub fn run(args: TuneArgs) -> Result<()> {
     model.set_calibration(Some(searched.calibration.clone()))?;
     let neighbours_seconds = add_neighbours(&mut model, matrix, &searched, args.json)?;
     args.transitions.add(
-        args.transitions
-            .transition_entries
-            .unwrap_or(DEFAULT_TRANSITION_ENTRIES),
+        args.transitions.entries(args.format),
         &mut model,
         matrix,
         &dataset.sequences,

@@ -63,6 +63,7 @@ fn placements(catalog: &mut Catalog, events: &[LogEvent]) {
                 item: catalog.items[e.item as usize].id.clone(),
                 interaction,
                 basket: Some(format!("{} {}", e.shopper, e.ts.div_euclid(86_400))),
+                session: Some(format!("{} {}", e.shopper, e.ts.div_euclid(86_400))),
             }
         })
         .collect();
@@ -71,7 +72,7 @@ fn placements(catalog: &mut Catalog, events: &[LogEvent]) {
     let searched = events
         .iter()
         .filter(|e| e.interaction.kind == tastebud_core::EventKind::SearchHit)
-        .filter_map(|e| e.basket.clone())
+        .filter_map(|e| e.session.clone())
         .collect();
     crate::placements::fill_brands(catalog, &events, &searched, crate::placements::MIN_VISITORS);
 }

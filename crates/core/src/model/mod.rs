@@ -480,6 +480,20 @@ impl Model {
         UserSystem::solve(self, &self.gram, &self.fold_in, history)
     }
 
+    /// [`user_system`](Self::user_system) for a history in the order it happened, oldest first:
+    /// its positive items, each where it last came, are the latest items a transition model
+    /// reads ([`UserSystem::with_recent`]).
+    pub fn user_system_in_order(&self, history: &[(u32, f32)]) -> Result<UserSystem> {
+        let mut recent: Vec<u32> = Vec::new();
+        for &(i, r) in history {
+            if r > 0.0 {
+                recent.retain(|&x| x != i);
+                recent.push(i);
+            }
+        }
+        Ok(self.user_system(history)?.with_recent(recent))
+    }
+
     /// [`user_system`](Self::user_system) with seed vectors (see
     /// [`UserSystem::solve_with_seeds`] and [`category_seeds`](crate::category_seeds)).
     pub fn user_system_with_seeds(
@@ -557,14 +571,15 @@ impl Model {
         top_allowed(&scores, n, filter)
     }
 
-    /// Folds in a history and recommends from it, never returning a history item.
+    /// Folds in a history (oldest first: its latest items are what a transition model reads)
+    /// and recommends from it, never returning a history item.
     pub fn recommend_for(
         &self,
         history: &[(u32, f32)],
         n: usize,
         filter: Filter,
     ) -> Result<Vec<Scored>> {
-        let system = self.user_system(history)?;
+        let system = self.user_system_in_order(history)?;
         let filter = filter.exclude(history.iter().map(|&(i, _)| i));
         let mut scores = Vec::new();
         self.score_system_into(&system, &mut scores);
