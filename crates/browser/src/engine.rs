@@ -801,14 +801,9 @@ impl Engine {
         out
     }
 
-    /// What a placement list may show this visitor: catalog items that may be shown (in stock,
-    /// not dismissed), not `except` (the page's item), not in the cart and not bought.
-    fn placeable(&self, log: &[StoredEvent], except: Option<&str>) -> Vec<bool> {
-        self.showable(log, except, false)
-    }
-
     /// Per catalog item, whether a list may show it to this visitor: in stock, not dismissed,
-    /// not `except`, and not touched at all (`touched`) or only not carted or bought.
+    /// not `except` (the page's item), and not touched at all (`touched`, as the popular picks
+    /// ask) or only not carted or bought (as the placements ask).
     fn showable(&self, log: &[StoredEvent], except: Option<&str>, touched: bool) -> Vec<bool> {
         let mut ok = vec![true; self.catalog.items.len()];
         for (ok, item) in ok.iter_mut().zip(&self.catalog.items) {
@@ -832,7 +827,7 @@ impl Engine {
 
     /// Up to `n` items of the catalog's ranked `placement` list (`"trending"` or `"members"`,
     /// computed by `tastebud catalog --log`) in its order, catalog indices, leaving out what
-    /// [`placeable`](Self::placeable) does; empty for another name or a catalog without it.
+    /// [`showable`](Self::showable) does; empty for another name or a catalog without it.
     pub fn placement(
         &self,
         placement: &str,
@@ -845,7 +840,7 @@ impl Engine {
             "members" => &self.catalog.members,
             _ => return Vec::new(),
         };
-        let ok = self.placeable(log, except);
+        let ok = self.showable(log, except, false);
         let mut out = Vec::new();
         for id in ids {
             if let Some(&i) = self.by_id.get(id) {
@@ -878,15 +873,18 @@ impl Engine {
         except: Option<&str>,
         n: usize,
     ) -> Vec<(usize, &str)> {
+        // One ranking of every item the visitor may see; each brand's first stands for it. A
+        // few more brands than asked, for those with nothing left to show this visitor.
+        let ranked = self.popular_where(log, &|item| except != Some(&item.id), usize::MAX);
         let mut out: Vec<(usize, &str)> = Vec::new();
-        // A few more brands than asked, for those with nothing left to show this visitor.
         for brand in self.catalog.search_brands.iter().take(n.saturating_mul(2)) {
-            if out.len() == n || out.iter().any(|(_, b)| b == brand) {
-                continue;
-            }
-            let of_brand = |item: &CatalogItem| item.brand == *brand && except != Some(&item.id);
-            if let Some(&(i, _)) = self.popular_where(log, &of_brand, 1).first() {
-                out.push((i, brand));
+            let first = ranked
+                .iter()
+                .find(|&&(i, _)| self.catalog.items[i].brand == *brand);
+            if let (Some(&(i, _)), true) = (first, out.len() < n) {
+                if !out.iter().any(|(_, b)| b == brand) {
+                    out.push((i, brand));
+                }
             }
         }
         out
@@ -894,7 +892,7 @@ impl Engine {
 
     /// Up to `n` items bought or carted with `item` (with the cart's items, latest first, without
     /// one), as `(item, what it goes with)` catalog indices, in the catalog's bought-with order,
-    /// leaving out `item` and what [`placeable`](Self::placeable) does for `except`.
+    /// leaving out `item` and what [`showable`](Self::showable) does for `except`.
     pub fn bought_together(
         &self,
         log: &[StoredEvent],
@@ -913,7 +911,7 @@ impl Engine {
                 }
             }
         }
-        let mut ok = self.placeable(log, except);
+        let mut ok = self.showable(log, except, false);
         if let Some(&i) = item.and_then(|id| self.by_id.get(id)) {
             ok[i] = false;
         }

@@ -67,10 +67,10 @@ mod boundary {
             self.engine.warnings().to_vec()
         }
 
-        /// The widget's list for the current visitor log, as JSON: an array of items (`mode`
-        /// "items", "similar", "recently-viewed") or of interests ("interests"), explained in
-        /// `lang`; `item` is the page's item (`similar` needs it, `recently-viewed` leaves it
-        /// out).
+        /// The widget's list for the current visitor log, as JSON: an array of interests for
+        /// `mode` "interests", of items for every other mode (and fallback chain, "similar,
+        /// items"), explained in `lang`; `item` is the page's item (`similar` and
+        /// `bought-together` follow it, the other lists leave it out).
         pub fn recommend(
             &self,
             mode: &str,
