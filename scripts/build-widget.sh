@@ -5,7 +5,7 @@
 #   tastebud-consent.js     the page's consent signals, loaded only with consent="auto" (hand-written)
 #   tastebud-published.js   reading a publication in shards, loaded only by pages with one (hand-written)
 #   tastebud_widget.js      wasm-bindgen's `--target web` glue, imported by the element
-#   tastebud_widget_bg.wasm the engine, size-optimized (widget-release profile, then wasm-opt -Oz)
+#   tastebud_widget_bg.wasm the engine, size-optimized (widget-release profile, then wasm-opt)
 #   tastebud_published.js and tastebud_published_bg.wasm
 #                           the engine that also reads a publication in shards (feature
 #                           `published`), which a page with a `published` widget loads instead
@@ -22,16 +22,18 @@ target=target/wasm32-unknown-unknown/widget-release/tastebud_widget.wasm
 rm -rf "$out" dist/examples
 mkdir -p "$out"
 # Rust's wasm32 default features plus the SIMD the engine is built with (.cargo/config.toml).
-# --converge repeats -Oz while it still shrinks the module. --low-memory-unused lets it fold
-# constant addresses: Rust's linker puts the 1 MB stack first (growing down to 0), so the lowest
-# kilobyte is only ever reached by a stack about to overflow. The producers and target-features
+# The passes: -O2 first, then GUFA (whole-module flow analysis, which finds constant and
+# unreachable values -O alone misses), then -Os, repeated while it still shrinks the module
+# (--converge); that order gzips about 2 KB smaller than -Oz alone. --low-memory-unused lets it
+# fold constant addresses: Rust's linker puts the 1 MB stack first (growing down to 0), so the
+# lowest kilobyte is only ever reached by a stack about to overflow. The producers and target-features
 # sections are for tools, not browsers.
 for build in tastebud_widget tastebud_published; do
   features=()
   [ "$build" = tastebud_published ] && features=(--features published)
   cargo build -q -p tastebud-widget --target wasm32-unknown-unknown --profile widget-release "${features[@]}"
   wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$build" "$target"
-  wasm-opt -Oz --converge --low-memory-unused --strip-producers --strip-target-features --enable-simd --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+  wasm-opt -O2 --gufa-optimizing -Os --converge --low-memory-unused --strip-producers --strip-target-features --enable-simd --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
     --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
     -o "$out/${build}_bg.wasm" "$out/${build}_bg.wasm"
 done

@@ -105,8 +105,9 @@ async fn fetch_engine(on_progress: impl FnMut(Progress)) -> Result<Engine, Strin
         .map_err(|_| "the shop's files did not all arrive".to_owned())?;
     let catalog =
         String::from_utf8(catalog).map_err(|_| format!("{CATALOG_URL} is not UTF-8 text"))?;
-    let engine = Engine::load(&catalog, &model)?;
-    for warning in engine.warnings() {
+    let mut engine = Engine::load(&catalog, &model)?;
+    let rules = engine.set_placement_rules(&catalog);
+    for warning in engine.warnings().iter().chain(&rules) {
         gloo::console::warn!(format!("tastebud: {warning}"));
     }
     Ok(engine)

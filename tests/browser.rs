@@ -307,6 +307,53 @@ async fn the_app_recommends_the_niche_a_visitor_likes_and_forgets_on_erase() {
     clear();
 }
 
+/// The storefront's lists follow the shop's merchandising rules from catalog.json: a pin at
+/// the top of For you, an excluded category nowhere in it, a filtered top-rated list.
+#[wasm_bindgen_test]
+async fn the_storefront_follows_the_shops_rules_from_the_catalog() {
+    clear();
+    let log: String = (0..3)
+        .map(|n| {
+            let e = StoredEvent::new(&common::item_id(1, n), EventKind::Like, None, now());
+            format!("{}\n", serde_json::to_string(&e).unwrap())
+        })
+        .collect();
+    local().set_item(LOG_KEY, &log).unwrap();
+    let (catalog, model) = common::files();
+    let mut json: serde_json::Value = serde_json::from_str(&catalog).unwrap();
+    json["rules"] = serde_json::json!({
+        "items": "pin=basics-3@1\nexclude-categories=ul-camp",
+        "top-rated": "exclude-categories=basics",
+    });
+    let mut engine = Engine::load(&catalog, &model).unwrap();
+    assert!(engine.set_placement_rules(&json.to_string()).is_empty());
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    let _app = tastebud_web::mount_with(root.clone(), Rc::new(engine));
+    settle().await;
+    let recs = query_all(
+        &root,
+        "[data-testid=recommendations] [data-testid=item-card]",
+    );
+    assert_eq!(recs.len(), 8);
+    assert_eq!(
+        recs[0].get_attribute("data-item-id").as_deref(),
+        Some("basics-3")
+    );
+    // The visitor likes ultralight camping, which the shop's rule keeps out of this list.
+    assert!(recs
+        .iter()
+        .all(|c| c.get_attribute("data-category").as_deref() != Some("ul-camp")));
+    let top = query_all(&root, "[data-testid=top-rated] [data-testid=item-card]");
+    assert!(!top.is_empty());
+    assert!(top
+        .iter()
+        .all(|c| c.get_attribute("data-category").as_deref() != Some("basics")));
+    web_sys::window().unwrap().location().set_hash("").unwrap();
+    clear();
+}
+
 /// A version 4 model (with an item-item part) loads in the browser build, whose checksum, f16 and
 /// varint readers are its own, and its item-item weights rank and explain there as natively.
 #[wasm_bindgen_test]

@@ -23,7 +23,29 @@ pub fn for_you() -> Html {
             app.state.prefs.interests.clone(),
             (niche * 4.0).round() as i32,
         ),
-        move |(log, interests, _)| engine.for_you(log, interests, COUNT, niche),
+        move |(log, interests, _)| {
+            // Under the shop's rules for this placement (catalog.json's `rules`): a pin from
+            // outside the ranking comes without an explanation, and says the shop put it there.
+            let mut ranked = Vec::new();
+            let placed = engine.ruled_list("items", log, None, COUNT, &mut |n| {
+                ranked = engine.for_you(log, interests, n, niche);
+                ranked.iter().map(|r| r.item).collect()
+            });
+            placed
+                .into_iter()
+                .map(|(i, featured)| {
+                    let r = ranked.iter().find(|r| r.item == i).cloned();
+                    let r = r.unwrap_or(tastebud_browser::engine::Recommendation {
+                        item: i,
+                        score: 0.0,
+                        because: Vec::new(),
+                        because_kind: None,
+                        because_interests: Vec::new(),
+                    });
+                    (r, featured)
+                })
+                .collect::<Vec<_>>()
+        },
     );
     // Nothing to go on yet (onboarding skipped, nothing liked): the shop's popular items,
     // labelled as such, so the section is never empty.
@@ -32,7 +54,13 @@ pub fn for_you() -> Html {
         let empty = recs.is_empty();
         use_memo((app.state.log.clone(), empty), move |(log, empty)| {
             if *empty {
-                engine.popular_picks(log, None, COUNT)
+                engine.ruled_list("items", log, None, COUNT, &mut |n| {
+                    engine
+                        .popular_picks(log, None, n)
+                        .into_iter()
+                        .map(|(i, _)| i)
+                        .collect()
+                })
             } else {
                 Vec::new()
             }
@@ -48,28 +76,32 @@ pub fn for_you() -> Html {
             }
         })
     };
-    let why = |r: &tastebud_browser::engine::Recommendation| -> Option<AttrValue> {
-        let items: Vec<String> = r
-            .because
-            .iter()
-            .map(|&i| {
-                app.engine.catalog.items[i]
-                    .title
-                    .get(lang.code())
-                    .to_owned()
-            })
-            .collect();
-        let picked: Vec<String> = r
-            .because_interests
-            .iter()
-            .map(|c| app.engine.category_name(c, lang.code()))
-            .collect();
-        Some(
-            because(lang, r.because_kind, &items, &picked)
-                .unwrap_or_else(|| t(lang, Key::PopularPick).to_owned())
-                .into(),
-        )
-    };
+    let why =
+        |(r, featured): &(tastebud_browser::engine::Recommendation, bool)| -> Option<AttrValue> {
+            if *featured {
+                return Some(t(lang, Key::Featured).into());
+            }
+            let items: Vec<String> = r
+                .because
+                .iter()
+                .map(|&i| {
+                    app.engine.catalog.items[i]
+                        .title
+                        .get(lang.code())
+                        .to_owned()
+                })
+                .collect();
+            let picked: Vec<String> = r
+                .because_interests
+                .iter()
+                .map(|c| app.engine.category_name(c, lang.code()))
+                .collect();
+            Some(
+                because(lang, r.because_kind, &items, &picked)
+                    .unwrap_or_else(|| t(lang, Key::PopularPick).to_owned())
+                    .into(),
+            )
+        };
     html! {
         <section class="panel for-you" aria-labelledby="for-you-title">
             <div class="section-head">
@@ -88,11 +120,11 @@ pub fn for_you() -> Html {
             }
             <div class="grid" data-testid="recommendations" aria-live="polite">
                 { for recs.iter().map(|r| html! {
-                    <ItemCard key={r.item} item={r.item} why={why(r)} />
+                    <ItemCard key={r.0.item} item={r.0.item} why={why(r)} />
                 }) }
-                { for popular.iter().map(|&(item, _)| html! {
+                { for popular.iter().map(|&(item, featured)| html! {
                     <ItemCard key={item} item={item}
-                              why={Some(AttrValue::from(t(lang, Key::PopularInShop)))} />
+                              why={Some(AttrValue::from(t(lang, if featured { Key::Featured } else { Key::PopularInShop })))} />
                 }) }
             </div>
         </section>

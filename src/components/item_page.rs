@@ -30,18 +30,30 @@ pub fn item_page(props: &ItemPageProps) -> Html {
             }
         });
     }
+    // Each list under the shop's rules for its placement (catalog.json's `rules`), never the
+    // page's item.
     let engine = app.engine.clone();
     let id = props.id.to_string();
     let similar = use_memo((id.clone(), app.state.log.clone()), move |(id, log)| {
-        engine.similar(id, log, 6)
+        engine.ruled_list("similar", log, Some(id), 6, &mut |n| {
+            engine.similar(id, log, n)
+        })
     });
     let engine = app.engine.clone();
     let recent = use_memo((id.clone(), app.state.log.clone()), move |(id, log)| {
-        engine.recently_viewed(log, Some(id), 6)
+        engine.ruled_list("recently-viewed", log, Some(id), 6, &mut |n| {
+            engine.recently_viewed(log, Some(id), n)
+        })
     });
     let engine = app.engine.clone();
     let together = use_memo((id.clone(), app.state.log.clone()), move |(id, log)| {
-        engine.bought_together(log, Some(id), Some(id), 6)
+        engine.ruled_list("bought-together", log, Some(id), 6, &mut |n| {
+            engine
+                .bought_together(log, Some(id), Some(id), n)
+                .into_iter()
+                .map(|(i, _)| i)
+                .collect()
+        })
     });
     let Some(item) = app.engine.item(&props.id) else {
         return html! {
@@ -126,13 +138,13 @@ pub fn item_page(props: &ItemPageProps) -> Html {
             if !similar.is_empty() {
                 <h3>{ t(lang, Key::Similar) }</h3>
                 <div class="grid" data-testid="similar">
-                    { for similar.iter().map(|&i| html! { <ItemCard key={i} item={i} /> }) }
+                    { for similar.iter().map(|&(i, _)| html! { <ItemCard key={i} item={i} /> }) }
                 </div>
             }
             if !recent.is_empty() {
                 <h3>{ t(lang, Key::RecentlyViewed) }</h3>
                 <div class="grid" data-testid="recently-viewed">
-                    { for recent.iter().map(|&i| html! { <ItemCard key={i} item={i} /> }) }
+                    { for recent.iter().map(|&(i, _)| html! { <ItemCard key={i} item={i} /> }) }
                 </div>
             }
         </article>

@@ -15,17 +15,28 @@ pub fn shop_lists() -> Html {
     let lang = app.state.lang;
     let engine = app.engine.clone();
     let hidden = use_memo(app.state.log.clone(), move |log| engine.dismissed(log));
-    let top = app.engine.top_rated(6, &hidden);
+    // Each list under the shop's rules for its placement (catalog.json's `rules`).
+    let engine = app.engine.clone();
+    let top = use_memo(
+        (app.state.log.clone(), hidden.clone()),
+        move |(log, hidden)| {
+            engine.ruled_list("top-rated", log, None, 6, &mut |n| {
+                engine.top_rated(n, hidden)
+            })
+        },
+    );
     let trending = app.engine.trending_searches(10);
     let creators = app.engine.creator_picks(&hidden);
     // The placements `tastebud catalog --log` computed, without what this visitor bought,
     // carted or dismissed.
     let engine = app.engine.clone();
     let placed = use_memo(app.state.log.clone(), move |log| {
-        (
-            engine.placement("trending", log, None, 6),
-            engine.placement("members", log, None, 6),
-        )
+        let ruled = |placement: &str| {
+            engine.ruled_list(placement, log, None, 6, &mut |n| {
+                engine.placement(placement, log, None, n)
+            })
+        };
+        (ruled("trending"), ruled("members"))
     });
     let (hot, members) = (&placed.0, &placed.1);
     // Brands with an item this visitor may still be shown.
@@ -41,18 +52,18 @@ pub fn shop_lists() -> Html {
         <section class="panel shop-lists" aria-label={t(lang, Key::TopRated)}>
             <h2>{ t(lang, Key::TopRated) }</h2>
             <div class="grid" data-testid="top-rated">
-                { for top.iter().map(|&i| html! { <ItemCard key={i} item={i} /> }) }
+                { for top.iter().map(|&(i, _)| html! { <ItemCard key={i} item={i} /> }) }
             </div>
             if !hot.is_empty() {
                 <h2>{ t(lang, Key::TrendingItems) }</h2>
                 <div class="grid" data-testid="trending-items">
-                    { for hot.iter().map(|&i| html! { <ItemCard key={i} item={i} /> }) }
+                    { for hot.iter().map(|&(i, _)| html! { <ItemCard key={i} item={i} /> }) }
                 </div>
             }
             if !members.is_empty() {
                 <h2>{ t(lang, Key::MembersList) }</h2>
                 <div class="grid" data-testid="members-list">
-                    { for members.iter().map(|&i| html! { <ItemCard key={i} item={i} /> }) }
+                    { for members.iter().map(|&(i, _)| html! { <ItemCard key={i} item={i} /> }) }
                 </div>
             }
             <h2>{ t(lang, Key::Trending) }</h2>

@@ -150,6 +150,15 @@ test('history mode reads what the CLI reads for the same visitor, pages only of 
     const ids = [...document.querySelector('#recs').shadowRoot.querySelectorAll('li[part="card"]')].map((li) => li.dataset.itemId);
     return ids.length && !ids.includes(first);
   }, before[0]);
+  // Merchandising rules judge items by their display records, which arrive before the list.
+  const catalog = JSON.parse(await readFile(join(dist, 'data', 'catalog.json'), 'utf8'));
+  const price = (id) => catalog.items.find((i) => i.id === id).price;
+  const cheap = await v.page.evaluate(() => Tastebud.recommend({ published: '../pub/manifest.json', priceMax: 20, excludeTags: ['dripper'], limit: 5 }));
+  assert.equal(cheap.length, 5, JSON.stringify(cheap));
+  for (const c of cheap) {
+    assert.ok(c.title && c.price === price(c.id) && c.price <= 20, JSON.stringify(c));
+    assert.ok(!catalog.items.find((i) => i.id === c.id).tags.includes('dripper'), c.id);
+  }
   await screenshot(v.page, 'published-history');
   await v.context.close();
 });

@@ -38,7 +38,7 @@ const TEST_PAGES = {
   // where its engine ran and the download progress it reported.
   ...Object.fromEntries(['on', 'off'].map((worker) => [`worker-${worker}.html`, hostPage(`
     <tastebud-recs id="recs" worker="${worker}" limit="8" catalog="../data/catalog.json"
-                   model="../data/model.tbm" item-base="../"></tastebud-recs>
+                   model="../data/model.tbm" item-base="../" exclude-categories="astronomy" boost="category:tea=3"></tastebud-recs>
     <script>
       window.ready = [];
       window.progress = [];
@@ -66,6 +66,17 @@ const TEST_PAGES = {
     <tastebud-recs id="popular" mode="recently-viewed" fallback="items" limit="4" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>
     <tastebud-recs id="alike" mode="recently-viewed" fallback="similar, items" item="pour-0001" limit="4" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>
     <tastebud-recs id="shaped" mode="items" fallback="interests" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>
+    <script>
+      window.failures = [];
+      document.addEventListener('tastebud:error', (e) => failures.push([e.target.id, e.detail.message]));
+    </script>`),
+  // Merchandising rules on four placements, and one rule the widget cannot read.
+  'rules.html': hostPage(`
+    <tastebud-recs id="coffee" include-categories="pour-over, home-espresso" limit="4" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>
+    <tastebud-recs id="budget" mode="similar" item="pour-0001" price-max="20" limit="5" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>
+    <tastebud-recs id="merch" pin="keeb-0001@1" boost="category:bonsai=1000" limit="4" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>
+    <tastebud-recs id="recent" mode="recently-viewed" pin="advent-0001@1" exclude="pour-0003" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>
+    <tastebud-recs id="bad" boost="colour:red=2" catalog="../data/catalog.json" model="../data/model.tbm"></tastebud-recs>
     <script>
       window.failures = [];
       document.addEventListener('tastebud:error', (e) => failures.push([e.target.id, e.detail.message]));
@@ -501,6 +512,53 @@ test('a fallback chain fills a slot that would be empty, each card saying why it
   await context.close();
 });
 
+test('merchandising rules filter, boost and pin every list, from attributes and from recommend() options', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const views = ['pour-0003', 'tea-0002'].map((item, n) => JSON.stringify({ item, kind: 'view', timestamp: now - 100 + n })).join('\n');
+  const init = [([k, log]) => localStorage.setItem(k, log), [LOG_KEY, `${views}\n`]];
+  const { context, page, outside, errors } = await open('rules.html', { init });
+  const [coffee, budget, merch, recent] = ['#coffee', '#budget', '#merch', '#recent'].map((id) => page.locator(id));
+  for (const w of [coffee, budget, merch, recent]) await widgetCards(w).first().waitFor();
+  const item = (id) => catalog.items.find((i) => i.id === id);
+  // Categories to include: the list is full, from those categories only.
+  const brewing = await ids(coffee);
+  assert.equal(brewing.length, 4);
+  assert.ok(brewing.every((id) => ['pour-over', 'home-espresso'].includes(item(id).category)), brewing.join(' '));
+  // A price ceiling on an item page: full, all at or below it, never the page's item.
+  const cheap = await ids(budget);
+  assert.equal(cheap.length, 5);
+  assert.ok(cheap.every((id) => item(id).price <= 20 && id !== 'pour-0001'), cheap.join(' '));
+  assert.ok(catalog.items.filter((i) => i.category === 'pour-over').some((i) => i.price > 20), 'the ceiling leaves something out');
+  // A pin at the first place, then the boosted category ahead of everything else.
+  const merchandised = await ids(merch);
+  assert.equal(merchandised[0], 'keeb-0001');
+  assert.deepEqual(merchandised.slice(1).map((id) => item(id).category), ['bonsai', 'bonsai', 'bonsai']);
+  // A pin from outside the list says the shop put it there; an excluded id never shows.
+  assert.deepEqual(await ids(recent), ['advent-0001', 'tea-0002']);
+  assert.match((await widgetCards(recent).allInnerTexts())[0], /Featured by the shop/);
+  // A rule the widget cannot read is an error that says how to write it.
+  await page.waitForFunction(() => window.failures?.length === 1);
+  const [[id, message]] = await page.evaluate(() => window.failures);
+  assert.equal(id, 'bad');
+  assert.match(message, /boost "colour:red=2" is not field:value=weight/);
+  // Changing a rule re-renders the list under it.
+  await page.evaluate(() => document.querySelector('#coffee').setAttribute('include-categories', 'tea'));
+  await page.waitForFunction((w) => [...w.shadowRoot.querySelectorAll('li[part="card"]')].every((e) => e.dataset.category === 'tea'), await coffee.elementHandle());
+  // The same rules as recommend() options, in camelCase, with lists as arrays.
+  const api = await page.evaluate(() => Tastebud.recommend({
+    catalog: '../data/catalog.json', model: '../data/model.tbm', mode: 'similar', item: 'pour-0001', limit: 4,
+    excludeCategories: ['pour-over'], priceMin: 5, pin: ['advent-0002@2'],
+  }));
+  assert.equal(api.length, 4);
+  assert.equal(api[1].id, 'advent-0002');
+  assert.ok(api.every((c) => c.category !== 'pour-over' && c.price >= 5), JSON.stringify(api.map((c) => [c.id, c.price])));
+  await assert.rejects(page.evaluate(() => Tastebud.recommend({ catalog: '../data/catalog.json', model: '../data/model.tbm', priceMax: 'cheap' })), /price-max "cheap" is not a number/);
+  await screenshot(page, 'widget-rules');
+  assert.deepEqual(outside, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('every list reports its impression and picks with placement and position, and GA4 events reach the page\'s dataLayer', async () => {
   const { context, page, outside, errors } = await open('analytics.html');
   const [home, alike, quiet] = ['#home', '#alike', '#quiet'].map((id) => page.locator(id));
@@ -795,6 +853,8 @@ test('in a Web Worker the widget ranks exactly as on the page, and follows track
     await context.close();
   }
   assert.equal(lists.on.length, 8);
+  // The page's rules hold in the worker too: no astronomy, though the visitor liked it.
+  assert.ok(lists.on.every((id) => catalog.items.find((i) => i.id === id).category !== 'astronomy'), lists.on.join(' '));
   assert.deepEqual(lists.on, lists.off);
   assert.deepEqual(lists['on why'], lists['off why']);
 });

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use tastebud_core::{
     category_interests, category_seeds, cold_item_factors, rerank, top_k, Catalog, CatalogItem,
     EventKind, EventWeights, Filter, Interaction, InterestOptions, ItemCategories, ItemSet, Loaded,
-    Model, RerankContext, RerankParams, Scored, UserSystem, DISCOVERY_KEEPS,
+    Model, Placed, RerankContext, RerankParams, Rules, Scored, UserSystem, DISCOVERY_KEEPS,
 };
 
 /// One stored interaction: an item id and what happened. Stored as one flat JSON object,
@@ -180,6 +180,8 @@ pub struct Engine {
     hidden: ItemSet,
     /// One warning per catalog item left out for a problem.
     warnings: Vec<String>,
+    /// The shop's merchandising rules per placement (the catalog's `rules`), for the storefront.
+    placement_rules: Vec<(String, Rules)>,
 }
 
 /// `to_catalog` of a model item with no catalog entry.
@@ -355,7 +357,69 @@ impl Engine {
             unlisted,
             hidden,
             warnings,
+            placement_rules: Vec::new(),
         }
+    }
+
+    /// Reads the shop's merchandising rules from the catalog's optional `rules` object, which
+    /// maps a placement (`items`, `similar`, `recently-viewed`, `bought-together`, `trending`,
+    /// `members`, `top-rated`) to its rules as a widget's attributes write them, one
+    /// `name=value` a line (README, "Merchandising rules"). Returns a warning for each placement
+    /// whose rules cannot be read; that placement then has none.
+    pub fn set_placement_rules(&mut self, catalog_json: &str) -> Vec<String> {
+        #[derive(Deserialize)]
+        struct WithRules {
+            #[serde(default)]
+            rules: std::collections::BTreeMap<String, String>,
+        }
+        let found = match serde_json::from_str::<WithRules>(catalog_json) {
+            Ok(w) => w.rules,
+            Err(e) => return vec![format!("the catalog's rules cannot be read: {e}")],
+        };
+        let mut warnings = Vec::new();
+        self.placement_rules.clear();
+        for (placement, text) in found {
+            match Rules::parse(&text) {
+                Ok(rules) => self.placement_rules.push((placement, rules)),
+                Err(e) => warnings.push(format!(
+                    "the rules for placement {placement} are left out: {e}"
+                )),
+            }
+        }
+        warnings
+    }
+
+    /// The shop's rules for `placement` ([`set_placement_rules`](Self::set_placement_rules)).
+    pub fn rules_for(&self, placement: &str) -> Option<&Rules> {
+        self.placement_rules
+            .iter()
+            .find(|(p, _)| p == placement)
+            .map(|(_, r)| r)
+    }
+
+    /// The first `limit` items `rank(n)` ranks (its first `n`, catalog indices), under the
+    /// shop's rules for `placement` ([`ruled`](Self::ruled)); each with whether a pin brought
+    /// it from outside the ranking. Without rules for `placement`, `rank(limit)` as it is.
+    pub fn ruled_list(
+        &self,
+        placement: &str,
+        log: &[StoredEvent],
+        except: Option<&str>,
+        limit: usize,
+        rank: &mut dyn FnMut(usize) -> Vec<usize>,
+    ) -> Vec<(usize, bool)> {
+        let Some(rules) = self.rules_for(placement) else {
+            return rank(limit).into_iter().map(|i| (i, false)).collect();
+        };
+        let mut last = Vec::new();
+        let (placed, _) = self.ruled(rules.clone(), log, except, limit, &mut |n| {
+            last = rank(n);
+            last.iter().map(|&i| (i, 0.0)).collect()
+        });
+        placed
+            .into_iter()
+            .map(|p| (p.item, p.pinned && !last.contains(&p.item)))
+            .collect()
     }
 
     /// Model items among `items` (catalog indices) whose display records have not arrived
@@ -579,17 +643,23 @@ impl Engine {
             )
             .filter(|(c, _)| *c > 0.0)
             .collect();
-        terms.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let items: Vec<usize> = terms
+        // Largest first, ties in the order above: the pairs' sort (by position), which the
+        // browser builds carry anyway, rather than a stable sort of its own.
+        let mut order: Vec<(u32, f32)> = terms
             .iter()
-            .filter_map(|t| t.1.as_ref().ok().copied())
-            .take(2)
+            .enumerate()
+            .map(|(k, t)| (k as u32, t.0))
             .collect();
-        let interests: Vec<String> = terms
-            .iter()
-            .filter_map(|t| t.1.as_ref().err().cloned())
-            .take(2)
-            .collect();
+        tastebud_core::sort_by_share(&mut order);
+        let mut items = Vec::new();
+        let mut interests = Vec::new();
+        for &(k, _) in &order {
+            match std::mem::replace(&mut terms[k as usize].1, Ok(usize::MAX)) {
+                Ok(i) if items.len() < 2 => items.push(i),
+                Err(c) if interests.len() < 2 => interests.push(c),
+                _ => {}
+            }
+        }
         (items, interests)
     }
 
@@ -641,15 +711,16 @@ impl Engine {
         let popularity = self.catalog_popularity();
         let ok = self.showable(log, None, true);
         let top = popularity.iter().copied().max().unwrap_or(0).max(1) as f32;
-        let mut ranked: Vec<usize> = (0..popularity.len())
+        let mut ranked: Vec<(u32, f32)> = (0..popularity.len())
             .filter(|&i| ok[i] && wanted(&self.catalog.items[i]))
+            .map(|i| (i as u32, popularity[i] as f32 / top))
             .collect();
-        // A total order, so the unstable sort gives the one answer.
-        ranked.sort_unstable_by(|&a, &b| popularity[b].cmp(&popularity[a]).then(a.cmp(&b)));
+        // Most popular first, then by index: the pairs' sort the browser builds carry anyway.
+        tastebud_core::sort_by_share(&mut ranked);
         ranked.truncate(n);
         ranked
             .into_iter()
-            .map(|i| (i, popularity[i] as f32 / top))
+            .map(|(i, share)| (i as usize, share))
             .collect()
     }
 
@@ -823,6 +894,55 @@ impl Engine {
             ok[i] = false;
         }
         ok
+    }
+
+    /// A placement's list under its merchandising `rules` (`tastebud_core::Rules`): up to
+    /// `limit` of the catalog items `rank(n)` ranks, best first, filtered, boosted and pinned.
+    /// `rank(n)` gives the list's first `n` candidates (catalog indices and scores); it is asked
+    /// for a longer ranking than `limit`, and for four times more while the rules leave the list
+    /// short and it has more to give, so a list is as long as the items the rules allow. A pin
+    /// never brings back what the lists leave out by default: `except` (the page's item), what
+    /// is in the cart or bought, what the visitor dismissed.
+    ///
+    /// Returns the placed items and every candidate and pin the rules weighed (catalog indices),
+    /// whose records a publication must have before the rules can judge them.
+    pub fn ruled(
+        &self,
+        mut rules: Rules,
+        log: &[StoredEvent],
+        except: Option<&str>,
+        limit: usize,
+        rank: &mut dyn FnMut(usize) -> Vec<(usize, f32)>,
+    ) -> (Vec<Placed>, Vec<usize>) {
+        rules.exclude.extend(except.map(String::from));
+        for e in log {
+            if matches!(
+                e.event.kind,
+                EventKind::AddToCart | EventKind::Purchase | EventKind::Dismiss
+            ) {
+                rules.exclude.push(e.item.clone());
+            }
+        }
+        // A boost of w brings an item ranked r to (r + 1) / w, so the ranking reaches w times
+        // the list's length to find every item that may rise into it.
+        let mut reach = 4.0f32;
+        for b in &rules.boosts {
+            reach = reach.max(b.weight);
+        }
+        let mut pool = (limit as f32 * reach).min(1e7) as usize + 12;
+        loop {
+            let ranked = rank(pool);
+            let placed = rules.apply(&self.catalog.items, &ranked, limit);
+            if placed.len() < limit && ranked.len() >= pool {
+                pool *= 4;
+                continue;
+            }
+            let mut weighed: Vec<usize> = ranked.iter().map(|&(i, _)| i).collect();
+            for (id, _) in &rules.pins {
+                weighed.extend(self.by_id.get(id));
+            }
+            return (placed, weighed);
+        }
     }
 
     /// Up to `n` items of the catalog's ranked `placement` list (`"trending"` or `"members"`,

@@ -86,6 +86,8 @@ pub enum Key {
     BoughtTogether,
     SearchBrands,
     SearchedBrand,
+    /// Why a pinned item is in a list.
+    Featured,
     Browse,
     Home,
     OnboardingTitle,
@@ -192,6 +194,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         Key::BoughtTogether => ("Frequently bought together", "经常一起购买"),
         Key::SearchBrands => ("Hot-search brands", "热搜品牌"),
         Key::SearchedBrand => ("A much-searched brand: {}", "热搜品牌：{}"),
+        Key::Featured => ("Featured by the shop", "店铺推荐"),
         Key::Browse => ("Browse", "浏览"),
         Key::Home => ("Shop home", "商店首页"),
         Key::OnboardingTitle => ("What are you curious about?", "你对什么感兴趣？"),

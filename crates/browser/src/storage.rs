@@ -152,7 +152,7 @@ pub fn parse_log(text: &str) -> (Vec<StoredEvent>, Vec<String>) {
 pub fn serialize_log(log: &[StoredEvent]) -> String {
     let mut out = String::new();
     for e in log {
-        out.push_str(&serde_json::to_string(e).expect("events serialize"));
+        out.push_str(&json(e));
         out.push('\n');
     }
     out
@@ -207,6 +207,15 @@ pub fn read(log: Option<String>, prefs: Option<String>, set_aside: Option<String
         damaged_log,
         damaged_prefs,
         stranded: false,
+    }
+}
+
+/// `value` as JSON. Events, settings and lists of strings always serialize; the panic's message
+/// is the error's text, not its debug form, which would add Rust's string escaping to the widget.
+fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    match serde_json::to_string(value) {
+        Ok(text) => text,
+        Err(e) => panic!("{e}"),
     }
 }
 
@@ -475,8 +484,7 @@ mod browser {
         let Some(s) = storage() else {
             return Some(Health::Unavailable);
         };
-        let text =
-            (*prefs != Prefs::default()).then(|| serde_json::to_string(prefs).expect("prefs"));
+        let text = (*prefs != Prefs::default()).then(|| json(prefs));
         Some(put(&s, PREFS_KEY, text.as_deref()))
     }
 
@@ -515,7 +523,7 @@ mod browser {
             // Rewrite the damaged keys with what was readable; the damaged text goes aside first,
             // so a failure here loses nothing. If it cannot go aside (storage full), the damaged
             // keys are left as they are.
-            let aside = serde_json::to_string(&loaded.set_aside).expect("strings serialize");
+            let aside = json(&loaded.set_aside);
             health = put(&s, SET_ASIDE_KEY, Some(&aside));
             if health == Health::Ok {
                 health = save(&loaded.log, &loaded.prefs);
@@ -542,7 +550,7 @@ mod browser {
             .then(|| serialize_log_keeping(log, keep.log_lines));
         let prefs_text = match keep.prefs {
             Some(damaged) if *prefs == Prefs::default() => Some(damaged.to_owned()),
-            _ => (*prefs != Prefs::default()).then(|| serde_json::to_string(prefs).expect("prefs")),
+            _ => (*prefs != Prefs::default()).then(|| json(prefs)),
         };
         match put(&s, LOG_KEY, log_text.as_deref()) {
             Health::Ok => put(&s, PREFS_KEY, prefs_text.as_deref()),

@@ -583,3 +583,49 @@ fn a_publications_new_items_are_checked_like_a_catalogs() {
     assert!(e.item("new-fine").is_some());
     assert_eq!(e.cold_items(), 1);
 }
+
+#[test]
+fn the_shops_rules_come_from_the_catalog_and_shape_each_placement() {
+    let (catalog, model) = common::files();
+    let mut e = Engine::load(&catalog, &model).unwrap();
+    // The catalog's `rules` object: one placement's rules, and one placement's that cannot be read.
+    let mut json: serde_json::Value = serde_json::from_str(&catalog).unwrap();
+    json["rules"] = serde_json::json!({
+        "items": "exclude-categories=xc-ski\npin=basics-3@1",
+        "similar": "boost=brand:Acme=zero",
+    });
+    let warnings = e.set_placement_rules(&json.to_string());
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("placement similar"), "{warnings:?}");
+    assert!(e.rules_for("similar").is_none() && e.rules_for("items").is_some());
+    let log: Vec<_> = (0..3).map(|n| like(&common::item_id(2, n))).collect();
+    let rank = |n: usize| -> Vec<usize> {
+        e.for_you(&log, &[], n, 0.0)
+            .iter()
+            .map(|r| r.item)
+            .collect()
+    };
+    let plain = rank(40);
+    // A skiing fan's list, without skiing: the pin first, then the rest in ranked order.
+    let ruled = e.ruled_list("items", &log, None, 6, &mut |n| rank(n));
+    let basics3 = e.index_of("basics-3").unwrap();
+    assert_eq!(ruled[0], (basics3, !plain[..].contains(&basics3)));
+    let rest: Vec<usize> = plain
+        .iter()
+        .copied()
+        .filter(|&i| category(&e, i) != "xc-ski" && i != basics3)
+        .take(5)
+        .collect();
+    assert_eq!(ruled[1..].iter().map(|&(i, _)| i).collect::<Vec<_>>(), rest);
+    assert!(ruled[1..].iter().all(|&(_, featured)| !featured));
+    // A placement without rules is its ranking as it is; so is every placement of a catalog
+    // without them.
+    assert_eq!(
+        e.ruled_list("trending", &log, None, 6, &mut |n| rank(n)),
+        rank(6).into_iter().map(|i| (i, false)).collect::<Vec<_>>()
+    );
+    assert!(e.set_placement_rules(&catalog).is_empty());
+    assert!(e.rules_for("items").is_none());
+    // A catalog that is not JSON says so, and leaves no rules.
+    assert_eq!(e.set_placement_rules("{").len(), 1);
+}

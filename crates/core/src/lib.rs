@@ -131,12 +131,12 @@ pub use publish::{
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use publish::{publish, publish_into, sha256_hex};
-pub use rank::{top_k, top_scores, Filter, ItemCategories, ItemSet, Scored, TopK};
+pub use rank::{sort_by_share, top_k, top_scores, Filter, ItemCategories, ItemSet, Scored, TopK};
 pub use rerank::{
     rerank, Calibration, RerankContext, RerankParams, BALANCED_KEEPS, DISCOVERY_KEEPS, PRESETS,
     RELEVANCE_FLOOR,
 };
-pub use rules::{Boost, Field, Placed, Rules};
+pub use rules::{Boost, Field, Placed, Rules, RULE_NAMES};
 pub use sparse::CsrMatrix;
 pub use transitions::{
     fit_transitions, transition_scale, Transitions, DEFAULT_TRANSITION_DECAY,

@@ -159,17 +159,18 @@ impl TopK {
 
 /// `(item, share)` pairs, largest share first, then by item: the order explanations list their
 /// reasons in.
-pub(crate) fn sort_by_share(pairs: &mut [(u32, f32)]) {
+pub fn sort_by_share(pairs: &mut [(u32, f32)]) {
     sort_pairs(pairs, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
 }
 
-/// Sorts `(item, value)` pairs stably by `by`: a function pointer, so the browser builds carry
-/// one sort for every list of pairs, whatever the order.
+/// Sorts `(item, value)` pairs by `by`, which must be a total order (equal pairs are
+/// interchangeable): a function pointer and an unstable sort, so the browser builds carry one
+/// sort for every list of pairs, whatever the order, and no stable sort.
 pub(crate) fn sort_pairs(
     pairs: &mut [(u32, f32)],
     by: fn(&(u32, f32), &(u32, f32)) -> std::cmp::Ordering,
 ) {
-    pairs.sort_by(by);
+    pairs.sort_unstable_by(by);
 }
 
 /// A set of item indices, as a bitset.

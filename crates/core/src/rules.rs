@@ -10,6 +10,22 @@
 //!    items are ordered by `(rank + 1) / weight`: a weight of 2 moves an item up as if it ranked
 //!    twice as high, 0.5 buries it, and the scores' scale does not matter;
 //! 3. **pins**: ids at fixed positions (0-based), if they pass the filters.
+//!
+//! [`Rules::parse`] reads them as a page writes them: one `name=value` per line, the names being
+//! the widget's attributes (README, "Merchandising rules"):
+//!
+//! ```text
+//! exclude=SKU-1, SKU-2
+//! price-min=10
+//! price-max=250
+//! include-categories=camping, skiing
+//! exclude-brands=Acme
+//! exclude-tags=clearance
+//! boost=category:coffee=2, tag:sale=0.5
+//! pin=SKU-9@1, SKU-4@3
+//! ```
+//!
+//! Lists are comma-separated; a pin's position counts from 1, as a shopper does.
 
 use serde::{Deserialize, Serialize};
 
@@ -82,7 +98,147 @@ pub struct Placed {
     pub pinned: bool,
 }
 
+/// The rules [`Rules::parse`] knows, as the widget's attributes spell them.
+pub const RULE_NAMES: &str = "exclude, price-min, price-max, include-categories, \
+    exclude-categories, include-brands, exclude-brands, include-tags, exclude-tags, boost, pin";
+
+/// A decimal number, read by the JSON reader the catalog already needs: the standard library's
+/// float parser would add 20 KB to the widget.
+fn number(text: &str) -> Option<f64> {
+    serde_json::from_str::<f64>(text.trim()).ok()
+}
+
+/// The message for a rule `value` that is not written like `example`.
+fn unreadable(rule: &str, value: &str, example: &str) -> String {
+    format!("{rule} \"{value}\" is not {example}")
+}
+
 impl Rules {
+    /// Reads rules written one `name=value` per line (see the module's documentation); blank
+    /// lines are skipped, and a list given twice adds up.
+    ///
+    /// # Errors
+    /// A message naming the rule that cannot be read, or that [`check`](Self::check) refuses.
+    pub fn parse(text: &str) -> Result<Rules, String> {
+        let mut rules = Rules::default();
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let (name, value) = line.split_once('=').unwrap_or((line, ""));
+            let name = name.trim();
+            // The comma-separated values, trimmed, without empty ones.
+            let values = value.split(',').map(str::trim).filter(|v| !v.is_empty());
+            let (include, target) = match name {
+                "exclude" => {
+                    rules.exclude.extend(values.map(String::from));
+                    continue;
+                }
+                "price-min" | "price-max" => {
+                    let price =
+                        Some(number(value).ok_or_else(|| unreadable(name, value, "a number"))?);
+                    if name == "price-min" {
+                        rules.price_min = price;
+                    } else {
+                        rules.price_max = price;
+                    }
+                    continue;
+                }
+                "boost" => {
+                    for b in values {
+                        let boost = b.rsplit_once('=').and_then(|(what, weight)| {
+                            let (f, v) = what.split_once(':')?;
+                            let field = match f.trim() {
+                                "category" => Field::Category,
+                                "brand" => Field::Brand,
+                                "tag" => Field::Tag,
+                                _ => return None,
+                            };
+                            Some(Boost {
+                                field,
+                                value: v.trim().into(),
+                                weight: number(weight)? as f32,
+                            })
+                        });
+                        rules.boosts.push(boost.ok_or_else(|| {
+                            unreadable("boost", b, "field:value=weight, such as category:coffee=2")
+                        })?);
+                    }
+                    continue;
+                }
+                "pin" => {
+                    for p in values {
+                        let pin = p
+                            .rsplit_once('@')
+                            .and_then(|(id, at)| {
+                                Some((id.trim(), at.trim().parse::<usize>().ok()?))
+                            })
+                            .filter(|&(id, at)| !id.is_empty() && at > 0);
+                        let (id, at) = pin.ok_or_else(|| {
+                            unreadable("pin", p, "id@position, such as SKU-9@1 for the first place")
+                        })?;
+                        rules.pins.push((id.into(), at - 1));
+                    }
+                    continue;
+                }
+                "include-categories" => (true, Field::Category),
+                "exclude-categories" => (false, Field::Category),
+                "include-brands" => (true, Field::Brand),
+                "exclude-brands" => (false, Field::Brand),
+                "include-tags" => (true, Field::Tag),
+                "exclude-tags" => (false, Field::Tag),
+                _ => {
+                    return Err(format!(
+                        "unknown rule \"{name}\": a rule is one of {RULE_NAMES}"
+                    ))
+                }
+            };
+            let into = if include {
+                &mut rules.include
+            } else {
+                &mut rules.exclude_matching
+            };
+            into.extend(values.map(|v| (target, v.to_string())));
+        }
+        rules.check()?;
+        Ok(rules)
+    }
+
+    /// The rules as [`parse`](Self::parse) reads them. The availability rule has no text form:
+    /// it is [`include_out_of_stock`](Self::include_out_of_stock), set in code.
+    pub fn to_text(&self) -> String {
+        let mut lines: Vec<String> = Vec::new();
+        if !self.exclude.is_empty() {
+            lines.push(format!("exclude={}", self.exclude.join(", ")));
+        }
+        if let Some(p) = self.price_min {
+            lines.push(format!("price-min={p}"));
+        }
+        if let Some(p) = self.price_max {
+            lines.push(format!("price-max={p}"));
+        }
+        for (include, list) in [(true, &self.include), (false, &self.exclude_matching)] {
+            for (f, v) in list {
+                let kind = match f {
+                    Field::Category => "categories",
+                    Field::Brand => "brands",
+                    Field::Tag => "tags",
+                };
+                let how = if include { "include" } else { "exclude" };
+                lines.push(format!("{how}-{kind}={v}"));
+            }
+        }
+        for b in &self.boosts {
+            let f = match b.field {
+                Field::Category => "category",
+                Field::Brand => "brand",
+                Field::Tag => "tag",
+            };
+            lines.push(format!("boost={f}:{}={}", b.value, b.weight));
+        }
+        for (id, at) in &self.pins {
+            lines.push(format!("pin={id}@{}", at + 1));
+        }
+        lines.join("\n")
+    }
+
     /// Checks the rules: weights finite and positive, prices finite and in order.
     ///
     /// # Errors

@@ -212,6 +212,77 @@ proptest! {
     }
 }
 
+proptest! {
+    /// The text form (widget attributes, `recommend()` options) reads back as the rules it wrote,
+    /// prices in cents as shops write them.
+    #[test]
+    fn rules_read_back_from_their_text(rules in rules()) {
+        let cents = |p: Option<f64>| p.map(|p| (p * 100.0).round() / 100.0);
+        let rules = Rules {
+            include_out_of_stock: false,
+            price_min: cents(rules.price_min),
+            price_max: cents(rules.price_max),
+            ..rules
+        };
+        prop_assert_eq!(Rules::parse(&rules.to_text()).unwrap(), rules);
+    }
+}
+
+#[test]
+fn rules_read_as_a_page_writes_them() {
+    let text = "exclude=SKU-1, SKU-2,\n\n price-min = 10\nprice-max=250.5\ninclude-categories=camping, cross-country skiing\nexclude-brands=Acme\nexclude-tags=clearance\nboost=category:coffee=2, tag:sale=0.5\npin=SKU-9@1, SKU-4@3\nexclude=SKU-3";
+    let rules = Rules::parse(text).unwrap();
+    assert_eq!(rules.exclude, ["SKU-1", "SKU-2", "SKU-3"]);
+    assert_eq!(
+        (rules.price_min, rules.price_max),
+        (Some(10.0), Some(250.5))
+    );
+    assert_eq!(
+        rules.include,
+        [
+            (Field::Category, "camping".to_string()),
+            (Field::Category, "cross-country skiing".to_string())
+        ]
+    );
+    assert_eq!(
+        rules.exclude_matching,
+        [
+            (Field::Brand, "Acme".to_string()),
+            (Field::Tag, "clearance".to_string())
+        ]
+    );
+    assert_eq!(rules.boosts.len(), 2);
+    assert_eq!(
+        (rules.boosts[1].field, rules.boosts[1].weight),
+        (Field::Tag, 0.5)
+    );
+    // Positions count from 1 in the text, from 0 in code.
+    assert_eq!(
+        rules.pins,
+        [("SKU-9".to_string(), 0), ("SKU-4".to_string(), 2)]
+    );
+    assert_eq!(Rules::parse("").unwrap(), Rules::default());
+}
+
+#[test]
+fn unreadable_rules_say_what_is_wrong() {
+    for (text, says) in [
+        ("price-min=cheap", "price-min \"cheap\" is not a number"),
+        ("price-min=50\nprice-max=10", "above price-max"),
+        ("boost=coffee=2", "field:value=weight"),
+        ("boost=colour:red=2", "field:value=weight"),
+        ("boost=brand:Acme=0", "positive number"),
+        ("boost=brand:Acme=lots", "field:value=weight"),
+        ("pin=SKU-1@0", "id@position"),
+        ("pin=SKU-1", "id@position"),
+        ("pin=@2", "id@position"),
+        ("show-everything=yes", "unknown rule \"show-everything\""),
+    ] {
+        let e = Rules::parse(text).unwrap_err();
+        assert!(e.contains(says), "{text}: {e}");
+    }
+}
+
 #[test]
 fn bad_rules_are_named() {
     let boost = Rules {

@@ -87,15 +87,18 @@ export class PublishedEngine {
     this.#io = io;
   }
 
-  async recommend(mode, limit, lang, item) {
+  async recommend(mode, limit, lang, item, rules) {
     // The list is made right after `needs` finds every record it shows here, with no await
     // between them, so a like recorded meanwhile cannot slip in a card without its record. A
     // record with a problem leaves its item out, which can bring another into the list: a few
     // rounds at most.
     for (let round = 0; round < 6; round++) {
       if (!this.#recommender) throw new Error('this engine was released');
-      const needs = JSON.parse(this.#recommender.needs(mode, limit, lang, item));
-      if (!needs.length) return JSON.parse(this.#recommender.recommend(mode, limit, lang, item));
+      const needs = JSON.parse(this.#recommender.needs(mode, limit, lang, item, rules));
+      if (!needs.length) {
+        const [log, prefs] = this.#io.engine.visitorSnapshot();
+        return JSON.parse(this.#recommender.recommendFor(log, prefs, mode, limit, lang, item, rules));
+      }
       await Promise.all(needs.map((ref) => this.#page(ref)));
     }
     throw new Error('the display pages of this list kept changing while they were fetched; try again');

@@ -335,9 +335,10 @@ class PageEngine {
     warnLeftOut(this.#recommender.warnings());
   }
 
-  async recommend(mode, limit, lang, item) {
+  async recommend(mode, limit, lang, item, rules) {
     if (!this.#recommender) throw new Error('this engine was released');
-    return JSON.parse(this.#recommender.recommend(mode, limit, lang, item));
+    const [log, prefs] = mod.visitorSnapshot();
+    return JSON.parse(this.#recommender.recommendFor(log, prefs, mode, limit, lang, item, rules));
   }
 
   close() {
@@ -487,9 +488,9 @@ class WorkerEngine {
     }
   }
 
-  async recommend(mode, limit, lang, item) {
+  async recommend(mode, limit, lang, item, rules) {
     const [log, prefs] = mod.visitorSnapshot();
-    const { json } = await this.#call({ type: 'recommend', log, prefs, mode, limit, lang, item });
+    const { json } = await this.#call({ type: 'recommend', log, prefs, mode, limit, lang, item, rules });
     return JSON.parse(json);
   }
 }
@@ -589,6 +590,15 @@ function sources(options) {
   return { catalog: absolute(catalog), model: absolute(model) };
 }
 
+/** The merchandising rules a widget's attributes or `recommend()`'s options set (README,
+ * "Merchandising rules"), as the engine reads them: one `name=value` per line. `get(name)` gives
+ * a rule's value: a string, a number, or a list of them. */
+const RULES = ['exclude', 'price-min', 'price-max', 'include-categories', 'exclude-categories', 'include-brands', 'exclude-brands', 'include-tags', 'exclude-tags', 'boost', 'pin'];
+const rulesText = (get) => RULES.flatMap((name) => {
+  const value = get(name);
+  return value == null || value === '' ? [] : [`${name}=${[value].flat().join(', ').replace(/[\r\n]+/g, ' ')}`];
+}).join('\n');
+
 function limitOf(value, fallback) {
   const n = Number.parseInt(value, 10);
   return Number.isFinite(n) && n > 0 ? Math.min(n, 50) : fallback;
@@ -616,7 +626,8 @@ async function recommend(options = {}) {
     pinned.add(engineKey(catalog, model, worker));
     loaded = await engine(catalog, model, worker);
   }
-  return loaded.recommend(mode, limitOf(options.limit, 6), lang, options.item ?? undefined);
+  const rules = rulesText((name) => options[name.replace(/-(\w)/g, (_, c) => c.toUpperCase())]);
+  return loaded.recommend(mode, limitOf(options.limit, 6), lang, options.item ?? undefined, rules);
 }
 
 function refreshAll() {
@@ -684,7 +695,7 @@ function money(amount, currency, lang) {
 const shownItems = new WeakMap();
 
 class TastebudRecs extends HTMLElement {
-  static observedAttributes = ['catalog', 'model', 'published', 'privacy', 'limit', 'lang', 'mode', 'fallback', 'item', 'heading', 'item-base', 'worker', 'consent', 'retention-days', 'placement'];
+  static observedAttributes = ['catalog', 'model', 'published', 'privacy', 'limit', 'lang', 'mode', 'fallback', 'item', 'heading', 'item-base', 'worker', 'consent', 'retention-days', 'placement', ...RULES];
 
   #root;
   #heading;
@@ -793,7 +804,8 @@ class TastebudRecs extends HTMLElement {
       }
       // The mode and its fallbacks, as one chain: "recently-viewed,items".
       const chain = [mode, this.getAttribute('fallback') ?? ''].join(',');
-      const found = await loaded.recommend(chain, limitOf(this.getAttribute('limit'), 6), lang, this.getAttribute('item') ?? undefined);
+      const rules = rulesText((name) => this.getAttribute(name));
+      const found = await loaded.recommend(chain, limitOf(this.getAttribute('limit'), 6), lang, this.getAttribute('item') ?? undefined, rules);
       if (token !== this.#renders) return;
       const list = mode === 'interests'
         ? found.map((interest) => this.#interest(interest, lang, base))

@@ -22,7 +22,7 @@ self.onmessage = ({ data }) => {
       self.postMessage({ id, ok: true, warnings: recommender.warnings() });
     } else if (data.type === 'recommend') {
       if (!recommender) throw new Error('no catalog and model are loaded');
-      const json = recommender.recommendFor(data.log, data.prefs, data.mode, data.limit, data.lang, data.item);
+      const json = recommender.recommendFor(data.log, data.prefs, data.mode, data.limit, data.lang, data.item, data.rules);
       self.postMessage({ id, ok: true, json });
     }
   } catch (e) {

@@ -27,7 +27,7 @@ mod boundary {
     use tastebud_browser::engine::{Engine, StoredEvent};
     use tastebud_browser::i18n::Lang;
     use tastebud_browser::storage::{self, Prefs};
-    use tastebud_core::EventKind;
+    use tastebud_core::{EventKind, Rules};
     use wasm_bindgen::prelude::*;
 
     use crate::lists::{self, Mode};
@@ -67,26 +67,15 @@ mod boundary {
             self.engine.warnings().to_vec()
         }
 
-        /// The widget's list for the current visitor log, as JSON: an array of interests for
-        /// `mode` "interests", of items for every other mode (and fallback chain, "similar,
-        /// items"), explained in `lang`; `item` is the page's item (`similar` and
-        /// `bought-together` follow it, the other lists leave it out).
-        pub fn recommend(
-            &self,
-            mode: &str,
-            limit: usize,
-            lang: &str,
-            item: Option<String>,
-        ) -> Result<String, JsError> {
-            let (log, prefs) = visitor::read();
-            self.list_of(&log, &prefs, mode, limit, lang, item.as_deref())?
-                .to_json()
-                .map_err(js)
-        }
-
-        /// [`recommend`](Self::recommend) for the visitor whose log and settings
-        /// [`visitor_snapshot`] returned: how a Web Worker, which has no localStorage, ranks for
-        /// the page's visitor.
+        /// The widget's list for the visitor whose log and settings [`visitor_snapshot`]
+        /// returned, as JSON: an array of interests for `mode` "interests", of items for every
+        /// other mode (and fallback chain, "similar, items"), explained in `lang`; `item` is the
+        /// page's item (`similar` and `bought-together` follow it, the other lists leave it
+        /// out); `rules` are the placement's merchandising rules, one `name=value` a line. One
+        /// entry point for the page and for a Web Worker, which has no localStorage: the page
+        /// reads the snapshot and passes it on.
+        // Plain values across the JavaScript boundary, one per argument.
+        #[allow(clippy::too_many_arguments)]
         #[wasm_bindgen(js_name = recommendFor)]
         pub fn recommend_for(
             &self,
@@ -96,16 +85,21 @@ mod boundary {
             limit: usize,
             lang: &str,
             item: Option<String>,
+            rules: &str,
         ) -> Result<String, JsError> {
             let (log, prefs) = visitor::from_snapshot(log, prefs);
-            self.list_of(&log, &prefs, mode, limit, lang, item.as_deref())?
+            self.list_of(&log, &prefs, mode, limit, lang, item.as_deref(), rules)?
+                .0
                 .to_json()
                 .map_err(js)
         }
 
         /// The list for `mode`: one mode, or a chain `"mode,fallback,..."` (the element's `mode`
         /// and `fallback` attributes joined), where each fallback mode fills what the ones
-        /// before it left empty, its cards saying why they are there.
+        /// before it left empty, its cards saying why they are there; under `rules`, the
+        /// placement's merchandising rules as `Rules::parse` reads them. With the items the
+        /// rules weighed ([`lists::list`]).
+        #[allow(clippy::too_many_arguments)]
         fn list_of(
             &self,
             log: &[StoredEvent],
@@ -114,7 +108,8 @@ mod boundary {
             limit: usize,
             lang: &str,
             item: Option<&str>,
-        ) -> Result<lists::List, JsError> {
+            rules: &str,
+        ) -> Result<(lists::List, Vec<usize>), JsError> {
             let mut chain = Vec::new();
             for name in mode.split(',').map(str::trim).filter(|m| !m.is_empty()) {
                 let m = Mode::from_name(name)
@@ -127,67 +122,18 @@ mod boundary {
                 chain.push(m);
             }
             let item = item.map(str::trim).filter(|i| !i.is_empty());
-            let lang = Lang::from_tag(lang);
-            let limit = limit.clamp(1, 50);
-            if chain.is_empty() {
-                chain.push(Mode::Items);
-            }
-            let first = chain[0];
-            if first == Mode::Interests {
-                return Ok(lists::List::Interests(lists::interests(
-                    &self.engine,
-                    log,
-                    prefs,
-                    lang,
-                    limit,
-                )));
-            }
-            if first == Mode::Similar && item.is_none() {
-                return Err(JsError::new(
-                    "mode \"similar\" needs the page's item: item=\"ID\"",
-                ));
-            }
-            let mut cards: Vec<lists::Card> = Vec::new();
-            for m in chain {
-                if cards.len() >= limit {
-                    break;
-                }
-                let more = match (m, item) {
-                    (Mode::Items, _) => lists::items(&self.engine, log, prefs, lang, limit),
-                    (Mode::Similar, Some(item)) => {
-                        lists::similar(&self.engine, log, item, lang, limit)
-                    }
-                    (Mode::RecentlyViewed, _) => {
-                        lists::recently_viewed(&self.engine, log, item, lang, limit)
-                    }
-                    (Mode::Trending, _) => {
-                        lists::placement(&self.engine, log, "trending", item, lang, limit)
-                    }
-                    (Mode::Members, _) => {
-                        lists::placement(&self.engine, log, "members", item, lang, limit)
-                    }
-                    (Mode::BoughtTogether, _) => {
-                        lists::bought_together(&self.engine, log, item, item, lang, limit)
-                    }
-                    (Mode::Cart, _) => {
-                        lists::bought_together(&self.engine, log, None, item, lang, limit)
-                    }
-                    (Mode::Brands, _) => lists::brands(&self.engine, log, item, lang, limit),
-                    // A fallback to `similar` on a page without an item.
-                    _ => Vec::new(),
-                };
-                for c in more {
-                    if cards.len() < limit && !cards.iter().any(|d| d.id == c.id) {
-                        cards.push(c);
-                    }
-                }
-            }
-            Ok(lists::List::Items(cards))
-        }
-
-        /// Whether the catalog has this item.
-        pub fn has(&self, item: &str) -> bool {
-            self.engine.index_of(item).is_some()
+            let rules = Rules::parse(rules).map_err(|e| JsError::new(&e))?;
+            lists::list(
+                &self.engine,
+                log,
+                prefs,
+                &chain,
+                item,
+                Lang::from_tag(lang),
+                limit.clamp(1, 50),
+                rules,
+            )
+            .map_err(JsError::new)
         }
     }
 
@@ -270,7 +216,7 @@ mod boundary {
 
         #[wasm_bindgen]
         impl Recommender {
-            /// The display pages to fetch before [`recommend`](Self::recommend) can show this list,
+            /// The display pages to fetch before [`recommend_for`](Self::recommend_for) can show this list,
             /// as JSON `[{file, bytes}]`: always `[]` but for a publication, whose records
             /// arrive page by page. Hand each over with [`fill`](Self::fill). In strict mode these
             /// are every page of the shards read, whatever the list, so the requests do not depend
@@ -281,6 +227,7 @@ mod boundary {
                 limit: usize,
                 lang: &str,
                 item: Option<String>,
+                rules: &str,
             ) -> Result<String, JsError> {
                 let Some((loaded, privacy)) = &self.published else {
                     return Ok("[]".into());
@@ -289,16 +236,15 @@ mod boundary {
                     self.engine.unfilled(0..self.engine.catalog.items.len())
                 } else {
                     let (log, prefs) = visitor::read();
-                    let shown = lists::shown_ids(&self.list_of(
-                        &log,
-                        &prefs,
-                        mode,
-                        limit,
-                        lang,
-                        item.as_deref(),
-                    )?);
-                    self.engine
-                        .unfilled(shown.iter().filter_map(|id| self.engine.index_of(id)))
+                    let (list, mut items) =
+                        self.list_of(&log, &prefs, mode, limit, lang, item.as_deref(), rules)?;
+                    // The rules judge the items they weighed by their records.
+                    items.extend(
+                        lists::shown_ids(&list)
+                            .iter()
+                            .filter_map(|id| self.engine.index_of(id)),
+                    );
+                    self.engine.unfilled(items)
                 };
                 serde_json::to_string(&loaded.pages_for(&items)).map_err(js)
             }

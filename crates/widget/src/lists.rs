@@ -7,7 +7,7 @@ use tastebud_browser::engine::{Engine, StoredEvent};
 use tastebud_browser::i18n::{because, list_sep, t, tf, Key, Lang};
 use tastebud_browser::storage::Prefs;
 use tastebud_core::is_safe_url;
-use tastebud_core::EventKind;
+use tastebud_core::{EventKind, Rules};
 
 /// What a `<tastebud-recs>` element lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +67,103 @@ impl List {
             List::Interests(found) => serde_json::to_string(found),
         }
     }
+}
+
+/// A widget's list: `chain[0]`'s, each later mode filling what the ones before left empty (its
+/// cards saying why they are there), under the placement's merchandising `rules` (every mode
+/// but `interests`), with up to `limit` entries. `item` is the page's item: `similar` and
+/// `bought-together` follow it, every other list leaves it out.
+///
+/// Returns the list and every catalog item the rules weighed, whose records a publication must
+/// have before the rules can judge them.
+///
+/// # Errors
+/// `similar` first without the page's item.
+#[allow(clippy::too_many_arguments)]
+pub fn list(
+    engine: &Engine,
+    log: &[StoredEvent],
+    prefs: &Prefs,
+    chain: &[Mode],
+    item: Option<&str>,
+    lang: Lang,
+    limit: usize,
+    rules: Rules,
+) -> Result<(List, Vec<usize>), &'static str> {
+    let first = chain.first().copied().unwrap_or(Mode::Items);
+    if first == Mode::Interests {
+        return Ok((
+            List::Interests(interests(engine, log, prefs, lang, limit)),
+            Vec::new(),
+        ));
+    }
+    if first == Mode::Similar && item.is_none() {
+        return Err("mode \"similar\" needs the page's item: item=\"ID\"");
+    }
+    if rules == Rules::default() {
+        return Ok((
+            List::Items(candidates(engine, log, prefs, chain, item, lang, limit)),
+            Vec::new(),
+        ));
+    }
+    let mut cards: Vec<Card> = Vec::new();
+    let (placed, weighed) = engine.ruled(rules, log, item, limit, &mut |n| {
+        cards = candidates(engine, log, prefs, chain, item, lang, n);
+        let mut ranked = Vec::new();
+        for c in &cards {
+            if let Some(i) = engine.index_of(&c.id) {
+                ranked.push((i, c.score));
+            }
+        }
+        ranked
+    });
+    let mut out = Vec::new();
+    for p in placed {
+        // A candidate keeps its card and its explanation; a pin from outside them says the shop
+        // put it there.
+        let id = &engine.catalog.items[p.item].id;
+        out.push(match cards.iter().find(|c| c.id == *id) {
+            Some(c) => c.clone(),
+            None => card(engine, lang, p.item, 0.0, t(lang, Key::Featured).to_owned()),
+        });
+    }
+    Ok((List::Items(out), weighed))
+}
+
+/// Up to `n` cards from the modes of `chain` in turn, each id once.
+fn candidates(
+    engine: &Engine,
+    log: &[StoredEvent],
+    prefs: &Prefs,
+    chain: &[Mode],
+    item: Option<&str>,
+    lang: Lang,
+    n: usize,
+) -> Vec<Card> {
+    let mut cards: Vec<Card> = Vec::new();
+    for &m in chain {
+        if cards.len() >= n {
+            break;
+        }
+        let more = match (m, item) {
+            (Mode::Items, _) => items(engine, log, prefs, lang, n),
+            (Mode::Similar, Some(item)) => similar(engine, log, item, lang, n),
+            (Mode::RecentlyViewed, _) => recently_viewed(engine, log, item, lang, n),
+            (Mode::Trending, _) => placement(engine, log, "trending", item, lang, n),
+            (Mode::Members, _) => placement(engine, log, "members", item, lang, n),
+            (Mode::BoughtTogether, _) => bought_together(engine, log, item, item, lang, n),
+            (Mode::Cart, _) => bought_together(engine, log, None, item, lang, n),
+            (Mode::Brands, _) => brands(engine, log, item, lang, n),
+            // A fallback to `similar` on a page without an item.
+            _ => Vec::new(),
+        };
+        for c in more {
+            if cards.len() < n && !cards.iter().any(|d| d.id == c.id) {
+                cards.push(c);
+            }
+        }
+    }
+    cards
 }
 
 /// Every item id a list shows or names: its cards and what led to them.

@@ -7,9 +7,10 @@ mod common;
 use tastebud_browser::engine::{Engine, StoredEvent};
 use tastebud_browser::i18n::Lang;
 use tastebud_browser::storage::Prefs;
-use tastebud_core::EventKind;
+use tastebud_core::{EventKind, Rules};
 use tastebud_widget::lists::{
-    bought_together, brands, interests, items, placement, recently_viewed, similar, Mode,
+    bought_together, brands, interests, items, list, placement, recently_viewed, similar, Card,
+    List, Mode,
 };
 
 fn engine() -> Engine {
@@ -252,4 +253,176 @@ fn brands_show_each_searched_brands_most_popular_item_the_visitor_may_see() {
     assert_eq!(engine.item(&again[0].id).unwrap().brand, "Brand3");
     assert_eq!(again[0].why, "热搜品牌：Brand3");
     assert_eq!(Mode::from_name("brands"), Some(Mode::Brands));
+}
+
+/// `lists::list` for a visitor who liked pour-over items 0 to 2, under `rules` (as a page writes
+/// them), the ids shown.
+fn ruled(
+    engine: &Engine,
+    chain: &[Mode],
+    log: &[StoredEvent],
+    rules: &str,
+    limit: usize,
+) -> Vec<Card> {
+    let rules = Rules::parse(rules).expect("the rules read");
+    match list(
+        engine,
+        log,
+        &Prefs::default(),
+        chain,
+        None,
+        Lang::En,
+        limit,
+        rules,
+    ) {
+        Ok((List::Items(cards), _)) => cards,
+        other => panic!("not an item list: {other:?}"),
+    }
+}
+
+fn id_list(cards: &[Card]) -> Vec<&str> {
+    cards.iter().map(|c| c.id.as_str()).collect()
+}
+
+#[test]
+fn rules_filter_the_whole_ranking_and_keep_the_list_full() {
+    let engine = engine();
+    let log = likes(&(0..3).map(|n| common::item_id(0, n)).collect::<Vec<_>>());
+    let everything = ruled(&engine, &[Mode::Items], &log, "", 100);
+    // The visitor's own pour-over items rank first; asked for skiing only, the list reaches past
+    // them, as far down the ranking as it takes, and is full.
+    let skiing = ruled(
+        &engine,
+        &[Mode::Items],
+        &log,
+        "include-categories=xc-ski",
+        6,
+    );
+    assert_eq!(skiing.len(), 6, "{:?}", id_list(&skiing));
+    assert!(skiing.iter().all(|c| c.category == "xc-ski"));
+    // In the order of the plain ranking, each card as it was there, explanation and all.
+    let plain: Vec<&Card> = everything
+        .iter()
+        .filter(|c| c.category == "xc-ski")
+        .take(6)
+        .collect();
+    assert_eq!(skiing.iter().collect::<Vec<_>>(), plain);
+    // Prices, brands and tags; the list is as long as what passes allows.
+    let cheap = ruled(
+        &engine,
+        &[Mode::Items],
+        &log,
+        "price-min=11\nprice-max=12.5\nexclude-brands=Brand3\nexclude-tags=ul-camp",
+        50,
+    );
+    let allowed: Vec<&str> = everything
+        .iter()
+        .filter(|c| {
+            (11.0..=12.5).contains(&c.price) && !matches!(c.category.as_str(), "basics" | "ul-camp")
+        })
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(id_list(&cheap), allowed);
+    // Skiing items 1 and 2: the pour-over ones are the visitor's, the rest too dear or left out.
+    assert_eq!(id_list(&cheap), ["xc-ski-1", "xc-ski-2"]);
+    // Excluded ids never show.
+    let first = everything[0].id.clone();
+    let without = ruled(
+        &engine,
+        &[Mode::Items],
+        &log,
+        &format!("exclude={first}"),
+        5,
+    );
+    assert_eq!(id_list(&without), id_list(&everything[1..6]));
+    // A rule no item passes empties the list; it is not an error.
+    assert!(ruled(&engine, &[Mode::Items], &log, "include-brands=Nobody", 5).is_empty());
+}
+
+#[test]
+fn boosts_reorder_and_pins_sit_where_asked_without_breaking_explanations() {
+    let engine = engine();
+    let log = likes(&(0..3).map(|n| common::item_id(0, n)).collect::<Vec<_>>());
+    let everything = ruled(&engine, &[Mode::Items], &log, "", 100);
+    // Everyday basics rank last for a coffee lover; a large boost brings them first, in their
+    // own order, each with the explanation it had.
+    let boosted = ruled(
+        &engine,
+        &[Mode::Items],
+        &log,
+        "boost=category:basics=1000",
+        3,
+    );
+    let basics: Vec<&Card> = everything
+        .iter()
+        .filter(|c| c.category == "basics")
+        .take(3)
+        .collect();
+    assert_eq!(boosted.iter().collect::<Vec<_>>(), basics);
+    // A bury below 1 pushes the visitor's favourite niche down.
+    let buried = ruled(&engine, &[Mode::Items], &log, "boost=tag:pour-over=0.01", 5);
+    assert!(
+        buried.iter().all(|c| c.category != "pour-over"),
+        "{:?}",
+        id_list(&buried)
+    );
+    // Pins: at their positions (counted from 1), the others in ranked order around them.
+    let pinned = ruled(
+        &engine,
+        &[Mode::Items],
+        &log,
+        "pin=basics-4@1, xc-ski-2@3",
+        5,
+    );
+    assert_eq!(pinned[0].id, "basics-4");
+    assert_eq!(pinned[2].id, "xc-ski-2");
+    let rest: Vec<&str> = everything
+        .iter()
+        .map(|c| c.id.as_str())
+        .filter(|id| !["basics-4", "xc-ski-2"].contains(id))
+        .take(3)
+        .collect();
+    assert_eq!(
+        vec![
+            pinned[1].id.as_str(),
+            pinned[3].id.as_str(),
+            pinned[4].id.as_str()
+        ],
+        rest
+    );
+    // A pin the ranking had keeps its explanation; one from outside the list says the shop put
+    // it there.
+    let viewed = vec![StoredEvent::new(
+        &common::item_id(2, 5),
+        EventKind::View,
+        None,
+        1.0,
+    )];
+    let recent = ruled(
+        &engine,
+        &[Mode::RecentlyViewed],
+        &viewed,
+        "pin=basics-1@1",
+        5,
+    );
+    assert_eq!(id_list(&recent), ["basics-1", "xc-ski-5"]);
+    assert_eq!(recent[0].why, "Featured by the shop");
+    assert_eq!(recent[1].why, "You looked at this");
+    // Pins obey the filters, and never bring back what the visitor dismissed or bought.
+    let mut owned = log.clone();
+    owned.push(StoredEvent::new("basics-2", EventKind::Purchase, None, 2.0));
+    owned.push(StoredEvent::new("basics-3", EventKind::Dismiss, None, 3.0));
+    let kept_out = ruled(
+        &engine,
+        &[Mode::Items],
+        &owned,
+        "pin=basics-2@1, basics-3@2, basics-4@3\nprice-max=13",
+        5,
+    );
+    assert!(!id_list(&kept_out).contains(&"basics-2") && !id_list(&kept_out).contains(&"basics-3"));
+    assert!(
+        !id_list(&kept_out).contains(&"basics-4"),
+        "basics-4 costs 14"
+    );
+    assert!(kept_out.iter().all(|c| c.price <= 13.0));
 }

@@ -104,7 +104,8 @@ impl UserSystem {
                 merged.push((i, r));
             }
         }
-        crate::rank::sort_pairs(&mut merged, |a, b| a.0.cmp(&b.0));
+        // By item, then weight: one order whatever the history's, so the sums below are too.
+        crate::rank::sort_pairs(&mut merged, |a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
         merged.dedup_by(|later, kept| {
             if later.0 == kept.0 {
                 kept.1 += later.1;

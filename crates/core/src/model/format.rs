@@ -398,7 +398,8 @@ impl Model {
         check_header(&header, version)?;
         // One encoding per model: what this build would write, byte for byte, so that reading and
         // writing a file gives it back unchanged (and unknown fields are not silently dropped).
-        let canonical = serde_json::to_vec(&header).expect("header serializes");
+        let canonical =
+            serde_json::to_vec(&header).map_err(|e| FormatError::Header(e.to_string()))?;
         if canonical != bytes[PREAMBLE..PREAMBLE + header_len] {
             return Err(FormatError::Header(
                 "it is not in the canonical form (compact JSON, the specified fields in order, \
