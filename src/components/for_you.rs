@@ -5,6 +5,7 @@ use yew::prelude::*;
 use super::ItemCard;
 use crate::app::use_app;
 use crate::state::Action;
+use tastebud_browser::engine::Recommendation;
 use tastebud_browser::i18n::{because, niche_value, t, Key};
 
 /// How many recommendations to show.
@@ -24,18 +25,27 @@ pub fn for_you() -> Html {
             (niche * 4.0).round() as i32,
         ),
         move |(log, interests, _)| {
-            // Under the shop's rules for this placement (catalog.json's `rules`): a pin from
-            // outside the ranking comes without an explanation, and says the shop put it there.
-            let mut ranked = Vec::new();
+            // Nothing to go on yet: no list, whatever the rules pin (the popular one below
+            // takes them instead).
+            if engine.for_you(log, interests, 1, 0.0).is_empty() {
+                return Vec::new();
+            }
+            // Under the shop's rules for this placement (catalog.json's `rules`), past the
+            // list's own length plainly ranked (the discovery re-ranking's cost grows with the
+            // square of its length): a pin from outside the ranking comes without an
+            // explanation, and says the shop put it there.
+            let mut ranked: Vec<Recommendation> = Vec::new();
             let placed = engine.ruled_list("items", log, None, COUNT, &mut |n| {
-                ranked = engine.for_you(log, interests, n, niche);
-                ranked.iter().map(|r| r.item).collect()
+                let found = engine.for_you(log, interests, n, if n > COUNT { 0.0 } else { niche });
+                let items = found.iter().map(|r| r.item).collect();
+                ranked.extend(found);
+                items
             });
             placed
                 .into_iter()
                 .map(|(i, featured)| {
                     let r = ranked.iter().find(|r| r.item == i).cloned();
-                    let r = r.unwrap_or(tastebud_browser::engine::Recommendation {
+                    let r = r.unwrap_or(Recommendation {
                         item: i,
                         score: 0.0,
                         because: Vec::new(),

@@ -367,19 +367,14 @@ impl Engine {
     /// `name=value` a line (README, "Merchandising rules"). Returns a warning for each placement
     /// whose rules cannot be read; that placement then has none.
     pub fn set_placement_rules(&mut self, catalog_json: &str) -> Vec<String> {
-        #[derive(Deserialize)]
-        struct WithRules {
-            #[serde(default)]
-            rules: std::collections::BTreeMap<String, String>,
-        }
-        let found = match serde_json::from_str::<WithRules>(catalog_json) {
-            Ok(w) => w.rules,
-            Err(e) => return vec![format!("the catalog's rules cannot be read: {e}")],
+        self.placement_rules.clear();
+        let found = match tastebud_core::placement_rules(catalog_json) {
+            Ok(found) => found,
+            Err(e) => return vec![e],
         };
         let mut warnings = Vec::new();
-        self.placement_rules.clear();
-        for (placement, text) in found {
-            match Rules::parse(&text) {
+        for (placement, rules) in found {
+            match rules {
                 Ok(rules) => self.placement_rules.push((placement, rules)),
                 Err(e) => warnings.push(format!(
                     "the rules for placement {placement} are left out: {e}"
@@ -411,14 +406,15 @@ impl Engine {
         let Some(rules) = self.rules_for(placement) else {
             return rank(limit).into_iter().map(|i| (i, false)).collect();
         };
-        let mut last = Vec::new();
+        let mut seen = Vec::new();
         let (placed, _) = self.ruled(rules.clone(), log, except, limit, &mut |n| {
-            last = rank(n);
-            last.iter().map(|&i| (i, 0.0)).collect()
+            let ranked = rank(n);
+            seen.extend_from_slice(&ranked);
+            ranked.into_iter().map(|i| (i, 0.0)).collect()
         });
         placed
             .into_iter()
-            .map(|p| (p.item, p.pinned && !last.contains(&p.item)))
+            .map(|p| (p.item, p.pinned && !seen.contains(&p.item)))
             .collect()
     }
 
@@ -898,14 +894,17 @@ impl Engine {
 
     /// A placement's list under its merchandising `rules` (`tastebud_core::Rules`): up to
     /// `limit` of the catalog items `rank(n)` ranks, best first, filtered, boosted and pinned.
-    /// `rank(n)` gives the list's first `n` candidates (catalog indices and scores); it is asked
-    /// for a longer ranking than `limit`, and for four times more while the rules leave the list
-    /// short and it has more to give, so a list is as long as the items the rules allow. A pin
-    /// never brings back what the lists leave out by default: `except` (the page's item), what
-    /// is in the cart or bought, what the visitor dismissed.
+    /// `rank(n)` gives the list's first `n` candidates (catalog indices and scores). The list's
+    /// own first `limit` come first, as they are without rules (a re-ranked list's order
+    /// depends on its length), then as long a ranking as the rules need: the most a boost can
+    /// lift an item times the list's length, and four times more while the rules leave the
+    /// list short, or a boosted item just past the ranking could still rise into it; so a list
+    /// is as long as the items the rules allow. A pin never brings back what the lists leave out:
+    /// `except` (the page's item), what is in the cart or bought, what the visitor dismissed.
     ///
-    /// Returns the placed items and every candidate and pin the rules weighed (catalog indices),
-    /// whose records a publication must have before the rules can judge them.
+    /// Returns the placed items and every candidate and pin the rules weighed (catalog indices).
+    /// A publication's items whose records have not arrived are weighed but not yet judged: the
+    /// ranking grows only once they are here, and a pin shows only with its record.
     pub fn ruled(
         &self,
         mut rules: Rules,
@@ -914,33 +913,72 @@ impl Engine {
         limit: usize,
         rank: &mut dyn FnMut(usize) -> Vec<(usize, f32)>,
     ) -> (Vec<Placed>, Vec<usize>) {
-        rules.exclude.extend(except.map(String::from));
+        let mut out: Vec<&str> = except.into_iter().collect();
         for e in log {
-            if matches!(
-                e.event.kind,
-                EventKind::AddToCart | EventKind::Purchase | EventKind::Dismiss
-            ) {
-                rules.exclude.push(e.item.clone());
+            if matches!(e.event.kind, EventKind::AddToCart | EventKind::Purchase) {
+                out.push(&e.item);
             }
         }
-        // A boost of w brings an item ranked r to (r + 1) / w, so the ranking reaches w times
-        // the list's length to find every item that may rise into it.
-        let mut reach = 4.0f32;
-        for b in &rules.boosts {
-            reach = reach.max(b.weight);
+        for i in self.dismissed(log) {
+            out.push(&self.catalog.items[i].id);
         }
-        let mut pool = (limit as f32 * reach).min(1e7) as usize + 12;
+        for id in out {
+            rules.exclude.push(id.to_owned());
+        }
+        // Whether an item's record is here: always, but for a publication's items before their
+        // pages arrive (only builds that read publications have those).
+        #[cfg(feature = "published")]
+        let known = |i: usize| self.filled.get(i).copied().unwrap_or(true);
+        let mut pins: Vec<usize> = Vec::new();
+        for (id, _) in &rules.pins {
+            pins.extend(self.by_id.get(id));
+        }
+        #[cfg(feature = "published")]
+        rules
+            .pins
+            .retain(|(id, _)| self.by_id.get(id).is_some_and(|&i| known(i)));
+        // The most the boosts can lift an item, and bury one.
+        let (mut lift, mut bury) = (1.0f32, 1.0f32);
+        for b in &rules.boosts {
+            lift *= b.weight.max(1.0);
+            bury *= b.weight.min(1.0);
+        }
+        let lift = lift.min(1e6);
+        let head = rank(limit);
+        let mut pool = (limit as f32 * lift.max(4.0)) as usize + 12;
         loop {
-            let ranked = rank(pool);
+            let more = rank(pool);
+            let exhausted = more.len() < pool;
+            // Each item's place in the ranking (u32::MAX: not in it).
+            let mut at = vec![u32::MAX; self.catalog.items.len()];
+            let mut ranked = Vec::new();
+            for x in head.iter().chain(&more) {
+                if x.0 < at.len() && at[x.0] == u32::MAX {
+                    at[x.0] = ranked.len() as u32;
+                    ranked.push(*x);
+                }
+            }
             let placed = rules.apply(&self.catalog.items, &ranked, limit);
-            if placed.len() < limit && ranked.len() >= pool {
+            // The largest boosted rank placed is at most its rank over the deepest bury: an
+            // item past the ranking, lifted as much as the boosts can, still comes after it
+            // only if the ranking reaches that far.
+            let mut deepest = 0u32;
+            for p in &placed {
+                if !p.pinned {
+                    deepest = deepest.max(at[p.item].saturating_add(1));
+                }
+            }
+            let worst = deepest as f32 / bury;
+            #[cfg(feature = "published")]
+            let judged = ranked.iter().all(|x| known(x.0));
+            #[cfg(not(feature = "published"))]
+            let judged = true;
+            if !exhausted && judged && (placed.len() < limit || worst * lift > pool as f32) {
                 pool *= 4;
                 continue;
             }
-            let mut weighed: Vec<usize> = ranked.iter().map(|&(i, _)| i).collect();
-            for (id, _) in &rules.pins {
-                weighed.extend(self.by_id.get(id));
-            }
+            let mut weighed: Vec<usize> = ranked.iter().map(|x| x.0).collect();
+            weighed.extend(pins);
             return (placed, weighed);
         }
     }

@@ -220,3 +220,58 @@ fn a_shops_ga4_export_and_merchant_feed_give_matching_files_with_sensible_recomm
         );
     }
 }
+
+#[test]
+fn check_reads_the_shops_merchandising_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = model(dir.path(), true);
+    let plain = catalog(dir.path());
+    let mut with_rules: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plain).unwrap()).unwrap();
+    with_rules["rules"] =
+        json!({ "items": "price-max=100\npin=MUG-ENAMEL@1", "similar": "exclude-tags=clearance" });
+    let good = common::write(dir.path(), "good.json", with_rules.to_string());
+    let text = ok(["catalog", "--check", s(&good), "--model", s(&model)]);
+    assert!(
+        text.contains("merchandising rules for: items, similar\n"),
+        "{text}"
+    );
+    let report = json([
+        "catalog",
+        "--check",
+        s(&good),
+        "--model",
+        s(&model),
+        "--json",
+    ]);
+    assert_eq!(report["placements_with_rules"], json!(["items", "similar"]));
+    assert_eq!(report["ok"], true);
+    // A rule that cannot be read, and a placement the storefront does not have, fail the check.
+    with_rules["rules"] = json!({ "items": "price-max=cheap", "for-you": "exclude=MUG-FOLD" });
+    let bad = common::write(dir.path(), "bad-rules.json", with_rules.to_string());
+    let out = tastebud(["catalog", "--check", s(&bad), "--model", s(&model)]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        e.contains("the rules for items: price-max \"cheap\" is not a number"),
+        "{e}"
+    );
+    assert!(
+        e.contains(
+            "rules for \"for-you\", which is not a storefront placement (one of items, similar,"
+        ),
+        "{e}"
+    );
+    let out = tastebud([
+        "catalog",
+        "--check",
+        s(&bad),
+        "--model",
+        s(&model),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["rule_problems"].as_array().unwrap().len(), 2);
+}

@@ -136,7 +136,9 @@ pub use rerank::{
     rerank, Calibration, RerankContext, RerankParams, BALANCED_KEEPS, DISCOVERY_KEEPS, PRESETS,
     RELEVANCE_FLOOR,
 };
-pub use rules::{Boost, Field, Placed, Rules, RULE_NAMES};
+pub use rules::{
+    placement_rules, Boost, Field, Placed, PlacementRules, Rules, PLACEMENTS, RULE_NAMES,
+};
 pub use sparse::CsrMatrix;
 pub use transitions::{
     fit_transitions, transition_scale, Transitions, DEFAULT_TRANSITION_DECAY,

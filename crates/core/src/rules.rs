@@ -89,11 +89,9 @@ pub struct Rules {
 /// An item a rule placed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Placed {
-    /// Its index in the candidates' item list.
+    /// Its index in the candidates' item list. Its score and explanation are the ranking's:
+    /// the rules only choose and order.
     pub item: usize,
-    /// Its score as ranked (unchanged by the rules), or `None` for a pinned item that was not
-    /// among the candidates.
-    pub score: Option<f32>,
     /// Whether a pin put it here.
     pub pinned: bool,
 }
@@ -101,6 +99,44 @@ pub struct Placed {
 /// The rules [`Rules::parse`] knows, as the widget's attributes spell them.
 pub const RULE_NAMES: &str = "exclude, price-min, price-max, include-categories, \
     exclude-categories, include-brands, exclude-brands, include-tags, exclude-tags, boost, pin";
+
+/// The storefront's placements that take rules from the catalog's `rules` object.
+pub const PLACEMENTS: [&str; 7] = [
+    "items",
+    "similar",
+    "recently-viewed",
+    "bought-together",
+    "trending",
+    "members",
+    "top-rated",
+];
+
+/// A placement's name and its rules, or why they cannot be read.
+pub type PlacementRules = (String, Result<Rules, String>);
+
+/// The catalog's optional `rules` object (a placement's name to its rules, as
+/// [`Rules::parse`] reads them), each placement with its rules or why they cannot be read; empty
+/// for a catalog without one.
+///
+/// # Errors
+/// The catalog is not JSON, or `rules` is not an object of strings.
+pub fn placement_rules(catalog_json: &str) -> Result<Vec<PlacementRules>, String> {
+    #[derive(Deserialize)]
+    struct WithRules {
+        #[serde(default)]
+        rules: std::collections::BTreeMap<String, String>,
+    }
+    let found = serde_json::from_str::<WithRules>(catalog_json)
+        .map_err(|e| format!("the catalog's rules cannot be read: {e}"))?;
+    Ok(found
+        .rules
+        .into_iter()
+        .map(|(placement, text)| {
+            let rules = Rules::parse(&text);
+            (placement, rules)
+        })
+        .collect())
+}
 
 /// A decimal number, read by the JSON reader the catalog already needs: the standard library's
 /// float parser would add 20 KB to the widget.
@@ -151,14 +187,19 @@ impl Rules {
                                 "tag" => Field::Tag,
                                 _ => return None,
                             };
-                            Some(Boost {
+                            let weight = number(weight)? as f32;
+                            (weight.is_finite() && weight > 0.0).then(|| Boost {
                                 field,
                                 value: v.trim().into(),
-                                weight: number(weight)? as f32,
+                                weight,
                             })
                         });
                         rules.boosts.push(boost.ok_or_else(|| {
-                            unreadable("boost", b, "field:value=weight, such as category:coffee=2")
+                            unreadable(
+                                "boost",
+                                b,
+                                "field:value=weight with a positive weight, such as category:coffee=2",
+                            )
                         })?);
                     }
                     continue;
@@ -197,7 +238,15 @@ impl Rules {
             };
             into.extend(values.map(|v| (target, v.to_string())));
         }
-        rules.check()?;
+        // What `check` asks of rules built in code: the weights were checked above, and JSON
+        // numbers are finite.
+        if let (Some(lo), Some(hi)) = (rules.price_min, rules.price_max) {
+            if lo > hi {
+                return Err(format!(
+                    "price-min {lo} is above price-max {hi}; no item could show"
+                ));
+            }
+        }
         Ok(rules)
     }
 
@@ -293,7 +342,8 @@ impl Rules {
 
     /// Applies the rules to `ranked` (indices into `items` with their scores, best first, each
     /// once) and returns up to `n`: the allowed candidates reordered by their boosts, with the
-    /// allowed pins at their positions (a position past the list's end puts the pin last).
+    /// allowed pins at their positions (a position past the list's end puts the pin last, or
+    /// leaves a pinned candidate at its ranked place).
     /// The list is as long as the allowed candidates and pins allow.
     pub fn apply(&self, items: &[CatalogItem], ranked: &[(usize, f32)], n: usize) -> Vec<Placed> {
         // Plain loops and vectors rather than sorts and hash sets: lists are short, and this
@@ -304,7 +354,10 @@ impl Rules {
             let Some(i) = items.iter().position(|it| it.id == *id) else {
                 continue;
             };
-            if self.allows(&items[i]) && !pins.iter().any(|&(j, _)| j == i) {
+            // A pin past the list's end does not hide an item the ranking has: that item keeps
+            // its ranked place.
+            let ranked_here = *at >= n && ranked.iter().any(|&(j, _)| j == i);
+            if !ranked_here && self.allows(&items[i]) && !pins.iter().any(|&(j, _)| j == i) {
                 let k = pins
                     .iter()
                     .position(|&(j, a)| (a, j) > (*at, i))
@@ -312,17 +365,15 @@ impl Rules {
                 pins.insert(k, (i, *at));
             }
         }
-        // The other allowed candidates: (boosted rank, rank, item, score).
-        let mut rest: Vec<(f32, usize, usize, f32)> = Vec::new();
-        for (rank, &(i, score)) in ranked.iter().enumerate() {
+        // The other allowed candidates: (boosted rank, rank, item).
+        let mut rest: Vec<(f32, usize, usize)> = Vec::new();
+        for (rank, &(i, _)) in ranked.iter().enumerate() {
             if i < items.len() && !pins.iter().any(|&(j, _)| j == i) && self.allows(&items[i]) {
-                rest.push(((rank + 1) as f32 / self.weight(&items[i]), rank, i, score));
+                rest.push(((rank + 1) as f32 / self.weight(&items[i]), rank, i));
             }
         }
-        let score_of = |i: usize| ranked.iter().find(|(j, _)| *j == i).map(|&(_, s)| s);
         let pin = |(i, _): (usize, usize)| Placed {
             item: i,
-            score: score_of(i),
             pinned: true,
         };
         let total = (rest.len() + pins.len()).min(n);
@@ -344,10 +395,9 @@ impl Rules {
             });
             match best {
                 Some(b) => {
-                    let (_, _, i, score) = rest.swap_remove(b);
+                    let (_, _, i) = rest.swap_remove(b);
                     out.push(Placed {
                         item: i,
-                        score: Some(score),
                         pinned: false,
                     });
                 }

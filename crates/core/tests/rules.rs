@@ -129,10 +129,8 @@ proptest! {
         for p in &placed {
             prop_assert!(rules.allows(&items[p.item]), "{:?} is not allowed", items[p.item].id);
             prop_assert!(seen.insert(p.item), "{} twice", items[p.item].id);
-            // Scores are the ranking's, untouched.
-            let ranked_score = ranked.iter().find(|(i, _)| *i == p.item).map(|&(_, s)| s);
-            prop_assert_eq!(p.score, ranked_score);
-            prop_assert!(p.pinned || ranked_score.is_some());
+            // Only a pin brings an item from outside the ranking.
+            prop_assert!(p.pinned || ranked.iter().any(|(i, _)| *i == p.item));
         }
         // As long as the allowed candidates and pins allow.
         let mut available: std::collections::HashSet<usize> = ranked
@@ -271,7 +269,8 @@ fn unreadable_rules_say_what_is_wrong() {
         ("price-min=50\nprice-max=10", "above price-max"),
         ("boost=coffee=2", "field:value=weight"),
         ("boost=colour:red=2", "field:value=weight"),
-        ("boost=brand:Acme=0", "positive number"),
+        ("boost=brand:Acme=0", "with a positive weight"),
+        ("boost=brand:Acme=-2", "with a positive weight"),
         ("boost=brand:Acme=lots", "field:value=weight"),
         ("pin=SKU-1@0", "id@position"),
         ("pin=SKU-1", "id@position"),
@@ -281,6 +280,36 @@ fn unreadable_rules_say_what_is_wrong() {
         let e = Rules::parse(text).unwrap_err();
         assert!(e.contains(says), "{text}: {e}");
     }
+}
+
+#[test]
+fn a_pin_past_the_lists_end_never_hides_a_ranked_item() {
+    let items: Vec<CatalogItem> = (0..5).map(|n| item(n, 0, 0, 0, 10.0, 0)).collect();
+    let ranked: Vec<(usize, f32)> = (0..5).map(|i| (i, 5.0 - i as f32)).collect();
+    // i1 ranks second; pinned at the tenth place of a three-item list it keeps its place.
+    let rules = Rules::parse("pin=i1@10").unwrap();
+    let placed: Vec<usize> = rules
+        .apply(&items, &ranked, 3)
+        .iter()
+        .map(|p| p.item)
+        .collect();
+    assert_eq!(placed, [0, 1, 2]);
+    // Inside the list, the pin moves it.
+    let rules = Rules::parse("pin=i1@3").unwrap();
+    let placed: Vec<usize> = rules
+        .apply(&items, &ranked, 3)
+        .iter()
+        .map(|p| p.item)
+        .collect();
+    assert_eq!(placed, [0, 2, 1]);
+    // A pin the ranking lacks, past the end of a short list, closes up at the end.
+    let placed: Vec<usize> = Rules::parse("pin=i4@10")
+        .unwrap()
+        .apply(&items, &ranked[..2], 3)
+        .iter()
+        .map(|p| p.item)
+        .collect();
+    assert_eq!(placed, [0, 1, 4]);
 }
 
 #[test]

@@ -591,12 +591,13 @@ function sources(options) {
 }
 
 /** The merchandising rules a widget's attributes or `recommend()`'s options set (README,
- * "Merchandising rules"), as the engine reads them: one `name=value` per line. `get(name)` gives
- * a rule's value: a string, a number, or a list of them. */
+ * "Merchandising rules"), as the engine reads them: one `name=value` per line, a value's own line
+ * breaks separating its entries as commas do. `get(name)` gives a rule's value: a string, a
+ * number, or a list of them. */
 const RULES = ['exclude', 'price-min', 'price-max', 'include-categories', 'exclude-categories', 'include-brands', 'exclude-brands', 'include-tags', 'exclude-tags', 'boost', 'pin'];
 const rulesText = (get) => RULES.flatMap((name) => {
   const value = get(name);
-  return value == null || value === '' ? [] : [`${name}=${[value].flat().join(', ').replace(/[\r\n]+/g, ' ')}`];
+  return value == null || value === '' ? [] : [`${name}=${[value].flat().join(', ').replace(/[\r\n]+/g, ', ')}`];
 }).join('\n');
 
 function limitOf(value, fallback) {

@@ -102,17 +102,32 @@ pub fn list(
     }
     if rules == Rules::default() {
         return Ok((
-            List::Items(candidates(engine, log, prefs, chain, item, lang, limit)),
+            List::Items(candidates(
+                engine,
+                log,
+                prefs,
+                prefs.niche_level(),
+                chain,
+                item,
+                lang,
+                limit,
+            )),
             Vec::new(),
         ));
     }
+    // Past the list's own length the ranking is plain: the discovery re-ranking's cost grows
+    // with the square of its length. Every card seen is kept, explanation and all.
     let mut cards: Vec<Card> = Vec::new();
     let (placed, weighed) = engine.ruled(rules, log, item, limit, &mut |n| {
-        cards = candidates(engine, log, prefs, chain, item, lang, n);
+        let niche = if n > limit { 0.0 } else { prefs.niche_level() };
+        let found = candidates(engine, log, prefs, niche, chain, item, lang, n);
         let mut ranked = Vec::new();
-        for c in &cards {
+        for c in found {
             if let Some(i) = engine.index_of(&c.id) {
                 ranked.push((i, c.score));
+            }
+            if !cards.iter().any(|d| d.id == c.id) {
+                cards.push(c);
             }
         }
         ranked
@@ -130,11 +145,14 @@ pub fn list(
     Ok((List::Items(out), weighed))
 }
 
-/// Up to `n` cards from the modes of `chain` in turn, each id once.
+/// Up to `n` cards from the modes of `chain` in turn, each id once; `items` at the discovery
+/// strength `niche`.
+#[allow(clippy::too_many_arguments)]
 fn candidates(
     engine: &Engine,
     log: &[StoredEvent],
     prefs: &Prefs,
+    niche: f32,
     chain: &[Mode],
     item: Option<&str>,
     lang: Lang,
@@ -146,7 +164,7 @@ fn candidates(
             break;
         }
         let more = match (m, item) {
-            (Mode::Items, _) => items(engine, log, prefs, lang, n),
+            (Mode::Items, _) => ranked_items(engine, log, &prefs.interests, niche, lang, n),
             (Mode::Similar, Some(item)) => similar(engine, log, item, lang, n),
             (Mode::RecentlyViewed, _) => recently_viewed(engine, log, item, lang, n),
             (Mode::Trending, _) => placement(engine, log, "trending", item, lang, n),
@@ -266,7 +284,19 @@ pub fn items(
     lang: Lang,
     n: usize,
 ) -> Vec<Card> {
-    let recs = engine.for_you(log, &prefs.interests, n, prefs.niche_level());
+    ranked_items(engine, log, &prefs.interests, prefs.niche_level(), lang, n)
+}
+
+/// [`items`] for picked `interests` at the discovery strength `niche`.
+fn ranked_items(
+    engine: &Engine,
+    log: &[StoredEvent],
+    interests: &[String],
+    niche: f32,
+    lang: Lang,
+    n: usize,
+) -> Vec<Card> {
+    let recs = engine.for_you(log, interests, n, niche);
     if recs.is_empty() {
         return engine
             .popular_picks(log, None, n)
@@ -338,12 +368,8 @@ pub fn similar(
         })
     };
     // Plain ranking: what is most like the item, not the discovery re-ranking.
-    let plain = Prefs {
-        niche: Some(0.0),
-        ..Prefs::default()
-    };
     let mut out = Vec::new();
-    for mut c in items(engine, &alone, &plain, lang, n + log.len()) {
+    for mut c in ranked_items(engine, &alone, &[], 0.0, lang, n + log.len()) {
         if out.len() == n {
             break;
         }

@@ -303,6 +303,24 @@ fn check(catalog_path: &Path, model_path: &Path, json: bool) -> Result<()> {
         .filter(|id| !in_catalog.contains(id))
         .collect();
     let verdict = catalog.check_model(&model);
+    // The shop's merchandising rules per placement: each must read, and name a placement the
+    // storefront has.
+    let mut rule_problems = Vec::new();
+    let mut ruled = Vec::new();
+    for (placement, rules) in tastebud_core::placement_rules(text)
+        .map_err(|e| anyhow!("{}: {e}", catalog_path.display()))?
+    {
+        if !tastebud_core::PLACEMENTS.contains(&placement.as_str()) {
+            rule_problems.push(format!(
+                "rules for \"{placement}\", which is not a storefront placement (one of {})",
+                tastebud_core::PLACEMENTS.join(", ")
+            ));
+        }
+        match rules {
+            Ok(_) => ruled.push(placement),
+            Err(e) => rule_problems.push(format!("the rules for {placement}: {e}")),
+        }
+    }
 
     if json {
         output::emit_json(&json!({
@@ -314,7 +332,9 @@ fn check(catalog_path: &Path, model_path: &Path, json: bool) -> Result<()> {
             "items_without_factors_first": &cold[..cold.len().min(EXAMPLES)],
             "factors_without_items": orphans.len(),
             "factors_without_items_first": &orphans[..orphans.len().min(EXAMPLES)],
-            "ok": verdict.is_ok(),
+            "placements_with_rules": &ruled,
+            "rule_problems": &rule_problems,
+            "ok": verdict.is_ok() && rule_problems.is_empty(),
         }))?;
     } else {
         let mut s = format!(
@@ -330,11 +350,22 @@ fn check(catalog_path: &Path, model_path: &Path, json: bool) -> Result<()> {
             counted(&cold)
         )?;
         writeln!(s, "factors without items: {}", counted(&orphans))?;
+        if !ruled.is_empty() {
+            writeln!(s, "merchandising rules for: {}", ruled.join(", "))?;
+        }
         output::emit(&s)?;
     }
     verdict.map_err(|e| {
         anyhow!("{e}; if those ids are variants, train with --feed so they count for their product")
-    })
+    })?;
+    if !rule_problems.is_empty() {
+        bail!(
+            "{}: {} (README, \"Merchandising rules\")",
+            catalog_path.display(),
+            rule_problems.join("; ")
+        );
+    }
+    Ok(())
 }
 
 /// `3 (e.g. a, b, c)` or `0`.

@@ -104,8 +104,18 @@ impl UserSystem {
                 merged.push((i, r));
             }
         }
-        // By item, then weight: one order whatever the history's, so the sums below are too.
-        crate::rank::sort_pairs(&mut merged, |a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        // By item, a repeated item's weights in history order, so they add up as training adds
+        // them: the pairs' one sort, over (item, position), positions exact in f32 below 2^24.
+        let mut order: Vec<(u32, f32)> = merged
+            .iter()
+            .enumerate()
+            .map(|(p, &(i, _))| (i, p as f32))
+            .collect();
+        crate::rank::sort_pairs(&mut order, |a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let mut merged: Vec<(u32, f32)> = order
+            .iter()
+            .map(|&(i, p)| (i, merged[p as usize].1))
+            .collect();
         merged.dedup_by(|later, kept| {
             if later.0 == kept.0 {
                 kept.1 += later.1;

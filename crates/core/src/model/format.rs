@@ -398,8 +398,10 @@ impl Model {
         check_header(&header, version)?;
         // One encoding per model: what this build would write, byte for byte, so that reading and
         // writing a file gives it back unchanged (and unknown fields are not silently dropped).
+        #[cfg(feature = "canonical-header")]
         let canonical =
             serde_json::to_vec(&header).map_err(|e| FormatError::Header(e.to_string()))?;
+        #[cfg(feature = "canonical-header")]
         if canonical != bytes[PREAMBLE..PREAMBLE + header_len] {
             return Err(FormatError::Header(
                 "it is not in the canonical form (compact JSON, the specified fields in order, \
@@ -824,9 +826,8 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
             || !(w > 0.0 && l > 0.0 && (w + l).is_finite())
         {
             return bad(
-                "the item-item fields (neighbours, neighbour_index_bytes, at most \
-                 items * (items - 1) entries; neighbour_weight and neighbour_regularization, \
-                 finite and > 0) are incomplete or out of range"
+                "the item-item fields are incomplete or out of range (docs/model-format.md, \
+                 version 4)"
                     .into(),
             );
         }
@@ -851,7 +852,11 @@ fn check_header(h: &Header, version: u32) -> Result<(), FormatError> {
             || !settings
             || !depths.contains(&h.transition_depth.unwrap_or(0))
         {
-            return bad("the transition fields are incomplete or out of range".into());
+            return bad(
+                "the transition fields are incomplete or out of range (docs/model-format.md, \
+                 version 6)"
+                    .into(),
+            );
         }
     }
     // Each id takes its length (2 bytes in version 1, a 1- to 3-byte varint from version 2 on)
