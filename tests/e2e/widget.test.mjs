@@ -552,6 +552,15 @@ test('merchandising rules filter, boost and pin every list, from attributes and 
   assert.equal(api.length, 4);
   assert.equal(api[1].id, 'advent-0002');
   assert.ok(api.every((c) => c.category !== 'pour-over' && c.price >= 5), JSON.stringify(api.map((c) => [c.id, c.price])));
+  // Tags to include and brands to exclude, the brand being the one most coffee items carry.
+  const counts = {};
+  for (const i of catalog.items.filter((x) => x.tags?.includes('coffee'))) counts[i.brand] = (counts[i.brand] ?? 0) + 1;
+  const [brand] = Object.entries(counts).sort((a, b) => b[1] - a[1])[0];
+  const tagged = await page.evaluate((b) => Tastebud.recommend({
+    catalog: '../data/catalog.json', model: '../data/model.tbm', limit: 6, includeTags: 'coffee', excludeBrands: [b],
+  }), brand);
+  assert.equal(tagged.length, 6);
+  assert.ok(tagged.every((c) => item(c.id).tags.includes('coffee') && item(c.id).brand !== brand), JSON.stringify(tagged.map((c) => c.id)));
   await assert.rejects(page.evaluate(() => Tastebud.recommend({ catalog: '../data/catalog.json', model: '../data/model.tbm', priceMax: 'cheap' })), /price-max "cheap" is not a number/);
   await screenshot(page, 'widget-rules');
   assert.deepEqual(outside, []);
