@@ -25,11 +25,6 @@ pub fn for_you() -> Html {
             (niche * 4.0).round() as i32,
         ),
         move |(log, interests, _)| {
-            // Nothing to go on yet: no list, whatever the rules pin (the popular one below
-            // takes them instead).
-            if engine.for_you(log, interests, 1, 0.0).is_empty() {
-                return Vec::new();
-            }
             // Under the shop's rules for this placement (catalog.json's `rules`), past the
             // list's own length plainly ranked (the discovery re-ranking's cost grows with the
             // square of its length): a pin from outside the ranking comes without an
@@ -41,6 +36,11 @@ pub fn for_you() -> Html {
                 ranked.extend(found);
                 items
             });
+            // Nothing to go on yet (the ranking is empty, whatever the rules pin): no list here;
+            // the popular one below takes the rules instead.
+            if ranked.is_empty() {
+                return Vec::new();
+            }
             placed
                 .into_iter()
                 .map(|(i, featured)| {
